@@ -1,0 +1,123 @@
+// Probe: one measurement kind (speedtest, http, tcp, dns, icmp) behind one function.
+//
+// The scheduler calls Run() on a worker thread with a context that carries the
+// probe's config, its one deadline and a cancellation flag. Run() must return by
+// the deadline (every blocking call uses what remains of it) and must poll
+// `cancelled` at least every 100 ms. A probe never touches the metrics registry: it
+// returns a ProbeResult value, which metrics publishes atomically.
+//
+// Thread-safety: a Probe object is used by one run at a time (the scheduler never
+// overlaps a probe with itself), but different probes run concurrently.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "config/config.h"
+
+namespace hermes::probe {
+
+// SPEC section 7: the closed set of failure reasons.
+enum class FailureReason {
+  kDns,
+  kConnect,
+  kTls,
+  kTimeout,
+  kHttpStatus,
+  kRateLimited,
+  kNetwork,
+  kProtocol,
+  kUnknown,
+};
+inline constexpr std::array<FailureReason, 9> kAllFailureReasons = {
+    FailureReason::kDns,        FailureReason::kConnect,     FailureReason::kTls,
+    FailureReason::kTimeout,    FailureReason::kHttpStatus,  FailureReason::kRateLimited,
+    FailureReason::kNetwork,    FailureReason::kProtocol,    FailureReason::kUnknown};
+std::string_view FailureReasonName(FailureReason r);
+
+enum class Phase { kResolve, kConnect, kTls, kProcessing, kTransfer };
+inline constexpr std::array<Phase, 5> kAllPhases = {Phase::kResolve, Phase::kConnect,
+                                                    Phase::kTls, Phase::kProcessing,
+                                                    Phase::kTransfer};
+std::string_view PhaseName(Phase p);
+
+// Which load an RTT sample was taken under.
+enum class Load { kIdle, kDownload, kUpload };
+inline constexpr std::array<Load, 3> kAllLoads = {Load::kIdle, Load::kDownload, Load::kUpload};
+std::string_view LoadName(Load l);
+
+enum class Direction { kDownload, kUpload };
+inline constexpr std::array<Direction, 2> kAllDirections = {Direction::kDownload,
+                                                            Direction::kUpload};
+std::string_view DirectionName(Direction d);
+
+// RTT samples taken under one load, with the run's summary of them.
+struct LatencyResult {
+  std::vector<double> samples_seconds;  // every sample, for the histogram
+  std::optional<double> median_seconds;
+  std::optional<double> jitter_seconds;  // mean |s[i] - s[i-1]|
+};
+
+struct ProbeResult {
+  bool success = false;
+  std::optional<FailureReason> reason;  // set iff !success
+  std::string error;  // detail for logs and /-/status; never a label value
+
+  // Set when the target answered 429/503 with Retry-After: the scheduler pauses the
+  // probe until then.
+  std::optional<Duration> retry_after;
+
+  // Values below are optional: unset means "not measured in this run". Metrics
+  // publishes gauges only on success; counters (packets, bytes) and histogram samples
+  // always, since they record what really happened.
+  std::array<std::optional<double>, kAllPhases.size()> phase_seconds;
+  std::array<LatencyResult, kAllLoads.size()> latency;  // indexed by Load
+  uint64_t packets_sent = 0;
+  uint64_t packets_lost = 0;
+  std::optional<double> packet_loss_ratio;
+  std::array<std::optional<double>, 2> throughput_bytes_per_second;  // by Direction
+  std::array<std::vector<double>, 2> throughput_samples;             // 100 ms rates
+  std::array<uint64_t, 2> transferred_bytes{};                       // by Direction
+  std::optional<int> http_status_code;
+  std::optional<double> tls_cert_expiry_unix_seconds;
+
+  static ProbeResult Failure(FailureReason r, std::string error) {
+    ProbeResult res;
+    res.reason = r;
+    res.error = std::move(error);
+    return res;
+  }
+};
+
+struct ProbeContext {
+  const config::ProbeConfig& config;
+  const config::Config& global;  // whole snapshot (buckets, instance)
+  Clock& clock;
+  SteadyTime deadline;                   // the run's one deadline
+  const std::atomic<bool>& cancelled;    // set on shutdown or reload
+
+  Duration Remaining() const { return deadline - clock.SteadyNow(); }
+  bool Expired() const { return clock.SteadyNow() >= deadline || cancelled.load(); }
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual ProbeResult Run(const ProbeContext& ctx) = 0;
+};
+
+// Statistics helpers shared by the probes (median of a copy; jitter as the mean
+// absolute difference of consecutive samples, in sample order).
+std::optional<double> Median(std::vector<double> samples);
+std::optional<double> Jitter(const std::vector<double>& samples);
+// Fills median and jitter from samples.
+void Summarize(LatencyResult& r);
+
+}  // namespace hermes::probe

@@ -1,0 +1,81 @@
+// HttpServer: the hardened HTTP/1.1 (+TLS) listener on Boost.Beast/Asio.
+//
+// Every limit is enforced before authentication and before any body is read:
+// request-head size and header count, a total deadline for receiving a request
+// head, an idle keep-alive timeout, connection caps (total and per client IP),
+// method and body rules. TLS uses the web config's tls_server_config (TLS 1.2-1.3,
+// Mozilla intermediate AEAD ECDHE suites only); the certificate and key are
+// re-read when their files change, without dropping established connections.
+//
+// Threads: Run() drives `io_threads` named threads ("hermes-http-N"). Handlers run
+// on those threads and must be quick and non-blocking; slow work (delays, big
+// bodies) goes through HttpResponse::delay / stream.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/web_config.h"
+#include "server/auth.h"
+#include "server/http.h"
+
+namespace hermes::server {
+
+struct ServerLimits {
+  size_t max_header_bytes = 8 * 1024;
+  int max_headers = 64;
+  std::chrono::milliseconds head_deadline{5000};    // total time to receive a request head
+  std::chrono::milliseconds idle_timeout{120000};   // keep-alive between requests
+  std::chrono::milliseconds write_timeout{60000};   // per response (streamed: per chunk progress)
+  int max_connections = 64;
+  int max_connections_per_ip = 8;
+};
+
+// Callbacks for self-metrics; the app wires them to metrics. All may be called
+// concurrently from listener threads. Label values are from closed sets.
+class ServerObserver {
+ public:
+  virtual ~ServerObserver() = default;
+  virtual void OnRequest(const std::string& handler_label, int code, double seconds) = 0;
+  virtual void OnAuthFailure(AuthFailure reason) = 0;
+  virtual void OnConnectionsChanged(int open) = 0;
+  // reason: "max_connections", "max_connections_per_ip", "tls_handshake"
+  virtual void OnConnectionRejected(const char* reason) = 0;
+};
+
+struct ServerOptions {
+  std::vector<std::string> listen_addresses;  // ":9516", "127.0.0.1:0", "[::1]:9516"
+  config::WebConfig web;                      // TLS, headers, basic auth
+  ServerLimits limits;
+  int io_threads = 1;
+  // Written into WWW-Authenticate: Bearer realm="...".
+  std::string realm = "hermes";
+};
+
+class HttpServer {
+ public:
+  // `auth` (nullable: no auth) and `observer` (nullable) must outlive the server.
+  HttpServer(ServerOptions options, std::vector<Route> routes, Authenticator* auth,
+             ServerObserver* observer);
+  ~HttpServer();
+
+  // Loads TLS material and binds every listen address. Errors name the address or
+  // file (exit code 2 territory).
+  Status Start();
+  // Ports actually bound, in listen_addresses order (useful with port 0).
+  std::vector<uint16_t> BoundPorts() const;
+  // Starts the io threads; returns immediately.
+  void Run();
+  // Closes listeners, cancels connections, joins threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hermes::server

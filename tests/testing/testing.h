@@ -1,0 +1,42 @@
+// Shared test support: temporary directories, a generated PKI, file helpers.
+#pragma once
+
+#include <string>
+
+namespace hermes::testing {
+
+// A fresh directory under $TMPDIR, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Writes `content` to `path` atomically (write to temp file, rename).
+void WriteFile(const std::string& path, const std::string& content);
+std::string ReadFile(const std::string& path);
+
+// A test PKI generated with the openssl CLI into `dir`:
+//   ca.crt ca.key                 a self-signed CA
+//   server.crt server.key         signed by ca, SAN DNS:localhost, IP:127.0.0.1
+//   server2.crt server2.key       a second server cert (for rotation tests)
+//   client.crt client.key         client cert signed by ca, SAN DNS:scraper.example
+//   other-ca.crt other-ca.key     an unrelated CA
+//   rogue-client.crt/.key         client cert signed by other-ca
+//   wronghost.crt wronghost.key   signed by ca, SAN DNS:wrong.example only
+//   expired.crt expired.key       signed by ca, expired
+// Aborts the test (FAIL) if openssl fails.
+struct TestPki {
+  explicit TestPki(const std::string& dir);
+  std::string dir;
+  std::string Path(const std::string& name) const { return dir + "/" + name; }
+};
+
+}  // namespace hermes::testing
