@@ -119,8 +119,12 @@ const std::vector<double>& ThroughputBuckets(const Config& c);
 // True for kinds that move bulk data and must not run concurrently with each other.
 bool IsBulk(ProbeKind kind);
 
-// Worst-case bytes moved per 30 days: sum over speedtest probes of
-// (download.max_bytes + upload.max_bytes) x runs per 30 days.
+// Worst-case bytes one probe moves per 30 days: for speedtest probes, the enabled
+// directions' max_bytes x runs per 30 days (rounded up); 0 for other kinds.
+// Saturates at UINT64_MAX.
+uint64_t ProbeMonthlyBytes(const ProbeConfig& p);
+
+// Worst-case bytes moved per 30 days: the sum of ProbeMonthlyBytes over all probes.
 uint64_t ProjectedMonthlyBytes(const Config& c);
 
 }  // namespace hermes::config

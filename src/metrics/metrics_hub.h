@@ -8,9 +8,43 @@
 // - PublishRun() applies one probe run as a unit: a concurrent Render() sees all of
 //   it or none of it. A failed run sets success 0, counts the failure, and leaves
 //   last-good gauges and their timestamps alone.
-// - No label value ever comes from outside the config and the closed enums.
+// - No label value ever comes from outside the config and the closed enums. A
+//   Record*/Observe* call with an unknown probe, handler, code or reason never
+//   creates a series: unknown handlers and codes count under "other", unknown
+//   probes and reasons are ignored.
 //
-// Thread-safety: all methods may be called concurrently.
+// Families per probe kind (the same table drives CountSeries() and the registry,
+// see families.h). Common to every kind: success, runs_total, failures_total{reason}
+// (9), skipped_total{reason} (4), duration_seconds (histogram), last_run and
+// last_success timestamps, interval and timeout.
+//
+//   speedtest  phase_duration{phase=all 5}; rtt, latency, jitter{load=idle|download|upload};
+//              throughput, throughput_sample, transferred{direction=download|upload};
+//              http_status_code; tls_cert_expiry_timestamp; expected_* (below)
+//   http       phase_duration{phase=all 5}; transferred{direction=download};
+//              http_status_code; tls_cert_expiry_timestamp
+//   tcp        rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
+//   dns        phase_duration{phase=resolve}
+//   icmp       rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
+//
+// tcp has no phase series: each sample is a connect, so the RTT histogram and the
+// latency gauge already are the connect time. dns reports one resolve time per
+// run, which is its phase. hermes_expected_throughput_bytes_per_second{direction}
+// exists when `expect` sets that direction and the kind has throughput; and
+// hermes_expected_latency_seconds when `expect.latency` is set and the kind has
+// latency. hermes_http_requests_total is the full kHttpHandlers x kHttpCodes
+// product so that its size does not depend on which codes the listener happens to
+// send; a code outside kHttpCodes counts as code="other".
+//
+// Gauges are written only from successful runs (last-good values), except
+// hermes_probe_success, hermes_probe_last_run_timestamp_seconds,
+// hermes_http_status_code (the last response, also on failure) and
+// hermes_packet_loss_ratio (a measured loss of 1.0 is what a failing icmp/tcp run
+// looks like; it is written whenever the run measured it). Counters and histogram
+// samples always record what really happened.
+//
+// Thread-safety: all methods may be called concurrently. One mutex guards the
+// current registry; PublishRun(), Apply()'s swap and Render()'s Collect take it.
 #pragma once
 
 #include <memory>
@@ -34,6 +68,17 @@ Status CheckSeriesBudget(const config::Config& config);
 // The closed set of handler labels for hermes_http_* metrics.
 inline constexpr const char* kHttpHandlers[] = {"metrics", "landing", "healthy", "ready",
                                                 "status",  "reload",  "trigger", "other"};
+// The closed set of code labels of hermes_http_requests_total ("other": any other).
+inline constexpr const char* kHttpCodes[] = {"200", "202", "400", "401", "404",
+                                             "405", "408", "409", "411", "413",
+                                             "429", "431", "500", "503", "other"};
+// Closed label sets of the other enums (SPEC section 7).
+inline constexpr const char* kSkipReasons[] = {"overrun", "bandwidth_busy", "retry_after",
+                                               "budget"};
+inline constexpr const char* kAuthFailureReasons[] = {"missing", "malformed", "invalid"};
+inline constexpr const char* kConnectionRejectReasons[] = {"max_connections",
+                                                           "max_connections_per_ip",
+                                                           "tls_handshake"};
 
 class MetricsHub {
  public:
@@ -47,7 +92,9 @@ class MetricsHub {
                   const probe::ProbeResult& result);
   void RecordSkip(const std::string& probe, std::string_view reason);  // SPEC skip reasons
   void ObserveStartLag(Duration lag);
-  void RecordReload(bool ok);  // sets hermes_config_last_reload_* (timestamp on success)
+  // Sets hermes_config_last_reload_* (timestamp on success). Apply() itself counts
+  // as a successful load, so the first Apply() sets both to "ok, now".
+  void RecordReload(bool ok);
 
   // Listener self-metrics; labels must come from the closed sets.
   void ObserveHttpRequest(std::string_view handler, int code, double seconds);
@@ -56,7 +103,10 @@ class MetricsHub {
   void RecordConnectionRejected(std::string_view reason);
 
   // Text exposition (format 0.0.4) of everything, process metrics refreshed.
+  // Families are sorted by name and series by labels, so output is deterministic.
+  // Before the first Apply() only process metrics are rendered.
   std::string Render();
+  // CountSeries() of the applied config; 0 before the first Apply().
   int SeriesCount() const;
 
  private:

@@ -33,6 +33,9 @@ struct ServerLimits {
   std::chrono::milliseconds write_timeout{60000};   // per response (streamed: per chunk progress)
   int max_connections = 64;
   int max_connections_per_ip = 8;
+  // Request bodies (routes with max_body_bytes > 0): time allowed to receive the
+  // whole body once the head is in.
+  std::chrono::milliseconds body_timeout{60000};
 };
 
 // Callbacks for self-metrics; the app wires them to metrics. All may be called
@@ -54,6 +57,10 @@ struct ServerOptions {
   int io_threads = 1;
   // Written into WWW-Authenticate: Bearer realm="...".
   std::string realm = "hermes";
+  // Retry-After of a 429 (rate-limited authentication failures).
+  std::chrono::seconds auth_retry_after{60};
+  // How often the TLS certificate, key and client CA files are checked for changes.
+  std::chrono::milliseconds tls_reload_interval{1000};
 };
 
 class HttpServer {

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole hermes test suite on a Debian 12 machine: installs what is missing
+# (as root), builds with warnings as errors, then runs unit, integration and
+# end-to-end tests (real Prometheus, Alertmanager, promtool, amtool, helm) via CTest.
+# Usage: scripts/test.sh [extra ctest args, e.g. -R config -L e2e]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+export BUILD_DIR=${BUILD_DIR:-build/test}
+scripts/build.sh -DHERMES_WERROR=ON
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 -j"$(nproc)" "$@"

@@ -1,0 +1,137 @@
+#include "common/flag_set.h"
+
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+namespace hermes {
+
+void FlagSet::Add(const std::string& name, std::string help, Setter set) {
+  specs_[name] = Spec{false, std::move(help), std::move(set)};
+}
+
+void FlagSet::AddBool(const std::string& name, std::string help, bool* target) {
+  specs_[name] = Spec{true, std::move(help), [name, target](const std::string& v) {
+                        if (v == "true" || v == "1") {
+                          *target = true;
+                        } else if (v == "false" || v == "0") {
+                          *target = false;
+                        } else {
+                          return Status::Invalid("--" + name + ": must be true or false, got \"" +
+                                                 v + "\"");
+                        }
+                        return Status::Ok();
+                      }};
+}
+
+void FlagSet::AddString(const std::string& name, std::string help, std::string* target) {
+  Add(name, std::move(help), [target](const std::string& v) {
+    *target = v;
+    return Status::Ok();
+  });
+}
+
+void FlagSet::AddRepeated(const std::string& name, std::string help,
+                          std::vector<std::string>* target) {
+  Add(name, std::move(help), [target](const std::string& v) {
+    target->push_back(v);
+    return Status::Ok();
+  });
+}
+
+void FlagSet::AddInt(const std::string& name, std::string help, int min, int max, int* target) {
+  Add(name, std::move(help), [=](const std::string& v) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+      return Status::Invalid("--" + name + ": must be an integer between " + std::to_string(min) +
+                             " and " + std::to_string(max) + ", got \"" + v + "\"");
+    }
+    *target = n;
+    return Status::Ok();
+  });
+}
+
+namespace {
+
+// Prometheus duration syntax, kept here (not in config/) so common has no
+// dependency on the config module: units ms s m h d, in decreasing order.
+std::optional<std::chrono::milliseconds> ParseFlagDuration(const std::string& v) {
+  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
+      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
+  int64_t total = 0;
+  size_t i = 0;
+  size_t last_unit = 0;
+  if (v.empty()) return std::nullopt;
+  while (i < v.size()) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data() + i, v.data() + v.size(), n);
+    if (ec != std::errc() || n < 0) return std::nullopt;
+    i = static_cast<size_t>(p - v.data());
+    size_t unit_len = 0;
+    while (i + unit_len < v.size() && std::isalpha(static_cast<unsigned char>(v[i + unit_len]))) {
+      ++unit_len;
+    }
+    std::string_view unit(v.data() + i, unit_len);
+    size_t idx = 0;
+    while (idx < std::size(kUnits) && kUnits[idx].first != unit) ++idx;
+    if (idx == std::size(kUnits) || (last_unit && idx < last_unit)) return std::nullopt;
+    last_unit = idx + 1;
+    total += n * kUnits[idx].second;
+    i += unit_len;
+  }
+  return std::chrono::milliseconds(total);
+}
+
+}  // namespace
+
+void FlagSet::AddDuration(const std::string& name, std::string help,
+                          std::chrono::milliseconds* target) {
+  Add(name, std::move(help), [name, target](const std::string& v) {
+    auto d = ParseFlagDuration(v);
+    if (!d || d->count() <= 0) {
+      return Status::Invalid("--" + name + ": must be a positive duration like 5s or 250ms, got \"" +
+                             v + "\"");
+    }
+    *target = *d;
+    return Status::Ok();
+  });
+}
+
+Status FlagSet::Parse(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      return Status::Invalid("unexpected argument \"" + arg + "\"; flags start with --");
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    auto it = specs_.find(name);
+    if (it == specs_.end()) return Status::Invalid("unknown flag --" + name + " (see --help)");
+    if (!value) {
+      if (it->second.boolean) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Status::Invalid("--" + name + ": missing value");
+      }
+    }
+    HERMES_RETURN_IF_ERROR(it->second.set(*value));
+  }
+  return Status::Ok();
+}
+
+std::string FlagSet::Usage(const std::string& program) const {
+  std::string out = "usage: " + program + " [flags]\n\nFlags:\n";
+  for (const auto& [name, spec] : specs_) {
+    out += "  --" + name + (spec.boolean ? "" : "=VALUE") + "\n      " + spec.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace hermes

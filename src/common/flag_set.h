@@ -1,0 +1,43 @@
+// FlagSet: strict command-line parsing shared by hermes-exporter and hermes-target.
+//
+// Flags are registered with a setter that validates the value and returns a
+// Status naming the flag. "--name=value" and "--name value" are accepted; boolean
+// flags take no value ("--name") or "--name=true|false". Unknown flags, missing
+// values and stray arguments are errors. Not thread-safe; used once at startup.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace hermes {
+
+class FlagSet {
+ public:
+  using Setter = std::function<Status(const std::string& value)>;
+
+  void Add(const std::string& name, std::string help, Setter set);
+  void AddBool(const std::string& name, std::string help, bool* target);
+  void AddString(const std::string& name, std::string help, std::string* target);
+  void AddRepeated(const std::string& name, std::string help, std::vector<std::string>* target);
+  void AddInt(const std::string& name, std::string help, int min, int max, int* target);
+  // Prometheus duration syntax ("5s", "1m30s"), must be > 0.
+  void AddDuration(const std::string& name, std::string help, std::chrono::milliseconds* target);
+
+  Status Parse(const std::vector<std::string>& args);
+  std::string Usage(const std::string& program) const;
+
+ private:
+  struct Spec {
+    bool boolean;
+    std::string help;
+    Setter set;
+  };
+  std::map<std::string, Spec> specs_;
+};
+
+}  // namespace hermes

@@ -1,0 +1,139 @@
+// Series counting (SPEC section 8) and the per-kind layout it shares with the
+// registry builders.
+#include <algorithm>
+#include <string>
+
+#include "metrics/families.h"
+#include "metrics/metrics_hub.h"
+
+namespace hermes::metrics {
+namespace internal {
+
+using probe::Direction;
+using probe::Load;
+using probe::Phase;
+
+const std::vector<double>& ProbeDurationBuckets() {
+  static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                               0.5,   1,    2.5,   5,    10,  15,
+                                               30,    60,   120,   300};
+  return kBuckets;
+}
+
+const std::vector<double>& StartLagBuckets() {
+  static const std::vector<double> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                               0.1,   0.25,   0.5,   1,    2.5,   5};
+  return kBuckets;
+}
+
+const std::vector<double>& RequestDurationBuckets() {
+  static const std::vector<double> kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
+  return kBuckets;
+}
+
+const KindLayout& LayoutFor(config::ProbeKind kind) {
+  static const KindLayout kSpeedtest = {
+      .phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()},
+      .loads = {probe::kAllLoads.begin(), probe::kAllLoads.end()},
+      .packets = false,
+      .throughput = {Direction::kDownload, Direction::kUpload},
+      .transferred = {Direction::kDownload, Direction::kUpload},
+      .http = true,
+  };
+  static const KindLayout kHttp = {
+      .phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()},
+      .transferred = {Direction::kDownload},
+      .http = true,
+  };
+  static const KindLayout kTcp = {.loads = {Load::kIdle}, .packets = true};
+  static const KindLayout kDns = {.phases = {Phase::kResolve}};
+  static const KindLayout kIcmp = {.loads = {Load::kIdle}, .packets = true};
+  switch (kind) {
+    case config::ProbeKind::kSpeedtest: return kSpeedtest;
+    case config::ProbeKind::kHttp: return kHttp;
+    case config::ProbeKind::kTcp: return kTcp;
+    case config::ProbeKind::kDns: return kDns;
+    case config::ProbeKind::kIcmp: return kIcmp;
+  }
+  std::abort();  // an enum value outside ProbeKind is a programming error
+}
+
+bool HasExpectedThroughput(const config::ProbeConfig& p, Direction d) {
+  const auto& dirs = LayoutFor(p.kind).throughput;
+  if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) return false;
+  return d == Direction::kDownload ? p.expect.download_bytes_per_second.has_value()
+                                   : p.expect.upload_bytes_per_second.has_value();
+}
+
+bool HasExpectedLatency(const config::ProbeConfig& p) {
+  return !LayoutFor(p.kind).loads.empty() && p.expect.latency_seconds.has_value();
+}
+
+namespace {
+
+int HistogramSeries(size_t buckets) { return static_cast<int>(buckets) + 3; }
+
+}  // namespace
+
+int CountProbeSeries(const config::Config& config, const config::ProbeConfig& probe) {
+  const KindLayout& layout = LayoutFor(probe.kind);
+  int n = 0;
+  // success, runs, failures{reason}, skipped{reason}, last_run, last_success,
+  // interval, timeout, duration histogram.
+  n += 1 + 1 + static_cast<int>(kNumReasons) + static_cast<int>(kNumSkipReasons) + 4;
+  n += HistogramSeries(ProbeDurationBuckets().size());
+  n += static_cast<int>(layout.phases.size());
+  const int loads = static_cast<int>(layout.loads.size());
+  n += loads * (HistogramSeries(config::LatencyBuckets(config).size()) + 2);
+  if (layout.packets) n += 3;
+  const int directions = static_cast<int>(layout.throughput.size());
+  n += directions * (1 + HistogramSeries(config::ThroughputBuckets(config).size()));
+  n += static_cast<int>(layout.transferred.size());
+  if (layout.http) n += 2;
+  for (Direction d : probe::kAllDirections) n += HasExpectedThroughput(probe, d) ? 1 : 0;
+  n += HasExpectedLatency(probe) ? 1 : 0;
+  return n;
+}
+
+int CountGlobalSeries() {
+  int n = HistogramSeries(StartLagBuckets().size());
+  n += 1;  // data budget
+  n += 1;  // build_info
+  n += 2;  // reload ok + timestamp
+  n += static_cast<int>(kNumHandlers * kNumCodes);
+  n += static_cast<int>(kNumHandlers) * HistogramSeries(RequestDurationBuckets().size());
+  n += static_cast<int>(kNumAuthReasons);
+  n += 1;  // connections
+  n += static_cast<int>(kNumRejectReasons);
+  n += 2;  // series, limit
+  return n + kProcessSeries;
+}
+
+}  // namespace internal
+
+int CountSeries(const config::Config& config) {
+  int n = internal::CountGlobalSeries();
+  for (const auto& p : config.probes) n += internal::CountProbeSeries(config, p);
+  return n;
+}
+
+Status CheckSeriesBudget(const config::Config& config) {
+  const int total = CountSeries(config);
+  if (total <= config.global.max_series) return Status::Ok();
+  std::string largest = "none";
+  int largest_count = 0;
+  for (const auto& p : config.probes) {
+    const int n = internal::CountProbeSeries(config, p);
+    if (n > largest_count) {
+      largest = p.name;
+      largest_count = n;
+    }
+  }
+  return Status::Invalid("global.max_series: config needs " + std::to_string(total) +
+                         " series, limit is " + std::to_string(config.global.max_series) +
+                         " (largest probe: " + largest + " with " +
+                         std::to_string(largest_count) +
+                         " series); raise global.max_series or reduce probes/buckets");
+}
+
+}  // namespace hermes::metrics

@@ -1,0 +1,57 @@
+// process_* metrics (the Prometheus client conventions) for the running process,
+// read from /proc, getrlimit and sysconf. Parsing is split from I/O so that the
+// parsers can be tested from strings.
+//
+// A value that cannot be read is left out of the exposition (a failing collector
+// never fails the scrape); on Linux all six are always present.
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+#include "common/status.h"
+
+namespace hermes::metrics {
+
+// The fields of /proc/<pid>/stat that process metrics need, in the file's units.
+struct ProcStat {
+  double utime_ticks = 0;   // field 14
+  double stime_ticks = 0;   // field 15
+  double start_ticks = 0;   // field 22, clock ticks after boot
+  double vsize_bytes = 0;   // field 23
+  double rss_pages = 0;     // field 24
+};
+
+struct ProcessStats {
+  std::optional<double> cpu_seconds;
+  std::optional<double> resident_bytes;
+  std::optional<double> virtual_bytes;
+  std::optional<double> start_time_seconds;  // Unix time
+  std::optional<double> open_fds;
+  std::optional<double> max_fds;
+};
+
+// Parses the contents of /proc/<pid>/stat. The command name (field 2) may contain
+// spaces and parentheses; parsing resumes after its last ')'.
+Result<ProcStat> ParseProcStat(std::string_view text);
+// The boot time (Unix seconds) from the "btime" line of /proc/stat.
+Result<double> ParseBootTime(std::string_view proc_stat);
+// Converts parsed values; `ticks_per_second` is sysconf(_SC_CLK_TCK).
+ProcessStats ComputeProcessStats(const ProcStat& stat, std::optional<double> boot_time,
+                                 double ticks_per_second, double page_size);
+
+// I/O: reads /proc/stat's boot time (constant while the system runs, so callers
+// read it once) and the current process' stats.
+std::optional<double> ReadBootTime();
+ProcessStats ReadProcessStats(std::optional<double> boot_time);
+
+// Appends one family per present value (with HELP and TYPE) to `out`.
+void AppendProcessFamilies(const ProcessStats& stats,
+                           std::vector<prometheus::MetricFamily>& out);
+
+}  // namespace hermes::metrics

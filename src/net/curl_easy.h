@@ -1,0 +1,110 @@
+// libcurl easy-handle adapter shared by the http and speedtest probes: one place
+// that turns a probe's config (TLS, headers, bearer token, proxy environment) into
+// a configured CURL easy handle, applies the run's deadline, and reads phase
+// timings and response headers back out.
+//
+// Process setup: CurlGlobalInit() must be called once by main before any thread
+// starts (libcurl's global init is not thread-safe); tests call it too. Handles
+// are not thread-safe: one EasyHandle is used by one thread at a time.
+//
+// TLS server_name: libcurl has no "SNI override" option, so when server_name is set
+// the request URL's host is replaced by server_name (that name is then used for
+// SNI and certificate verification) and CURLOPT_CONNECT_TO sends the TCP
+// connection to the URL's real host and port. The Host header keeps the URL's
+// original authority, as Prometheus' tls_config.server_name does.
+//
+// Proxies: libcurl reads http_proxy, HTTPS_PROXY, ALL_PROXY and NO_PROXY from the
+// environment for every easy handle (uppercase HTTP_PROXY is ignored by libcurl on
+// purpose, see "httpoxy"); hermes adds nothing on top.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "config/config.h"
+
+namespace hermes::net {
+
+// Calls curl_global_init(CURL_GLOBAL_ALL) once per process; later calls return
+// the first call's outcome. Call from main before starting threads.
+Status CurlGlobalInit();
+
+// "hermes/<version>".
+std::string UserAgent();
+
+// Reads a bearer token file: the whole file with surrounding whitespace trimmed.
+// The token never appears in the returned error.
+Result<std::string> ReadBearerToken(const std::string& path);
+
+// What every request of a probe run shares.
+struct RequestOptions {
+  std::optional<config::TlsConfig> tls;
+  std::map<std::string, std::string> headers;
+  std::string bearer_token;  // "" for none; sent as "Authorization: Bearer <token>"
+  std::vector<std::string> extra_header_lines;  // "Name: value" or "Name:" (suppress)
+};
+
+// Builds RequestOptions from a probe config, reading the bearer token file now
+// (it is re-read at every run so that rotated tokens are picked up).
+Result<RequestOptions> RequestOptionsFor(const config::ProbeConfig& cfg);
+
+// An owned easy handle plus everything libcurl keeps pointers to (header list,
+// CONNECT_TO list), so they live exactly as long as the handle.
+class EasyHandle {
+ public:
+  // A handle with `opts` applied for requests to `url` (scheme://host[:port]/path).
+  // Fails (kInvalidArgument) if the URL cannot be parsed.
+  static Result<std::unique_ptr<EasyHandle>> Create(const std::string& url,
+                                                    const RequestOptions& opts);
+  ~EasyHandle();
+  EasyHandle(const EasyHandle&) = delete;
+  EasyHandle& operator=(const EasyHandle&) = delete;
+
+  CURL* get() const { return curl_; }
+
+  // Sets the URL of the next request: the base URL given to Create() with `path`
+  // appended (e.g. "/__down?bytes=0"); with server_name, the host substituted.
+  void SetPath(const std::string& path);
+
+  // Applies what remains of the run's deadline as CURLOPT_TIMEOUT_MS (at least 1 ms:
+  // 0 would mean "no timeout" to libcurl).
+  void SetTimeout(Duration remaining);
+
+ private:
+  EasyHandle() = default;
+  CURL* curl_ = nullptr;
+  curl_slist* headers_ = nullptr;
+  curl_slist* connect_to_ = nullptr;
+  std::string base_url_;  // with server_name substituted, no trailing slash
+};
+
+// Phase durations of the last request on `curl`, in seconds (blackbox_exporter's
+// names): resolve = NAMELOOKUP; connect = CONNECT - NAMELOOKUP; tls = APPCONNECT -
+// CONNECT (0 without TLS); processing = STARTTRANSFER - PRETRANSFER (request sent ->
+// first byte); transfer = TOTAL - STARTTRANSFER. Reused connections report 0 for
+// resolve/connect/tls.
+struct PhaseTimes {
+  double resolve = 0, connect = 0, tls = 0, processing = 0, transfer = 0;
+};
+PhaseTimes ReadPhaseTimes(CURL* curl);
+
+// The value of response header `name` of the last request ("" if absent). With
+// several header lines of that name, they are joined with ", " as RFC 9110 allows.
+std::string ResponseHeader(CURL* curl, const char* name);
+
+long ResponseCode(CURL* curl);  // NOLINT(runtime/int): libcurl's type
+
+// notAfter of the peer certificate of the TLS connection `curl` is using, as Unix
+// seconds; nullopt without TLS. Call while the connection is alive (from a header
+// or write callback), as CURLINFO_TLS_SSL_PTR requires.
+std::optional<double> PeerCertNotAfter(CURL* curl);
+
+}  // namespace hermes::net

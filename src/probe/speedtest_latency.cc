@@ -1,0 +1,145 @@
+#include "probe/speedtest_latency.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+
+namespace hermes::probe {
+namespace {
+
+struct AbortFlags {
+  const ProbeContext* ctx;
+  const std::atomic<bool>* stop;
+};
+
+// libcurl progress callback: a non-zero return aborts the transfer
+// (CURLE_ABORTED_BY_CALLBACK), which is how cancellation reaches a blocking perform.
+int AbortCheck(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* f = static_cast<const AbortFlags*>(p);
+  if (f->ctx->cancelled.load()) return 1;
+  return f->stop != nullptr && f->stop->load() ? 1 : 0;
+}
+
+size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+}  // namespace
+
+double RttFromTimings(CURL* curl, const std::string& server_timing) {
+  curl_off_t pretransfer = 0, start = 0;
+  curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+  curl_easy_getinfo(curl, CURLINFO_STARTTRANSFER_TIME_T, &start);
+  double rtt = static_cast<double>(start - pretransfer) / 1e6;
+  if (auto server = net::ParseServerTimingSeconds(server_timing)) rtt -= *server;
+  return std::max(rtt, 0.0);
+}
+
+std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const ProbeContext& ctx,
+                                                   const std::atomic<bool>* stop) {
+  CURL* c = h.get();
+  AbortFlags flags{&ctx, stop};
+  h.SetPath(kPingPath);
+  h.SetTimeout(ctx.Remaining());
+  curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &flags);
+  const CURLcode rc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    return net::RequestFailure{FailureReason::kTimeout, "run cancelled", std::nullopt};
+  }
+  if (rc != CURLE_OK) {
+    const auto reason = ctx.Expired() ? FailureReason::kTimeout : net::ClassifyCurlCode(rc);
+    return net::RequestFailure{reason, std::string("GET ") + kPingPath + ": " +
+                                           curl_easy_strerror(rc), std::nullopt};
+  }
+  if (auto f = net::ClassifyHttpStatus(net::ResponseCode(c), net::ResponseHeader(c, "Retry-After"),
+                                       ctx.clock.WallNow())) {
+    f->error = std::string("GET ") + kPingPath + ": " + f->error;
+    return *f;
+  }
+  return RttFromTimings(c, net::ResponseHeader(c, "Server-Timing"));
+}
+
+std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_url,
+                                                      const net::RequestOptions& opts,
+                                                      const ProbeContext& ctx, int samples,
+                                                      ProbeResult* result) {
+  auto h = net::EasyHandle::Create(base_url, opts);
+  if (!h.ok()) {
+    return net::RequestFailure{FailureReason::kUnknown, h.status().message(), std::nullopt};
+  }
+  // The first request opens (and warms) the connection; it is the one whose
+  // resolve/connect/tls phases mean something.
+  auto first = PingOnce(**h, ctx, nullptr);
+  if (auto* f = std::get_if<net::RequestFailure>(&first)) return *f;
+  const net::PhaseTimes p = net::ReadPhaseTimes((*h)->get());
+  result->phase_seconds[static_cast<size_t>(Phase::kResolve)] = p.resolve;
+  result->phase_seconds[static_cast<size_t>(Phase::kConnect)] = p.connect;
+  result->phase_seconds[static_cast<size_t>(Phase::kTls)] = p.tls;
+  result->phase_seconds[static_cast<size_t>(Phase::kProcessing)] = p.processing;
+  result->phase_seconds[static_cast<size_t>(Phase::kTransfer)] = p.transfer;
+
+  LatencyResult& idle = result->latency[static_cast<size_t>(Load::kIdle)];
+  for (int i = 0; i < samples; ++i) {
+    auto r = PingOnce(**h, ctx, nullptr);
+    if (auto* f = std::get_if<net::RequestFailure>(&r)) {
+      Summarize(idle);
+      return *f;
+    }
+    idle.samples_seconds.push_back(std::get<double>(r));
+  }
+  Summarize(idle);
+  return std::nullopt;
+}
+
+LoadedPinger::LoadedPinger(std::string base_url, const net::RequestOptions& opts,
+                           const ProbeContext& ctx)
+    : base_url_(std::move(base_url)), opts_(opts), ctx_(ctx) {}
+
+LoadedPinger::~LoadedPinger() { Stop(); }
+
+void LoadedPinger::Start(SteadyTime count_from) {
+  count_from_ = count_from;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+std::vector<double> LoadedPinger::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  return samples_;
+}
+
+void LoadedPinger::Loop() {
+  pthread_setname_np(pthread_self(), "hermes-ping");
+  auto h = net::EasyHandle::Create(base_url_, opts_);
+  if (!h.ok()) return;
+  // Open the connection first, so that no sample includes connection setup.
+  (void)PingOnce(**h, ctx_, &stop_);
+  SteadyTime next = ctx_.clock.SteadyNow();
+  while (!stop_.load() && !ctx_.Expired()) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      while (!stop_.load() && ctx_.clock.SteadyNow() < next) {
+        ctx_.clock.WaitUntil(l, cv_, std::min(next, ctx_.deadline));
+        if (ctx_.Expired()) break;
+      }
+    }
+    if (stop_.load() || ctx_.Expired()) break;
+    const SteadyTime sent = ctx_.clock.SteadyNow();
+    next = sent + kInterval;
+    auto r = PingOnce(**h, ctx_, &stop_);
+    if (const double* rtt = std::get_if<double>(&r); rtt != nullptr && sent >= count_from_) {
+      samples_.push_back(*rtt);
+    }
+  }
+}
+
+}  // namespace hermes::probe

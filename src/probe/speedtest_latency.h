@@ -1,0 +1,80 @@
+// Speedtest latency: idle RTT samples on one warm connection, and the loaded-latency
+// pinger that runs beside a bulk transfer on its own connection and thread.
+//
+// RTT of one `GET {url}/__down?bytes=0` = STARTTRANSFER - PRETRANSFER (request
+// handed to the socket -> first response byte) minus the server's own processing
+// time when it reports it in Server-Timing (largest dur=, in ms), clamped at 0.
+//
+// Thread-safety: MeasureIdleLatency runs on the caller's thread. LoadedPinger owns
+// one thread ("hermes-ping") between Start() and Stop(); its public methods are
+// called from the probe's thread only.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "net/curl_easy.h"
+#include "net/curl_error.h"
+#include "probe/probe.h"
+
+namespace hermes::probe {
+
+inline constexpr const char* kPingPath = "/__down?bytes=0";
+
+// Seconds of RTT from the last request's timings and Server-Timing header value.
+double RttFromTimings(CURL* curl, const std::string& server_timing);
+
+// Performs one ping on `h` (blocking). Aborts when `ctx` expires or is cancelled,
+// or when `stop` (may be null) becomes true. Returns the RTT or the failure.
+std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const ProbeContext& ctx,
+                                                   const std::atomic<bool>* stop);
+
+// `samples` idle pings on one connection after a first, unsampled request that
+// opens it; that first request's phases go into result->phase_seconds. Samples go
+// into result->latency[idle] (summarized). Returns the first failure, if any.
+std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_url,
+                                                      const net::RequestOptions& opts,
+                                                      const ProbeContext& ctx, int samples,
+                                                      ProbeResult* result);
+
+// Pings every 200 ms on a dedicated connection and thread while a transfer runs, so
+// that a busy transfer loop cannot delay the ping's timestamps. Only pings sent at
+// or after `count_from` (the transfer's warm-up instant) become samples: a link
+// that is not yet loaded says nothing about loaded latency. Failed pings are
+// dropped (the transfer itself decides whether the run fails).
+class LoadedPinger {
+ public:
+  static constexpr Duration kInterval = std::chrono::milliseconds(200);
+
+  // `ctx` must outlive the pinger.
+  LoadedPinger(std::string base_url, const net::RequestOptions& opts, const ProbeContext& ctx);
+  ~LoadedPinger();  // stops and joins
+  LoadedPinger(const LoadedPinger&) = delete;
+  LoadedPinger& operator=(const LoadedPinger&) = delete;
+
+  void Start(SteadyTime count_from);
+  // Stops (aborting an in-flight ping), joins, and returns the samples in order.
+  std::vector<double> Stop();
+
+ private:
+  void Loop();
+
+  const std::string base_url_;
+  const net::RequestOptions opts_;
+  const ProbeContext& ctx_;
+  SteadyTime count_from_{};
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread thread_;
+  std::vector<double> samples_;  // written by the thread; read after join
+};
+
+}  // namespace hermes::probe

@@ -1,0 +1,104 @@
+#include "probe/tcp_probe.h"
+
+#include <string>
+#include <utility>
+
+namespace hermes::probe {
+namespace {
+
+constexpr int kMaxSamples = 100;
+
+size_t Index(Load l) { return static_cast<size_t>(l); }
+size_t Index(Phase p) { return static_cast<size_t>(p); }
+
+class TcpProbe final : public Probe {
+ public:
+  TcpProbe(net::HostPort target, int samples, std::unique_ptr<net::Resolver> resolver,
+           std::unique_ptr<net::Dialer> dialer)
+      : target_(std::move(target)),
+        samples_(samples),
+        resolver_(std::move(resolver)),
+        dialer_(std::move(dialer)) {}
+
+  ProbeResult Run(const ProbeContext& ctx) override {
+    const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
+    const SteadyTime resolve_start = ctx.clock.SteadyNow();
+    auto addrs = resolver_->Resolve(target_.host, target_.port, run);
+    if (!addrs.ok()) {
+      const bool timed_out = addrs.status().code() == StatusCode::kDeadlineExceeded;
+      return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
+                                  addrs.status().message());
+    }
+    ProbeResult res;
+    res.phase_seconds[Index(Phase::kResolve)] = ToSeconds(ctx.clock.SteadyNow() - resolve_start);
+    const net::SocketAddress& addr = addrs->front();
+
+    LatencyResult& idle = res.latency[Index(Load::kIdle)];
+    int refused = 0;
+    std::string last_error;
+    for (int i = 0; i < samples_ && !run.Expired(); ++i) {
+      const Duration share = run.Remaining() / (samples_ - i);
+      const net::Deadline attempt = run.Sooner(ctx.clock.SteadyNow() + share);
+      auto rtt = dialer_->ConnectOnce(addr, attempt);
+      // A connect cut short by cancellation says nothing about the path.
+      if (!rtt.ok() && run.Cancelled()) break;
+      ++res.packets_sent;
+      if (rtt.ok()) {
+        idle.samples_seconds.push_back(ToSeconds(*rtt));
+        continue;
+      }
+      ++res.packets_lost;
+      if (rtt.status().code() != StatusCode::kDeadlineExceeded) ++refused;
+      last_error = rtt.status().message();
+    }
+    Summarize(idle);
+    if (res.packets_sent > 0) {
+      res.packet_loss_ratio =
+          static_cast<double>(res.packets_lost) / static_cast<double>(res.packets_sent);
+    }
+    res.phase_seconds[Index(Phase::kConnect)] = idle.median_seconds;
+
+    if (run.Cancelled()) {
+      res.reason = FailureReason::kTimeout;
+      res.error = "cancelled";
+    } else if (idle.samples_seconds.empty()) {
+      res.reason = refused > 0 ? FailureReason::kConnect : FailureReason::kTimeout;
+      res.error = "0 of " + std::to_string(res.packets_sent) + " connects to " +
+                  addr.ToString() + " succeeded";
+      if (res.packets_sent < static_cast<uint64_t>(samples_)) {
+        res.error += " before the deadline (" + std::to_string(samples_) + " planned)";
+      }
+      if (!last_error.empty()) res.error += "; last: " + last_error;
+    } else {
+      res.success = true;
+    }
+    return res;
+  }
+
+ private:
+  const net::HostPort target_;
+  const int samples_;
+  const std::unique_ptr<net::Resolver> resolver_;
+  const std::unique_ptr<net::Dialer> dialer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg,
+                                           std::unique_ptr<net::Resolver> resolver,
+                                           std::unique_ptr<net::Dialer> dialer) {
+  auto target = net::SplitHostPort(cfg.address);
+  if (!target.ok()) return target.status().WithContext("address");
+  if (cfg.samples < 1 || cfg.samples > kMaxSamples) {
+    return Status::Invalid("samples: " + std::to_string(cfg.samples) + " is out of range 1.." +
+                           std::to_string(kMaxSamples));
+  }
+  return std::unique_ptr<Probe>(std::make_unique<TcpProbe>(
+      std::move(target).value(), cfg.samples, std::move(resolver), std::move(dialer)));
+}
+
+Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg) {
+  return NewTcpProbe(cfg, net::NewSystemResolver(), net::NewTcpDialer());
+}
+
+}  // namespace hermes::probe

@@ -1,0 +1,319 @@
+#include "server/tls_context.h"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+
+namespace hermes::server {
+namespace {
+
+constexpr const char* kIntermediateTls12Suites =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kDefaultGroups = "X25519:P-256:P-384";
+
+// Who may present which client certificate; stored in the SSL_CTX's ex_data so the
+// verify callback of any handshake finds the policy of the context it started on.
+struct PeerPolicy {
+  bool verify_chain = false;  // false: Request/RequireAny (certificate not verified)
+  std::vector<std::string> allowed_sans;
+};
+
+void FreePolicy(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<PeerPolicy*>(ptr);
+}
+
+int PolicyIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, FreePolicy);
+  return index;
+}
+
+std::string OpenSslError() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+int VerifyClientCertificate(int preverify_ok, X509_STORE_CTX* store) {
+  auto* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* policy = ssl == nullptr ? nullptr
+                                : static_cast<PeerPolicy*>(SSL_CTX_get_ex_data(
+                                      SSL_get_SSL_CTX(ssl), PolicyIndex()));
+  if (policy == nullptr) return preverify_ok;
+  if (!policy->verify_chain) preverify_ok = 1;
+  if (!preverify_ok) return 0;
+  if (X509_STORE_CTX_get_error_depth(store) == 0 && !policy->allowed_sans.empty() &&
+      !CertificateSanAllowed(X509_STORE_CTX_get_current_cert(store), policy->allowed_sans)) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  return 1;
+}
+
+Result<int> ParseVersion(const std::string& v, const char* key) {
+  if (v == "TLS10" || v == "TLS11" || v == "TLS12") return TLS1_2_VERSION;
+  if (v == "TLS13") return TLS1_3_VERSION;
+  return Status::Invalid(std::string("tls_server_config.") + key + ": unknown version \"" + v +
+                         "\" (use TLS12 or TLS13)");
+}
+
+Result<std::string> GroupList(const std::vector<std::string>& curves) {
+  if (curves.empty()) return std::string(kDefaultGroups);
+  std::string out;
+  for (const auto& c : curves) {
+    const char* name = c == "X25519"      ? "X25519"
+                       : c == "CurveP256" ? "P-256"
+                       : c == "CurveP384" ? "P-384"
+                       : c == "CurveP521" ? "P-521"
+                                          : nullptr;
+    if (name == nullptr) {
+      return Status::Invalid("tls_server_config.curve_preferences: unknown curve \"" + c +
+                             "\" (use X25519, CurveP256, CurveP384, CurveP521)");
+    }
+    if (!out.empty()) out += ':';
+    out += name;
+  }
+  return out;
+}
+
+Status ConfigureClientAuth(SSL_CTX* ctx, const config::TlsServerConfig& cfg) {
+  const std::string& t = cfg.client_auth_type;
+  int mode;
+  bool verify;
+  if (t.empty() || t == "NoClientCert") {
+    return Status::Ok();
+  } else if (t == "RequestClientCert") {
+    mode = SSL_VERIFY_PEER, verify = false;
+  } else if (t == "RequireAnyClientCert") {
+    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify = false;
+  } else if (t == "VerifyClientCertIfGiven") {
+    mode = SSL_VERIFY_PEER, verify = true;
+  } else if (t == "RequireAndVerifyClientCert") {
+    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify = true;
+  } else {
+    return Status::Invalid("tls_server_config.client_auth_type: unknown value \"" + t + "\"");
+  }
+  if (verify && cfg.client_ca_file.empty()) {
+    return Status::Invalid("tls_server_config.client_ca_file: required when client_auth_type is " +
+                           t);
+  }
+  if (!cfg.client_ca_file.empty()) {
+    const char* ca = cfg.client_ca_file.c_str();
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca);
+    if (names == nullptr || SSL_CTX_load_verify_locations(ctx, ca, nullptr) != 1) {
+      if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+      return Status::Unavailable("tls_server_config.client_ca_file \"" + cfg.client_ca_file +
+                                 "\": " + OpenSslError());
+    }
+    SSL_CTX_set_client_CA_list(ctx, names);
+  }
+  auto* policy = new PeerPolicy{verify, cfg.client_allowed_sans};
+  if (SSL_CTX_set_ex_data(ctx, PolicyIndex(), policy) != 1) {
+    delete policy;
+    return Status::Internal("tls: cannot attach client certificate policy");
+  }
+  SSL_CTX_set_verify(ctx, mode, VerifyClientCertificate);
+  return Status::Ok();
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// True when `text` is an IP address literal whose bytes equal `raw`.
+bool IpEquals(const std::string& text, const unsigned char* raw, int len) {
+  std::array<unsigned char, 16> buf{};
+  if (len == 4 && inet_pton(AF_INET, text.c_str(), buf.data()) == 1) {
+    return std::memcmp(buf.data(), raw, 4) == 0;
+  }
+  if (len == 16 && inet_pton(AF_INET6, text.c_str(), buf.data()) == 1) {
+    return std::memcmp(buf.data(), raw, 16) == 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::string> GoCipherSuiteToOpenSsl(std::string_view n) {
+  if (n == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") return std::string("ECDHE-ECDSA-AES128-GCM-SHA256");
+  if (n == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") return std::string("ECDHE-RSA-AES128-GCM-SHA256");
+  if (n == "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384") return std::string("ECDHE-ECDSA-AES256-GCM-SHA384");
+  if (n == "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384") return std::string("ECDHE-RSA-AES256-GCM-SHA384");
+  if (n == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305" ||
+      n == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256") {
+    return std::string("ECDHE-ECDSA-CHACHA20-POLY1305");
+  }
+  if (n == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305" ||
+      n == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256") {
+    return std::string("ECDHE-RSA-CHACHA20-POLY1305");
+  }
+  if (n == "TLS_AES_128_GCM_SHA256" || n == "TLS_AES_256_GCM_SHA384" ||
+      n == "TLS_CHACHA20_POLY1305_SHA256") {
+    return std::string();
+  }
+  return Status::Invalid("tls_server_config.cipher_suites: \"" + std::string(n) +
+                         "\" is not allowed (only AEAD ECDHE suites such as "
+                         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)");
+}
+
+bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed) {
+  if (cert == nullptr) return false;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return false;
+  bool match = false;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names) && !match; ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    if (gn->type == GEN_DNS || gn->type == GEN_EMAIL || gn->type == GEN_URI) {
+      const ASN1_IA5STRING* s = gn->d.ia5;
+      std::string_view value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                             static_cast<size_t>(ASN1_STRING_length(s)));
+      for (const auto& a : allowed) {
+        if (gn->type == GEN_URI ? a == value : EqualsIgnoreCase(a, value)) match = true;
+      }
+    } else if (gn->type == GEN_IPADD) {
+      const unsigned char* raw = ASN1_STRING_get0_data(gn->d.ip);
+      int len = ASN1_STRING_length(gn->d.ip);
+      for (const auto& a : allowed) {
+        if (IpEquals(a, raw, len)) match = true;
+      }
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return match;
+}
+
+Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg) {
+  auto min = ParseVersion(cfg.min_version.empty() ? "TLS12" : cfg.min_version, "min_version");
+  if (!min.ok()) return min.status();
+  auto max = ParseVersion(cfg.max_version.empty() ? "TLS13" : cfg.max_version, "max_version");
+  if (!max.ok()) return max.status();
+  if (cfg.max_version == "TLS10" || cfg.max_version == "TLS11") {
+    return Status::Invalid("tls_server_config.max_version: hermes requires at least TLS12");
+  }
+  if (*max < *min) {
+    return Status::Invalid("tls_server_config: max_version is below min_version");
+  }
+  std::string suites;
+  for (const auto& name : cfg.cipher_suites) {
+    auto s = GoCipherSuiteToOpenSsl(name);
+    if (!s.ok()) return s.status();
+    if (s->empty()) continue;
+    if (!suites.empty()) suites += ':';
+    suites += *s;
+  }
+  if (suites.empty()) suites = kIntermediateTls12Suites;
+  auto groups = GroupList(cfg.curve_preferences);
+  if (!groups.ok()) return groups.status();
+
+  SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!ctx) return Status::Internal("tls: SSL_CTX_new: " + OpenSslError());
+  SSL_CTX* c = ctx.get();
+  SSL_CTX_set_min_proto_version(c, *min);
+  SSL_CTX_set_max_proto_version(c, *max);
+  uint64_t options = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION;
+  if (cfg.prefer_server_cipher_suites) options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+  SSL_CTX_set_options(c, options);
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_set_cipher_list(c, suites.c_str()) != 1) {
+    return Status::Invalid("tls_server_config.cipher_suites: " + OpenSslError());
+  }
+  if (SSL_CTX_set1_groups_list(c, groups->c_str()) != 1) {
+    return Status::Invalid("tls_server_config.curve_preferences: " + OpenSslError());
+  }
+  static const unsigned char kSessionContext[] = "hermes";
+  SSL_CTX_set_session_id_context(c, kSessionContext, sizeof(kSessionContext) - 1);
+  if (SSL_CTX_use_certificate_chain_file(c, cfg.cert_file.c_str()) != 1) {
+    return Status::Unavailable("tls_server_config.cert_file \"" + cfg.cert_file +
+                               "\": " + OpenSslError());
+  }
+  if (SSL_CTX_use_PrivateKey_file(c, cfg.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return Status::Unavailable("tls_server_config.key_file \"" + cfg.key_file +
+                               "\": " + OpenSslError());
+  }
+  if (SSL_CTX_check_private_key(c) != 1) {
+    return Status::Invalid("tls_server_config: key_file \"" + cfg.key_file +
+                           "\" does not match cert_file \"" + cfg.cert_file + "\"");
+  }
+  HERMES_RETURN_IF_ERROR(ConfigureClientAuth(c, cfg));
+  return ctx;
+}
+
+Result<std::unique_ptr<TlsContextProvider>> TlsContextProvider::Create(
+    config::TlsServerConfig cfg, std::chrono::milliseconds check_interval) {
+  std::unique_ptr<TlsContextProvider> p(new TlsContextProvider(std::move(cfg), check_interval));
+  p->stamps_ = p->StampFiles();
+  auto ctx = BuildServerTlsContext(p->cfg_);
+  if (!ctx.ok()) return ctx.status();
+  p->current_ = std::move(*ctx);
+  p->next_check_ = std::chrono::steady_clock::now() + check_interval;
+  return p;
+}
+
+TlsContextProvider::TlsContextProvider(config::TlsServerConfig cfg,
+                                       std::chrono::milliseconds check_interval)
+    : cfg_(std::move(cfg)), check_interval_(check_interval) {}
+
+std::vector<TlsContextProvider::FileStamp> TlsContextProvider::StampFiles() const {
+  std::vector<FileStamp> out;
+  for (const std::string* f : {&cfg_.cert_file, &cfg_.key_file, &cfg_.client_ca_file}) {
+    FileStamp s;
+    struct stat st;
+    if (!f->empty() && ::stat(f->c_str(), &st) == 0) {
+      s.inode = st.st_ino;
+      s.size = static_cast<unsigned long long>(st.st_size);
+      s.mtime_ns = static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+SslCtxPtr TlsContextProvider::Current() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_check_) return current_;
+    // Only the caller that moves next_check_ does the file I/O below.
+    next_check_ = now + check_interval_;
+  }
+  std::vector<FileStamp> stamps = StampFiles();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stamps == stamps_) return current_;
+  }
+  auto ctx = BuildServerTlsContext(cfg_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!ctx.ok()) {
+    // stamps_ is left as is, so the next check retries (e.g. key written after cert).
+    last_error_ = ctx.status().message();
+    return current_;
+  }
+  current_ = std::move(*ctx);
+  stamps_ = std::move(stamps);
+  last_error_.clear();
+  return current_;
+}
+
+std::string TlsContextProvider::LastReloadError() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_error_;
+}
+
+}  // namespace hermes::server

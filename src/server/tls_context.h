@@ -1,0 +1,77 @@
+// TLS server contexts for the listener: builds an OpenSSL SSL_CTX from the web
+// config's tls_server_config and re-reads the certificate, key and client CA when
+// their files change.
+//
+// Policy: TLS 1.2-1.3 only (a lower min_version is raised to TLS 1.2); TLS 1.2
+// suites are the Mozilla "intermediate" AEAD ECDHE suites (or the configured
+// subset of them: other Go suite names are rejected); server cipher preference,
+// no compression, no renegotiation. client_auth_type follows Go's crypto/tls;
+// client_allowed_sans must match one SAN (DNS, IP, email or URI) of the client's
+// leaf certificate.
+//
+// Reload: Current() compares the files' (inode, size, mtime) at most once per
+// `check_interval` and, when they changed, builds a fresh SSL_CTX. New handshakes
+// use the new context; established connections keep the one they started with
+// (each SSL holds a reference). A context that fails to build is not installed:
+// the previous one stays in use and the error is kept in LastReloadError().
+//
+// Thread-safety: Current() and LastReloadError() may be called concurrently.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "config/web_config.h"
+
+namespace hermes::server {
+
+using SslCtxPtr = std::shared_ptr<SSL_CTX>;
+
+// Builds a server context from `cfg`. Errors name the offending key and file.
+Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg);
+
+// Maps a Go crypto/tls suite name to its OpenSSL name. Only the AEAD ECDHE TLS 1.2
+// suites are accepted; TLS 1.3 names map to "" (TLS 1.3 suites are not configurable,
+// as in Go).
+Result<std::string> GoCipherSuiteToOpenSsl(std::string_view go_name);
+
+// True when one of the certificate's subjectAltNames equals one of `allowed`
+// (DNS names and emails case-insensitively, IP addresses by value, URIs exactly).
+bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed);
+
+class TlsContextProvider {
+ public:
+  static Result<std::unique_ptr<TlsContextProvider>> Create(
+      config::TlsServerConfig cfg, std::chrono::milliseconds check_interval);
+
+  // The context for a new handshake (never null).
+  SslCtxPtr Current();
+  // Message of the last failed reload, "" when the last attempt succeeded.
+  std::string LastReloadError() const;
+
+ private:
+  struct FileStamp {
+    unsigned long long inode = 0, size = 0;
+    long long mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  TlsContextProvider(config::TlsServerConfig cfg, std::chrono::milliseconds check_interval);
+  std::vector<FileStamp> StampFiles() const;
+
+  const config::TlsServerConfig cfg_;
+  const std::chrono::milliseconds check_interval_;
+  mutable std::mutex mu_;
+  SslCtxPtr current_;                                 // guarded by mu_
+  std::vector<FileStamp> stamps_;                     // guarded by mu_
+  std::chrono::steady_clock::time_point next_check_;  // guarded by mu_
+  std::string last_error_;                            // guarded by mu_
+};
+
+}  // namespace hermes::server
