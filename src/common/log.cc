@@ -1,16 +1,16 @@
 #include "common/log.h"
 
+#include <spdlog/formatter.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 #include <vector>
-
-#include <spdlog/formatter.h>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 namespace hermes {
 namespace {
@@ -43,20 +43,28 @@ bool ParseNetstrings(std::string_view in, std::vector<std::string_view>& out) {
 
 const char* LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
 
 spdlog::level::level_enum ToSpdlog(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return spdlog::level::debug;
-    case LogLevel::kInfo: return spdlog::level::info;
-    case LogLevel::kWarn: return spdlog::level::warn;
-    case LogLevel::kError: return spdlog::level::err;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
   }
   return spdlog::level::info;
 }
@@ -74,8 +82,10 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
   if (c < 0x80) return 1;
-  size_t n = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                                          : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+  size_t n = (c >= 0xC2 && c <= 0xDF)   ? 2
+             : (c >= 0xE0 && c <= 0xEF) ? 3
+             : (c >= 0xF0 && c <= 0xF4) ? 4
+                                        : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -105,11 +115,21 @@ void AppendQuoted(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -172,8 +192,8 @@ std::string Render(LogFormat format, WallTime ts, LogLevel level, std::string_vi
   std::string out;
   out.reserve(64 + msg.size() + fields.size() * 24);
   if (format == LogFormat::kJson) {
-    out += "{\"ts\":\"" + FormatTimestamp(ts) + "\",\"level\":\"" + LevelName(level) +
-           "\",\"msg\":";
+    out +=
+        "{\"ts\":\"" + FormatTimestamp(ts) + "\",\"level\":\"" + LevelName(level) + "\",\"msg\":";
     AppendQuoted(out, msg);
     for (const auto& [k, v] : fields) {
       out += ',';
@@ -239,8 +259,7 @@ bool KeyEquals(std::string_view a, std::string_view b) {
 }
 
 bool IsUrlKey(std::string_view key) {
-  return KeyEquals(key, "url") ||
-         (key.size() > 4 && KeyEquals(key.substr(key.size() - 4), "_url"));
+  return KeyEquals(key, "url") || (key.size() > 4 && KeyEquals(key.substr(key.size() - 4), "_url"));
 }
 
 }  // namespace
@@ -263,8 +282,8 @@ Result<LogLevel> ParseLogLevel(std::string_view level) {
 Result<LogFormat> ParseLogFormat(std::string_view format) {
   if (format == "logfmt") return LogFormat::kLogfmt;
   if (format == "json") return LogFormat::kJson;
-  return Status::Invalid("--log.format: must be one of logfmt, json; got \"" +
-                         std::string(format) + "\"");
+  return Status::Invalid("--log.format: must be one of logfmt, json; got \"" + std::string(format) +
+                         "\"");
 }
 
 Status InitLogging(std::string_view level, std::string_view format) {
@@ -336,8 +355,7 @@ bool IsSecretKey(std::string_view key) {
     if (KeyEquals(key, k)) return true;
   }
   for (std::string_view suffix : {"_token", "_password", "_secret"}) {
-    if (key.size() > suffix.size() &&
-        KeyEquals(key.substr(key.size() - suffix.size()), suffix)) {
+    if (key.size() > suffix.size() && KeyEquals(key.substr(key.size() - suffix.size()), suffix)) {
       return true;
     }
   }

@@ -19,13 +19,13 @@
 // called before other threads start (tests may call it again to capture output).
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <concepts>
 #include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <spdlog/common.h>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -43,8 +43,8 @@ struct LogField {
   LogField(std::string_view k, const char* v) : key(k), value(v ? v : "") {}
   LogField(std::string_view k, bool v) : key(k), value(v ? "true" : "false") {}
   template <typename T>
-    requires(std::integral<T> && !std::same_as<T, bool>)
-  LogField(std::string_view k, T v) : key(k), value(std::to_string(v)) {}
+  requires(std::integral<T> && !std::same_as<T, bool>) LogField(std::string_view k, T v)
+      : key(k), value(std::to_string(v)) {}
   LogField(std::string_view k, double v);
   LogField(std::string_view k, const Status& s) : key(k), value(s.ok() ? "ok" : s.message()) {}
 

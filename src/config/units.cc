@@ -4,6 +4,7 @@
 // not fit their type, so a typo never silently becomes a different number.
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <string>
@@ -149,6 +150,42 @@ Result<double> ParseRate(std::string_view text) {
     return rate;
   }
   return bad;
+}
+
+std::string FormatDuration(Duration d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (ms <= 0) return "0s";
+  static constexpr struct {
+    const char* name;
+    int64_t ms;
+  } kUnits[] = {{"y", 365ll * 24 * 3600 * 1000}, {"w", 7ll * 24 * 3600 * 1000},
+                {"d", 24ll * 3600 * 1000},       {"h", 3600ll * 1000},
+                {"m", 60ll * 1000},              {"s", 1000},
+                {"ms", 1}};
+  std::string out;
+  for (const auto& u : kUnits) {
+    if (ms >= u.ms) {
+      out += std::to_string(ms / u.ms) + u.name;
+      ms %= u.ms;
+    }
+  }
+  return out;
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+  if (bytes < 1000) return std::to_string(bytes) + "B";
+  double v = static_cast<double>(bytes) / 1000;
+  size_t u = 0;
+  while (v >= 999.95 && u + 1 < std::size(kUnits)) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::string number(buf);
+  if (number.ends_with(".0")) number.resize(number.size() - 2);
+  return number + kUnits[u];
 }
 
 }  // namespace hermes::config

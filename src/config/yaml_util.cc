@@ -1,97 +1,15 @@
-// Strict YAML loading and typed map reading; see yaml_util.h.
+// Typed reading of YAML maps and scalars with key-path errors; see yaml_util.h.
 #include "config/yaml_util.h"
 
-#include <cerrno>
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <memory>
-#include <sstream>
-
-#include <yaml-cpp/eventhandler.h>
 
 #include "config/parse.h"
 
 namespace hermes::config::internal {
 namespace {
-
-// Walks parser events to find what yaml-cpp would resolve silently: anchors,
-// aliases and extra documents. Tracks the key path of every node so the error
-// names where the construct is.
-class StrictnessScanner : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override { doc_line_ = mark.line + 1; }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    BeginNode(mark, anchor);
-  }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    const std::string path = BeginNode(mark, YAML::NullAnchor);
-    if (alias_error_.ok()) {
-      alias_error_ = ErrorAt(path, mark.line + 1,
-                             "YAML aliases (*name) are not allowed; write the value out");
-    }
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                const std::string& value) override {
-    const bool is_key = !stack_.empty() && stack_.back().is_map && stack_.back().expect_key;
-    BeginNode(mark, anchor);
-    if (is_key) stack_.back().key = value;
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    stack_.push_back({false, BeginNode(mark, anchor)});
-  }
-  void OnSequenceEnd() override { stack_.pop_back(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    stack_.push_back({true, BeginNode(mark, anchor)});
-  }
-  void OnMapEnd() override { stack_.pop_back(); }
-
-  int doc_line() const { return doc_line_; }
-  // Aliases are the harmful part, so they are reported before the anchor they use.
-  Status error() const { return alias_error_.ok() ? anchor_error_ : alias_error_; }
-
- private:
-  struct Frame {
-    bool is_map;
-    std::string path;
-    bool expect_key = true;
-    std::string key;
-    size_t index = 0;
-  };
-
-  // Returns the path of the node that starts here and advances the parent's state.
-  std::string BeginNode(const YAML::Mark& mark, YAML::anchor_t anchor) {
-    std::string path;
-    if (!stack_.empty()) {
-      Frame& top = stack_.back();
-      if (!top.is_map) {
-        path = JoinIndex(top.path, top.index++);
-      } else if (top.expect_key) {
-        path = top.path;
-        top.key.clear();
-        top.expect_key = false;
-      } else {
-        path = JoinKey(top.path, top.key);
-        top.expect_key = true;
-      }
-    }
-    if (anchor != YAML::NullAnchor && anchor_error_.ok()) {
-      anchor_error_ = ErrorAt(path, mark.line + 1,
-                              "YAML anchors (&name) are not allowed; write the value out");
-    }
-    return path;
-  }
-
-  std::vector<Frame> stack_;
-  int doc_line_ = 0;
-  Status anchor_error_;
-  Status alias_error_;
-};
 
 std::string QuoteScalar(const YAML::Node& n) { return "\"" + n.Scalar() + "\""; }
 
@@ -104,6 +22,13 @@ Status WrongType(const YAML::Node& n, const std::string& path, int line,
 }
 
 }  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
 
 std::string JoinKey(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -126,51 +51,6 @@ Status ErrorAt(const std::string& path, int line, const std::string& msg) {
                            : " (line " + std::to_string(line) + ")";
   }
   return Status::Invalid(where.empty() ? msg : where + ": " + msg);
-}
-
-Result<YAML::Node> LoadStrictYaml(std::string_view text, size_t max_bytes) {
-  if (text.size() > max_bytes) {
-    return Status::Invalid("file is " + std::to_string(text.size()) + " bytes, over the " +
-                           std::to_string(max_bytes) + "-byte limit; split or trim it");
-  }
-  const std::string copy(text);
-  try {
-    std::istringstream in(copy);
-    YAML::Parser parser(in);
-    StrictnessScanner scanner;
-    if (parser.HandleNextDocument(scanner) && parser.HandleNextDocument(scanner)) {
-      return ErrorAt("", scanner.doc_line(),
-                     "only one YAML document is allowed; remove the extra '---' section");
-    }
-    HERMES_RETURN_IF_ERROR(scanner.error());
-    return YAML::Load(copy);
-  } catch (const YAML::Exception& e) {
-    return ErrorAt("", e.mark.is_null() ? 0 : e.mark.line + 1, "invalid YAML: " + e.msg);
-  }
-}
-
-Result<std::string> ReadFileLimited(const std::string& path, size_t max_bytes) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return Status::Unavailable(std::string("cannot open file: ") + std::strerror(errno));
-  std::string data;
-  char buf[64 * 1024];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
-    data.append(buf, n);
-    if (data.size() > max_bytes) {
-      return Status::Invalid("file is larger than the " + std::to_string(max_bytes) +
-                             "-byte limit; split or trim it");
-    }
-  }
-  if (std::ferror(f.get())) {
-    return Status::Unavailable(std::string("cannot read file: ") + std::strerror(errno));
-  }
-  return data;
-}
-
-std::string ResolvePath(const std::string& base_dir, const std::string& path) {
-  if (base_dir.empty() || path.empty() || path.front() == '/') return path;
-  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
 std::string DescribeNode(const YAML::Node& n) {
@@ -231,12 +111,22 @@ Status ReadDouble(const YAML::Node& n, const std::string& path, int line, double
   return Status::Ok();
 }
 
+Status CheckOneOf(const std::string& value, std::span<const std::string_view> allowed,
+                  const std::string& path, int line) {
+  std::string list;
+  for (std::string_view a : allowed) {
+    if (a == value) return Status::Ok();
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  return ErrorAt(path, line, "must be one of " + list + ", got \"" + value + "\"");
+}
+
 Result<MapReader> MapReader::Make(const YAML::Node& node, const std::string& path) {
   MapReader reader(path, LineOf(node));
   if (node.IsNull()) return reader;
   if (!node.IsMap()) return WrongType(node, path, LineOf(node), "a map");
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: `it->` yields a temporary
     const int line = LineOf(key);
     if (!key.IsScalar()) {
       return ErrorAt(path, line, "keys must be plain strings, got " + DescribeNode(key));
@@ -349,6 +239,16 @@ Status MapReader::Rate(std::string_view key, double* out) const {
   return ReadUnit(*this, key, [](std::string_view t) { return ParseRate(t); }, out);
 }
 
+Status MapReader::Enum(std::string_view key, std::span<const std::string_view> allowed,
+                       std::string* out) const {
+  std::string value;
+  HERMES_RETURN_IF_ERROR(String(key, &value));
+  if (!Has(key)) return Status::Ok();
+  HERMES_RETURN_IF_ERROR(CheckOneOf(value, allowed, PathOf(key), LineOfKey(key)));
+  *out = std::move(value);
+  return Status::Ok();
+}
+
 Status MapReader::StringList(std::string_view key, std::vector<std::string>* out) const {
   std::vector<YAML::Node> items;
   HERMES_RETURN_IF_ERROR(List(key, &items));
@@ -362,21 +262,9 @@ Status MapReader::StringList(std::string_view key, std::vector<std::string>* out
   return Status::Ok();
 }
 
-Status MapReader::StringMap(std::string_view key,
-                            std::map<std::string, std::string>* out) const {
-  std::optional<MapReader> map;
-  HERMES_RETURN_IF_ERROR(Map(key, &map));
-  if (!map) return Status::Ok();
-  out->clear();
-  for (const Entry& e : map->entries_) {
-    HERMES_RETURN_IF_ERROR(map->String(e.key, &(*out)[e.key]));
-  }
-  return Status::Ok();
-}
-
 Status MapReader::FilePath(std::string_view key, const std::string& base_dir,
                            std::string* out) const {
-  HERMES_RETURN_IF_ERROR(NonEmptyString(key, out));
+  HERMES_RETURN_IF_ERROR(String(key, out));
   *out = ResolvePath(base_dir, *out);
   return Status::Ok();
 }
@@ -386,7 +274,7 @@ Status MapReader::Map(std::string_view key, std::optional<MapReader>* out) const
   if (e == nullptr) return Status::Ok();
   auto map = MapReader::Make(e->value, PathOf(key));
   if (!map.ok()) return map.status();
-  if (map->line_ == 0) map->line_ = e->line;
+  map->line_ = e->line;  // the key's line reads better than the value's for block maps
   *out = std::move(*map);
   return Status::Ok();
 }

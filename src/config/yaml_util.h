@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +22,9 @@
 #include "common/status.h"
 
 namespace hermes::config::internal {
+
+// ASCII case-insensitive comparison (HTTP header names, TLS names).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // "a.b" / "a[3]"; an empty parent yields just the key.
 std::string JoinKey(const std::string& path, std::string_view key);
@@ -41,6 +43,9 @@ Result<YAML::Node> LoadStrictYaml(std::string_view text, size_t max_bytes);
 // path (callers prefix it).
 Result<std::string> ReadFileLimited(const std::string& path, size_t max_bytes);
 
+// The absolute directory holding file `path` ("" if it cannot be determined).
+std::string DirOf(const std::string& path);
+
 // Resolves a relative path against `base_dir` (unchanged when either is empty or
 // the path is absolute).
 std::string ResolvePath(const std::string& base_dir, const std::string& path);
@@ -54,6 +59,9 @@ Status ReadBool(const YAML::Node& n, const std::string& path, int line, bool* ou
 Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t min,
                int64_t max, int64_t* out);
 Status ReadDouble(const YAML::Node& n, const std::string& path, int line, double* out);
+// "must be one of A, B, got "C"" unless `value` is in `allowed`.
+Status CheckOneOf(const std::string& value, std::span<const std::string_view> allowed,
+                  const std::string& path, int line);
 
 class MapReader {
  public:
@@ -86,9 +94,11 @@ class MapReader {
   Status Dur(std::string_view key, Duration* out) const;
   Status Size(std::string_view key, uint64_t* out) const;
   Status Rate(std::string_view key, double* out) const;
+  // A string that must be one of `allowed`.
+  Status Enum(std::string_view key, std::span<const std::string_view> allowed,
+              std::string* out) const;
   Status StringList(std::string_view key, std::vector<std::string>* out) const;
-  Status StringMap(std::string_view key, std::map<std::string, std::string>* out) const;
-  // A string naming a file, resolved against `base_dir`.
+  // A string naming a file, resolved against `base_dir`; "" means unset.
   Status FilePath(std::string_view key, const std::string& base_dir, std::string* out) const;
   // A nested map (null counts as empty); *out stays empty when the key is absent.
   Status Map(std::string_view key, std::optional<MapReader>* out) const;

@@ -1,6 +1,7 @@
 // Series counting (SPEC section 8) and the per-kind layout it shares with the
 // registry builders.
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "metrics/families.h"
@@ -14,9 +15,8 @@ using probe::Load;
 using probe::Phase;
 
 const std::vector<double>& ProbeDurationBuckets() {
-  static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                               0.5,   1,    2.5,   5,    10,  15,
-                                               30,    60,   120,   300};
+  static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                               2.5,   5,    10,    15,   30,  60,   120, 300};
   return kBuckets;
 }
 
@@ -31,42 +31,50 @@ const std::vector<double>& RequestDurationBuckets() {
   return kBuckets;
 }
 
-const KindLayout& LayoutFor(config::ProbeKind kind) {
-  static const KindLayout kSpeedtest = {
-      .phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()},
-      .loads = {probe::kAllLoads.begin(), probe::kAllLoads.end()},
-      .packets = false,
-      .throughput = {Direction::kDownload, Direction::kUpload},
-      .transferred = {Direction::kDownload, Direction::kUpload},
-      .http = true,
-  };
-  static const KindLayout kHttp = {
-      .phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()},
-      .transferred = {Direction::kDownload},
-      .http = true,
-  };
-  static const KindLayout kTcp = {.loads = {Load::kIdle}, .packets = true};
-  static const KindLayout kDns = {.phases = {Phase::kResolve}};
-  static const KindLayout kIcmp = {.loads = {Load::kIdle}, .packets = true};
-  switch (kind) {
-    case config::ProbeKind::kSpeedtest: return kSpeedtest;
-    case config::ProbeKind::kHttp: return kHttp;
-    case config::ProbeKind::kTcp: return kTcp;
-    case config::ProbeKind::kDns: return kDns;
-    case config::ProbeKind::kIcmp: return kIcmp;
+KindLayout LayoutFor(const config::ProbeConfig& p) {
+  KindLayout l;
+  switch (p.kind) {
+    case config::ProbeKind::kSpeedtest:
+      l.phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()};
+      l.loads = {Load::kIdle};
+      // A disabled direction has no loaded latency, throughput or bytes.
+      if (p.download.enabled) {
+        l.loads.push_back(Load::kDownload);
+        l.throughput.push_back(Direction::kDownload);
+      }
+      if (p.upload.enabled) {
+        l.loads.push_back(Load::kUpload);
+        l.throughput.push_back(Direction::kUpload);
+      }
+      l.transferred = l.throughput;
+      l.http = true;
+      return l;
+    case config::ProbeKind::kHttp:
+      l.phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()};
+      l.transferred = {Direction::kDownload};
+      l.http = true;
+      return l;
+    case config::ProbeKind::kTcp:
+    case config::ProbeKind::kIcmp:
+      l.loads = {Load::kIdle};
+      l.packets = true;
+      return l;
+    case config::ProbeKind::kDns:
+      l.phases = {Phase::kResolve};
+      return l;
   }
   std::abort();  // an enum value outside ProbeKind is a programming error
 }
 
 bool HasExpectedThroughput(const config::ProbeConfig& p, Direction d) {
-  const auto& dirs = LayoutFor(p.kind).throughput;
+  const auto dirs = LayoutFor(p).throughput;
   if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) return false;
   return d == Direction::kDownload ? p.expect.download_bytes_per_second.has_value()
                                    : p.expect.upload_bytes_per_second.has_value();
 }
 
 bool HasExpectedLatency(const config::ProbeConfig& p) {
-  return !LayoutFor(p.kind).loads.empty() && p.expect.latency_seconds.has_value();
+  return !LayoutFor(p).loads.empty() && p.expect.latency_seconds.has_value();
 }
 
 namespace {
@@ -75,8 +83,8 @@ int HistogramSeries(size_t buckets) { return static_cast<int>(buckets) + 3; }
 
 }  // namespace
 
-int CountProbeSeries(const config::Config& config, const config::ProbeConfig& probe) {
-  const KindLayout& layout = LayoutFor(probe.kind);
+int CountProbeSeries(const config::Config& config, const config::ProbeConfig& p) {
+  const KindLayout layout = LayoutFor(p);
   int n = 0;
   // success, runs, failures{reason}, skipped{reason}, last_run, last_success,
   // interval, timeout, duration histogram.
@@ -90,8 +98,8 @@ int CountProbeSeries(const config::Config& config, const config::ProbeConfig& pr
   n += directions * (1 + HistogramSeries(config::ThroughputBuckets(config).size()));
   n += static_cast<int>(layout.transferred.size());
   if (layout.http) n += 2;
-  for (Direction d : probe::kAllDirections) n += HasExpectedThroughput(probe, d) ? 1 : 0;
-  n += HasExpectedLatency(probe) ? 1 : 0;
+  for (Direction d : probe::kAllDirections) n += HasExpectedThroughput(p, d) ? 1 : 0;
+  n += HasExpectedLatency(p) ? 1 : 0;
   return n;
 }
 
@@ -131,8 +139,7 @@ Status CheckSeriesBudget(const config::Config& config) {
   }
   return Status::Invalid("global.max_series: config needs " + std::to_string(total) +
                          " series, limit is " + std::to_string(config.global.max_series) +
-                         " (largest probe: " + largest + " with " +
-                         std::to_string(largest_count) +
+                         " (largest probe: " + largest + " with " + std::to_string(largest_count) +
                          " series); raise global.max_series or reduce probes/buckets");
 }
 

@@ -11,16 +11,16 @@
 // mutated and collected only under MetricsHub's mutex.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <array>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 #include "config/config.h"
 #include "metrics/metrics_hub.h"
@@ -44,23 +44,24 @@ inline constexpr size_t kNumLoads = probe::kAllLoads.size();
 inline constexpr size_t kNumDirections = probe::kAllDirections.size();
 
 // Fixed bucket sets (seconds) of the histograms whose buckets are not configurable.
-const std::vector<double>& ProbeDurationBuckets();   // 5 ms .. 300 s, 16 buckets
-const std::vector<double>& StartLagBuckets();        // 1 ms .. 5 s, 12 buckets
-const std::vector<double>& RequestDurationBuckets(); // 1 ms .. 5 s, 8 buckets
+const std::vector<double>& ProbeDurationBuckets();    // 5 ms .. 300 s, 16 buckets
+const std::vector<double>& StartLagBuckets();         // 1 ms .. 5 s, 12 buckets
+const std::vector<double>& RequestDurationBuckets();  // 1 ms .. 5 s, 8 buckets
 
 // Number of process_* series Render() appends (see process_metrics.h).
 inline constexpr int kProcessSeries = 6;
 
-// Which optional families a probe kind has (see the table in metrics_hub.h).
+// Which optional families a probe has (see the table in metrics_hub.h): decided by
+// its kind, and for speedtest by which transfer directions are enabled.
 struct KindLayout {
-  std::vector<probe::Phase> phases;         // hermes_probe_phase_duration_seconds
-  std::vector<probe::Load> loads;           // rtt histogram, latency and jitter gauges
-  bool packets = false;                     // packets_sent/lost counters, loss ratio
-  std::vector<probe::Direction> throughput; // throughput gauge and sample histogram
+  std::vector<probe::Phase> phases;          // hermes_probe_phase_duration_seconds
+  std::vector<probe::Load> loads;            // rtt histogram, latency and jitter gauges
+  bool packets = false;                      // packets_sent/lost counters, loss ratio
+  std::vector<probe::Direction> throughput;  // throughput gauge and sample histogram
   std::vector<probe::Direction> transferred;
-  bool http = false;                        // http_status_code, tls_cert_expiry
+  bool http = false;  // http_status_code, tls_cert_expiry
 };
-const KindLayout& LayoutFor(config::ProbeKind kind);
+KindLayout LayoutFor(const config::ProbeConfig& probe);
 
 // Expected-value gauges a probe has: set in `expect` and meaningful for the kind.
 bool HasExpectedThroughput(const config::ProbeConfig& p, probe::Direction d);
@@ -82,7 +83,7 @@ struct ProbeSeries {
   prometheus::Gauge* last_success = nullptr;
   prometheus::Gauge* interval = nullptr;
   prometheus::Gauge* timeout = nullptr;
-  std::array<prometheus::Gauge*, kNumPhases> phase{};  // by Phase
+  std::array<prometheus::Gauge*, kNumPhases> phase{};   // by Phase
   std::array<prometheus::Histogram*, kNumLoads> rtt{};  // by Load
   std::array<prometheus::Gauge*, kNumLoads> latency{};
   std::array<prometheus::Gauge*, kNumLoads> jitter{};

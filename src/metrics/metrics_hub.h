@@ -27,14 +27,14 @@
 //   dns        phase_duration{phase=resolve}
 //   icmp       rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
 //
-// tcp has no phase series: each sample is a connect, so the RTT histogram and the
-// latency gauge already are the connect time. dns reports one resolve time per
-// run, which is its phase. hermes_expected_throughput_bytes_per_second{direction}
-// exists when `expect` sets that direction and the kind has throughput; and
-// hermes_expected_latency_seconds when `expect.latency` is set and the kind has
-// latency. hermes_http_requests_total is the full kHttpHandlers x kHttpCodes
-// product so that its size does not depend on which codes the listener happens to
-// send; a code outside kHttpCodes counts as code="other".
+// A speedtest direction with `enabled: false` has no series of its own (no loaded
+// latency, throughput or bytes for it). tcp has no phase series: each sample is a connect, so the
+// RTT histogram and the latency gauge already are the connect time. dns reports one resolve time
+// per run, which is its phase. hermes_expected_throughput_bytes_per_second{direction} exists when
+// `expect` sets that direction and the kind has throughput; and hermes_expected_latency_seconds
+// when `expect.latency` is set and the kind has latency. hermes_http_requests_total is the full
+// kHttpHandlers x kHttpCodes product so that its size does not depend on which codes the listener
+// happens to send; a code outside kHttpCodes counts as code="other".
 //
 // Gauges are written only from successful runs (last-good values), except
 // hermes_probe_success, hermes_probe_last_run_timestamp_seconds,
@@ -76,9 +76,8 @@ inline constexpr const char* kHttpCodes[] = {"200", "202", "400", "401", "404",
 inline constexpr const char* kSkipReasons[] = {"overrun", "bandwidth_busy", "retry_after",
                                                "budget"};
 inline constexpr const char* kAuthFailureReasons[] = {"missing", "malformed", "invalid"};
-inline constexpr const char* kConnectionRejectReasons[] = {"max_connections",
-                                                           "max_connections_per_ip",
-                                                           "tls_handshake"};
+inline constexpr const char* kConnectionRejectReasons[] = {
+    "max_connections", "max_connections_per_ip", "tls_handshake"};
 
 class MetricsHub {
  public:

@@ -1,8 +1,8 @@
 // Per-probe families: registration of every series of every configured probe at 0,
 // and the carry-over of values across a reload.
-#include <string>
-
 #include <prometheus/client_metric.h>
+
+#include <string>
 
 #include "metrics/families.h"
 
@@ -39,16 +39,15 @@ struct ProbeFamilies {
                  "Mean absolute difference of consecutive round-trip times of the last "
                  "successful run, by load.")),
         packets_sent(C(r, "hermes_packets_sent_total", "Packets or connects attempted.")),
-        packets_lost(C(r, "hermes_packets_lost_total",
-                       "Packets or connects that got no answer.")),
+        packets_lost(C(r, "hermes_packets_lost_total", "Packets or connects that got no answer.")),
         loss_ratio(G(r, "hermes_packet_loss_ratio",
                      "Fraction (0-1) of packets lost in the last run that measured loss.")),
         throughput(G(r, "hermes_throughput_bytes_per_second",
                      "Throughput after warm-up of the last successful run, by direction.")),
         throughput_samples(H(r, "hermes_throughput_sample_bytes_per_second",
                              "Throughput over 100 ms intervals, by direction.")),
-        transferred(C(r, "hermes_transferred_bytes_total",
-                      "Bytes moved by the probe, by direction.")),
+        transferred(
+            C(r, "hermes_transferred_bytes_total", "Bytes moved by the probe, by direction.")),
         http_status(G(r, "hermes_http_status_code", "HTTP status code of the last response.")),
         cert_expiry(G(r, "hermes_tls_cert_expiry_timestamp_seconds",
                       "Unix time at which the target's TLS certificate expires, as of the "
@@ -58,8 +57,7 @@ struct ProbeFamilies {
         expected_latency(G(r, "hermes_expected_latency_seconds",
                            "Expected idle latency from the probe's expect config.")) {}
 
-  static prometheus::Family<Gauge>& G(prometheus::Registry& r, const char* name,
-                                      const char* help) {
+  static prometheus::Family<Gauge>& G(prometheus::Registry& r, const char* name, const char* help) {
     return prometheus::BuildGauge().Name(name).Help(help).Register(r);
   }
   static prometheus::Family<Counter>& C(prometheus::Registry& r, const char* name,
@@ -102,9 +100,8 @@ Labels With(const Labels& base, const char* key, std::string_view value) {
   return l;
 }
 
-ProbeSeries AddProbe(ProbeFamilies& f, const config::Config& config,
-                     const config::ProbeConfig& p) {
-  const KindLayout& layout = LayoutFor(p.kind);
+ProbeSeries AddProbe(ProbeFamilies& f, const config::Config& config, const config::ProbeConfig& p) {
+  const KindLayout layout = LayoutFor(p);
   const Labels base = {{"probe", p.name}};
   ProbeSeries s;
   s.kind = p.kind;

@@ -8,11 +8,11 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <optional>
 #include <string_view>
 #include <vector>
-
-#include <prometheus/metric_family.h>
 
 #include "common/status.h"
 
@@ -20,11 +20,11 @@ namespace hermes::metrics {
 
 // The fields of /proc/<pid>/stat that process metrics need, in the file's units.
 struct ProcStat {
-  double utime_ticks = 0;   // field 14
-  double stime_ticks = 0;   // field 15
-  double start_ticks = 0;   // field 22, clock ticks after boot
-  double vsize_bytes = 0;   // field 23
-  double rss_pages = 0;     // field 24
+  double utime_ticks = 0;  // field 14
+  double stime_ticks = 0;  // field 15
+  double start_ticks = 0;  // field 22, clock ticks after boot
+  double vsize_bytes = 0;  // field 23
+  double rss_pages = 0;    // field 24
 };
 
 struct ProcessStats {
@@ -51,7 +51,6 @@ std::optional<double> ReadBootTime();
 ProcessStats ReadProcessStats(std::optional<double> boot_time);
 
 // Appends one family per present value (with HELP and TYPE) to `out`.
-void AppendProcessFamilies(const ProcessStats& stats,
-                           std::vector<prometheus::MetricFamily>& out);
+void AppendProcessFamilies(const ProcessStats& stats, std::vector<prometheus::MetricFamily>& out);
 
 }  // namespace hermes::metrics

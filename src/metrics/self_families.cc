@@ -27,12 +27,12 @@ GlobalSeries BuildGlobalSeries(const config::Config& config, prometheus::Registr
                            .Register(r)
                            .Add({});
   g.projected_bytes->Set(static_cast<double>(config::ProjectedMonthlyBytes(config)));
-  g.build_info = &BuildGauge()
-                      .Name("hermes_build_info")
-                      .Help("Build metadata of the running hermes; always 1.")
-                      .Register(r)
-                      .Add({{"version", kVersion}, {"revision", kRevision},
-                            {"compiler", kCompiler}});
+  g.build_info =
+      &BuildGauge()
+           .Name("hermes_build_info")
+           .Help("Build metadata of the running hermes; always 1.")
+           .Register(r)
+           .Add({{"version", kVersion}, {"revision", kRevision}, {"compiler", kCompiler}});
   g.build_info->Set(1);
   g.reload_ok = &BuildGauge()
                      .Name("hermes_config_last_reload_successful")
@@ -57,8 +57,8 @@ GlobalSeries BuildGlobalSeries(const config::Config& config, prometheus::Registr
     for (size_t c = 0; c < kNumCodes; ++c) {
       g.requests[h][c] = &requests.Add({{"handler", kHttpHandlers[h]}, {"code", kHttpCodes[c]}});
     }
-    g.request_duration[h] = &durations.Add({{"handler", kHttpHandlers[h]}},
-                                           RequestDurationBuckets());
+    g.request_duration[h] =
+        &durations.Add({{"handler", kHttpHandlers[h]}}, RequestDurationBuckets());
   }
   auto& auth = BuildCounter()
                    .Name("hermes_http_auth_failures_total")

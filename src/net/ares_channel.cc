@@ -18,8 +18,7 @@ Result<AresChannel> AresChannel::Create(ares_options& opts, int optmask) {
   return AresChannel(c);
 }
 
-AresChannel::AresChannel(AresChannel&& o) noexcept
-    : channel_(std::exchange(o.channel_, nullptr)) {}
+AresChannel::AresChannel(AresChannel&& o) noexcept : channel_(std::exchange(o.channel_, nullptr)) {}
 
 AresChannel::~AresChannel() {
   if (channel_ != nullptr) ares_destroy(channel_);

@@ -50,6 +50,9 @@ struct RequestOptions {
   std::map<std::string, std::string> headers;
   std::string bearer_token;  // "" for none; sent as "Authorization: Bearer <token>"
   std::vector<std::string> extra_header_lines;  // "Name: value" or "Name:" (suppress)
+  // HTTP/1.1 only: one request per connection, so N streams are N TCP connections
+  // (HTTP/2 would multiplex them onto one).
+  bool http1_only = false;
 };
 
 // Builds RequestOptions from a probe config, reading the bearer token file now

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "net/ares_channel.h"
 
@@ -13,12 +14,19 @@ namespace {
 constexpr int kClassIn = 1;
 
 constexpr std::array<std::pair<std::string_view, int>, 9> kTypes = {{
-    {"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12},
-    {"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33},
+    {"A", 1},
+    {"NS", 2},
+    {"CNAME", 5},
+    {"SOA", 6},
+    {"PTR", 12},
+    {"MX", 15},
+    {"TXT", 16},
+    {"AAAA", 28},
+    {"SRV", 33},
 }};
-constexpr std::array<std::string_view, 11> kRcodes = {
-    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
-    "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
+constexpr std::array<std::string_view, 11> kRcodes = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                                      "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+                                                      "NXRRSET", "NOTAUTH", "NOTZONE"};
 
 struct Exchange {
   bool done = false;
@@ -62,8 +70,7 @@ class AresDnsClient final : public DnsClient {
     opts.tries = 1;
     Exchange ex;  // outlives the channel: its destructor may run the callback
     ex.clock = &d.clock;
-    auto channel =
-        AresChannel::Create(opts, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+    auto channel = AresChannel::Create(opts, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
     if (!channel.ok()) return channel.status().WithContext(what);
     if (q.server) {
       const std::string csv = q.server->ToString();

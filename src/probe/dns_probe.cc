@@ -16,10 +16,14 @@ size_t Index(Direction d) { return static_cast<size_t>(d); }
 
 FailureReason ReasonFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kUnavailable: return FailureReason::kConnect;
-    case StatusCode::kDeadlineExceeded: return FailureReason::kTimeout;
-    case StatusCode::kInvalidArgument: return FailureReason::kDns;
-    default: return FailureReason::kProtocol;
+    case StatusCode::kUnavailable:
+      return FailureReason::kConnect;
+    case StatusCode::kDeadlineExceeded:
+      return FailureReason::kTimeout;
+    case StatusCode::kInvalidArgument:
+      return FailureReason::kDns;
+    default:
+      return FailureReason::kProtocol;
   }
 }
 
@@ -49,8 +53,8 @@ class DnsProbe final : public Probe {
 
     res.error = "rcode " + net::DnsRcodeName(resp->rcode) + ", " +
                 std::to_string(resp->answer_count) + " answers";
-    res.success = std::find(valid_rcodes_.begin(), valid_rcodes_.end(), resp->rcode) !=
-                  valid_rcodes_.end();
+    res.success =
+        std::find(valid_rcodes_.begin(), valid_rcodes_.end(), resp->rcode) != valid_rcodes_.end();
     if (!res.success) res.reason = FailureReason::kDns;
     return res;
   }

@@ -63,8 +63,8 @@ class TcpProbe final : public Probe {
       res.error = "cancelled";
     } else if (idle.samples_seconds.empty()) {
       res.reason = refused > 0 ? FailureReason::kConnect : FailureReason::kTimeout;
-      res.error = "0 of " + std::to_string(res.packets_sent) + " connects to " +
-                  addr.ToString() + " succeeded";
+      res.error = "0 of " + std::to_string(res.packets_sent) + " connects to " + addr.ToString() +
+                  " succeeded";
       if (res.packets_sent < static_cast<uint64_t>(samples_)) {
         res.error += " before the deadline (" + std::to_string(samples_) + " planned)";
       }
@@ -93,8 +93,8 @@ Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg,
     return Status::Invalid("samples: " + std::to_string(cfg.samples) + " is out of range 1.." +
                            std::to_string(kMaxSamples));
   }
-  return std::unique_ptr<Probe>(std::make_unique<TcpProbe>(
-      std::move(target).value(), cfg.samples, std::move(resolver), std::move(dialer)));
+  return std::unique_ptr<Probe>(std::make_unique<TcpProbe>(std::move(target).value(), cfg.samples,
+                                                           std::move(resolver), std::move(dialer)));
 }
 
 Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg) {

@@ -13,6 +13,24 @@
 // - Light probes run on a bounded pool of worker threads; bulk probes on one
 //   dedicated thread. Each run gets one deadline (start + timeout).
 //
+// Choices where SPEC section 5 is silent:
+// - Phase lock (scheduler/phase.h, plan.h): with several scrapers (HA pair, one
+//   cluster of arrival offsets each) a run aims at whichever scraper comes first
+//   after slot + expected duration + margin; the others read it later in the same
+//   scrape interval. A run never leaves its slot and never starts in the past.
+// - A bulk run due while another bulk run holds the bandwidth waits until
+//   min(plan + 10% of interval, next slot - expected duration), then is skipped
+//   ("bandwidth_busy"). The budget is checked when a bulk run actually starts.
+// - Trigger(): kAlreadyRunning when the probe itself is queued or running;
+//   kTooSoon when triggered less than scrape_interval ago or paused by Retry-After.
+//   A triggered bulk run queues behind a running bulk run without a grace limit
+//   (it was asked for explicitly); it is still subject to the budget. Triggered
+//   runs report start_lag 0 and no OnStartLag().
+// - Runs cancelled by Stop() or by a Reload() that changed or removed their probe
+//   are not reported (their bytes still count against the budget).
+// - The light queue holds at most one entry per probe (a probe due while queued is
+//   an overrun), so it is bounded by the config.
+//
 // Threads: "hermes-sched" (planning loop), "hermes-bulk", "hermes-probe-N".
 // All waiting goes through the Clock, so tests drive it with FakeClock.
 // Thread-safety: all public methods may be called from any thread.
@@ -55,7 +73,7 @@ class RunSink {
 
 struct ProbeStatus {
   std::string name;
-  bool running = false;
+  bool running = false;  // a run is queued or in progress
   std::optional<WallTime> last_run;
   Duration last_duration{};
   std::optional<bool> last_success;

@@ -53,9 +53,9 @@ TEST(LogTest, LevelNamesInOutput) {
             std::string::npos);
   EXPECT_NE(FormatLogLine(LogFormat::kLogfmt, kTs, LogLevel::kWarn, "m", {}).find("level=warn"),
             std::string::npos);
-  EXPECT_NE(FormatLogLine(LogFormat::kJson, kTs, LogLevel::kError, "m", {}).find(
-                "\"level\":\"error\""),
-            std::string::npos);
+  EXPECT_NE(
+      FormatLogLine(LogFormat::kJson, kTs, LogLevel::kError, "m", {}).find("\"level\":\"error\""),
+      std::string::npos);
 }
 
 TEST(LogTest, LogfmtQuotesValuesThatNeedIt) {
@@ -91,8 +91,11 @@ TEST(LogTest, Utf8IsKeptAndInvalidBytesReplaced) {
 }
 
 TEST(LogTest, FieldValuesOfCommonTypes) {
-  EXPECT_EQ(Logfmt("m", {{"port", 9516}, {"tls", true}, {"ratio", 0.25},
-                         {"err", Status::Unavailable("cannot bind")}, {"st", Status::Ok()}}),
+  EXPECT_EQ(Logfmt("m", {{"port", 9516},
+                         {"tls", true},
+                         {"ratio", 0.25},
+                         {"err", Status::Unavailable("cannot bind")},
+                         {"st", Status::Ok()}}),
             "ts=2026-11-22T11:05:00.123Z level=info msg=\"m\" port=9516 tls=true ratio=0.25 "
             "err=\"cannot bind\" st=ok");
 }
@@ -101,7 +104,8 @@ TEST(LogTest, ParseRejectsUnknownLevelNamingTheFlag) {
   Result<LogLevel> r = ParseLogLevel("x");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(r.status().message(), "--log.level: must be one of debug, info, warn, error; got \"x\"");
+  EXPECT_EQ(r.status().message(),
+            "--log.level: must be one of debug, info, warn, error; got \"x\"");
   EXPECT_FALSE(ParseLogLevel("INFO").ok());
   EXPECT_FALSE(ParseLogLevel("").ok());
 }
@@ -211,9 +215,9 @@ TEST(LogTest, RedactUrlDropsCredentialsQueryAndFragment) {
       {"https://h/x", "https://h/x"},
       {"https://h:8443/a/b?x=1#frag", "https://h:8443/a/b"},
       {"https://user@h", "https://h"},
-      {"https://u:p@ss@h/x", "https://h/x"},          // '@' inside the password
-      {"https://u:p#w@h/x?q", "https://h/x"},         // '#' inside the password
-      {"https://u:p?w@h/x", "https://h/x"},           // '?' inside the password
+      {"https://u:p@ss@h/x", "https://h/x"},               // '@' inside the password
+      {"https://u:p#w@h/x?q", "https://h/x"},              // '#' inside the password
+      {"https://u:p?w@h/x", "https://h/x"},                // '?' inside the password
       {"https://h/users/@me?k=v", "https://h/users/@me"},  // '@' in the path is not userinfo
       {"https://h/x?next=a@b", "https://h/x"},
       {"u:p@h:9516/x?y", "h:9516/x"},

@@ -1,0 +1,29 @@
+// Syntax checks for the network addresses in hermes.yml (internal to config/):
+// probe URLs, host names, "host:port" pairs and DNS query names. Messages say what
+// is wrong without a key path; callers add the path and line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace hermes::config::internal {
+
+// An absolute http:// or https:// URL with a host, an optional port 1..65535, and no
+// user:password@ credentials, spaces or control characters.
+Status CheckHttpUrl(std::string_view url);
+
+// A host name, IPv4 address or IPv6 address (without brackets).
+bool IsValidHost(std::string_view host);
+
+// "host:port" or "[v6]:port". With `default_port` > 0 the port may be left out
+// ("192.0.2.53", "2001:db8::53"). On success *normalized is "host:port" with IPv6
+// hosts bracketed.
+Status CheckHostPort(std::string_view text, int default_port, std::string* normalized);
+
+// A DNS name: dot-separated labels of 1..63 letters, digits, '-' or '_', at most
+// 253 characters, optionally ending in '.'.
+bool IsDnsName(std::string_view name);
+
+}  // namespace hermes::config::internal

@@ -1,0 +1,198 @@
+// process_* metrics: /proc parsing and the (small) I/O around it.
+#include "metrics/process_metrics.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <string>
+
+namespace hermes::metrics {
+namespace {
+
+// Reads a whole small file; nullopt if it cannot be opened. /proc files report a
+// size of 0, so this reads until EOF instead of trusting stat().
+std::optional<std::string> ReadSmallFile(const char* path, size_t max_bytes) {
+  std::FILE* f = std::fopen(path, "re");
+  if (f == nullptr) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while (out.size() < max_bytes && (n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+    out.append(buf, n);
+  }
+  std::fclose(f);
+  return out;
+}
+
+bool ParseNumber(std::string_view s, double& out) {
+  uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
+  out = static_cast<double>(v);
+  return true;
+}
+
+std::optional<double> CountOpenFds() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return std::nullopt;
+  double n = 0;
+  while (const dirent* e = readdir(dir)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(dir);
+  return n;
+}
+
+prometheus::MetricFamily Single(const char* name, const char* help, prometheus::MetricType type,
+                                double value) {
+  prometheus::MetricFamily f;
+  f.name = name;
+  f.help = help;
+  f.type = type;
+  prometheus::ClientMetric m;
+  if (type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+  return f;
+}
+
+}  // namespace
+
+Result<ProcStat> ParseProcStat(std::string_view text) {
+  const size_t close = text.rfind(')');
+  if (close == std::string_view::npos) return Status::Internal("/proc/self/stat: no ')'");
+  // Fields after the command name, numbered as in proc(5): the state is field 3.
+  std::string_view rest = text.substr(close + 1);
+  ProcStat st;
+  int field = 2;
+  size_t pos = 0;
+  int parsed = 0;
+  while (pos < rest.size() && field < 24) {
+    while (pos < rest.size() && (rest[pos] == ' ' || rest[pos] == '\n')) ++pos;
+    const size_t end = rest.find_first_of(" \n", pos);
+    const std::string_view tok =
+        rest.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? rest.size() : end;
+    if (tok.empty()) break;
+    ++field;
+    double* target = nullptr;
+    switch (field) {
+      case 14:
+        target = &st.utime_ticks;
+        break;
+      case 15:
+        target = &st.stime_ticks;
+        break;
+      case 22:
+        target = &st.start_ticks;
+        break;
+      case 23:
+        target = &st.vsize_bytes;
+        break;
+      case 24:
+        target = &st.rss_pages;
+        break;
+      default:
+        break;
+    }
+    if (target == nullptr) continue;
+    if (!ParseNumber(tok, *target)) {
+      return Status::Internal("/proc/self/stat: field " + std::to_string(field) +
+                              " is not a number");
+    }
+    ++parsed;
+  }
+  if (parsed != 5) return Status::Internal("/proc/self/stat: too few fields");
+  return st;
+}
+
+Result<double> ParseBootTime(std::string_view proc_stat) {
+  size_t pos = 0;
+  while (pos < proc_stat.size()) {
+    size_t end = proc_stat.find('\n', pos);
+    if (end == std::string_view::npos) end = proc_stat.size();
+    std::string_view line = proc_stat.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.substr(0, 6) != "btime ") continue;
+    line.remove_prefix(6);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
+    double v = 0;
+    if (!ParseNumber(line, v)) return Status::Internal("/proc/stat: malformed btime line");
+    return v;
+  }
+  return Status::Internal("/proc/stat: no btime line");
+}
+
+ProcessStats ComputeProcessStats(const ProcStat& stat, std::optional<double> boot_time,
+                                 double ticks_per_second, double page_size) {
+  ProcessStats s;
+  if (ticks_per_second > 0) {
+    s.cpu_seconds = (stat.utime_ticks + stat.stime_ticks) / ticks_per_second;
+    if (boot_time) s.start_time_seconds = *boot_time + stat.start_ticks / ticks_per_second;
+  }
+  if (page_size > 0) s.resident_bytes = stat.rss_pages * page_size;
+  s.virtual_bytes = stat.vsize_bytes;
+  return s;
+}
+
+std::optional<double> ReadBootTime() {
+  // /proc/stat has one line per CPU before btime; 1 MiB is ample.
+  const auto text = ReadSmallFile("/proc/stat", 1 << 20);
+  if (!text) return std::nullopt;
+  Result<double> bt = ParseBootTime(*text);
+  if (!bt.ok()) return std::nullopt;
+  return *bt;
+}
+
+ProcessStats ReadProcessStats(std::optional<double> boot_time) {
+  ProcessStats s;
+  if (const auto text = ReadSmallFile("/proc/self/stat", 4096)) {
+    if (Result<ProcStat> st = ParseProcStat(*text); st.ok()) {
+      s = ComputeProcessStats(*st, boot_time, static_cast<double>(sysconf(_SC_CLK_TCK)),
+                              static_cast<double>(sysconf(_SC_PAGESIZE)));
+    }
+  }
+  s.open_fds = CountOpenFds();
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) s.max_fds = static_cast<double>(lim.rlim_cur);
+  return s;
+}
+
+void AppendProcessFamilies(const ProcessStats& s, std::vector<prometheus::MetricFamily>& out) {
+  using prometheus::MetricType;
+  if (s.cpu_seconds) {
+    out.push_back(Single("process_cpu_seconds_total",
+                         "Total user and system CPU time spent in seconds.", MetricType::Counter,
+                         *s.cpu_seconds));
+  }
+  if (s.resident_bytes) {
+    out.push_back(Single("process_resident_memory_bytes", "Resident memory size in bytes.",
+                         MetricType::Gauge, *s.resident_bytes));
+  }
+  if (s.virtual_bytes) {
+    out.push_back(Single("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                         MetricType::Gauge, *s.virtual_bytes));
+  }
+  if (s.start_time_seconds) {
+    out.push_back(Single("process_start_time_seconds",
+                         "Start time of the process since unix epoch in seconds.",
+                         MetricType::Gauge, *s.start_time_seconds));
+  }
+  if (s.open_fds) {
+    out.push_back(Single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
+                         *s.open_fds));
+  }
+  if (s.max_fds) {
+    out.push_back(Single("process_max_fds", "Maximum number of open file descriptors.",
+                         MetricType::Gauge, *s.max_fds));
+  }
+}
+
+}  // namespace hermes::metrics

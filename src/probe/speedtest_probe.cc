@@ -1,0 +1,98 @@
+#include "probe/speedtest_probe.h"
+
+#include <string>
+
+#include "net/curl_easy.h"
+#include "net/curl_error.h"
+#include "probe/speedtest_latency.h"
+#include "probe/speedtest_transfer.h"
+
+namespace hermes::probe {
+namespace {
+
+// Trailing slashes are dropped so that "{url}/__down" has exactly one slash.
+std::string BaseUrl(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+ProbeResult Fail(ProbeResult partial, const net::RequestFailure& f) {
+  partial.success = false;
+  partial.reason = f.reason;
+  partial.error = f.error;
+  partial.retry_after = f.retry_after;
+  partial.throughput_bytes_per_second = {};
+  return partial;
+}
+
+class SpeedtestProbe final : public Probe {
+ public:
+  explicit SpeedtestProbe(const config::ProbeConfig& cfg) : base_url_(BaseUrl(cfg.url)) {}
+
+  ProbeResult Run(const ProbeContext& ctx) override {
+    const config::ProbeConfig& cfg = ctx.config;
+    auto opts = net::RequestOptionsFor(cfg);
+    if (!opts.ok()) {
+      return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
+    }
+    opts->http1_only = true;
+
+    ProbeResult result;
+    if (auto f = MeasureIdleLatency(base_url_, *opts, ctx, cfg.latency.samples, &result)) {
+      return Fail(std::move(result), *f);
+    }
+    if (cfg.download.enabled) {
+      if (auto f = RunDirection(ctx, *opts, cfg.download, Direction::kDownload, result)) {
+        return Fail(std::move(result), *f);
+      }
+    }
+    if (cfg.upload.enabled) {
+      net::RequestOptions up = *opts;
+      // No "Expect: 100-continue" round trip (libcurl waits up to 1 s for it).
+      up.extra_header_lines = {"Expect:", "Content-Type: application/octet-stream"};
+      if (auto f = RunDirection(ctx, up, cfg.upload, Direction::kUpload, result)) {
+        return Fail(std::move(result), *f);
+      }
+    }
+    result.success = true;
+    return result;
+  }
+
+ private:
+  std::optional<net::RequestFailure> RunDirection(const ProbeContext& ctx,
+                                                  const net::RequestOptions& opts,
+                                                  const config::TransferConfig& tc,
+                                                  Direction dir, ProbeResult& result) {
+    const auto d = static_cast<size_t>(dir);
+    const Load load = dir == Direction::kDownload ? Load::kDownload : Load::kUpload;
+    TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes};
+
+    LoadedPinger pinger(base_url_, opts, ctx);
+    pinger.Start(ctx.clock.SteadyNow() + tc.warmup);
+    TransferOutcome out = RunTransfer(base_url_, opts, spec, ctx);
+    LatencyResult& lat = result.latency[static_cast<size_t>(load)];
+    lat.samples_seconds = pinger.Stop();
+    Summarize(lat);
+
+    result.transferred_bytes[d] = out.total_bytes;
+    result.throughput_samples[d] = std::move(out.rate.samples_bytes_per_second);
+    if (out.failure) return out.failure;
+    result.throughput_bytes_per_second[d] = out.rate.bytes_per_second;
+    return std::nullopt;
+  }
+
+  const std::string base_url_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::ProbeConfig& cfg) {
+  const std::string url = BaseUrl(cfg.url);
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return Status::Invalid("url " + cfg.url + " must start with http:// or https://");
+  }
+  if (auto h = net::EasyHandle::Create(url, {}); !h.ok()) return h.status();
+  return std::unique_ptr<Probe>(std::make_unique<SpeedtestProbe>(cfg));
+}
+
+}  // namespace hermes::probe

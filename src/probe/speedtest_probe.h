@@ -1,0 +1,28 @@
+// speedtest probe (SPEC section 6): idle latency, then download and upload with
+// loaded latency, against the Cloudflare-style API (`GET {url}/__down?bytes=N`,
+// `POST {url}/__up`) that speed.cloudflare.com and hermes-target serve.
+//
+// A run: (1) one request opens a connection (its phases are the run's phases) and
+// `latency.samples` pings follow on it -> latency[idle]; (2) for each enabled
+// direction, the transfer engine (speedtest_transfer.h) runs while LoadedPinger
+// (speedtest_latency.h) measures latency[download|upload] on its own connection and
+// thread. Any failure ends the run with exactly one reason; bytes already moved
+// stay in transferred_bytes and samples already taken stay in the result, but
+// throughput and the failed direction's rate are left unset.
+//
+// The bearer token file is re-read at every run. Requires net::CurlGlobalInit().
+// Thread-safety: one Run() at a time per object (the scheduler guarantees this).
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "config/config.h"
+#include "probe/probe.h"
+
+namespace hermes::probe {
+
+// Factory for config::ProbeKind::kSpeedtest. Fails if the URL is not http(s).
+Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::ProbeConfig& cfg);
+
+}  // namespace hermes::probe

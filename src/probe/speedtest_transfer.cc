@@ -1,0 +1,239 @@
+#include "probe/speedtest_transfer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace hermes::probe {
+namespace {
+
+constexpr uint64_t kMinRequestBytes = 1000 * 1000;
+constexpr uint64_t kMaxRequestBytes = 100 * 1000 * 1000;
+constexpr long kBufferBytes = 512 * 1024;         // NOLINT(runtime/int)
+constexpr long kUploadBufferBytes = 512 * 1024;   // NOLINT(runtime/int)
+constexpr size_t kUploadPatternBytes = 1 << 20;
+constexpr auto kMaxPollWait = std::chrono::milliseconds(20);
+
+class Engine {
+ public:
+  Engine(const TransferSpec& spec, const ProbeContext& ctx)
+      : spec_(spec), ctx_(ctx), request_bytes_(RequestBytes(spec)) {}
+  ~Engine();
+
+  TransferOutcome Run(const std::string& base_url, const net::RequestOptions& opts);
+
+ private:
+  struct Stream {
+    Engine* engine = nullptr;
+    std::unique_ptr<net::EasyHandle> handle;
+    uint64_t request_size = 0;
+    uint64_t received = 0;       // download: body bytes of the current request
+    uint64_t read_offset = 0;    // upload: body bytes handed to libcurl
+    uint64_t sent_counted = 0;   // upload: SIZE_UPLOAD already added to total_
+    bool active = false;
+  };
+
+  static size_t OnData(char*, size_t size, size_t n, void* p);
+  static size_t OnRead(char* dst, size_t size, size_t n, void* p);
+  static size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+  static int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+
+  bool StartRequest(Stream& s);
+  void CountUploaded();
+  std::optional<net::RequestFailure> Completed(CURLMsg* msg);
+  bool upload() const { return spec_.direction == Direction::kUpload; }
+
+  const TransferSpec spec_;
+  const ProbeContext& ctx_;
+  const uint64_t request_bytes_;
+  CURLM* multi_ = nullptr;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  std::vector<char> pattern_;  // upload body source, filled once
+  uint64_t committed_ = 0;     // bytes requested so far (<= max_bytes)
+  uint64_t total_ = 0;         // bytes moved so far
+  int completed_ = 0;
+};
+
+Engine::~Engine() {
+  for (auto& s : streams_) {
+    if (s->active) curl_multi_remove_handle(multi_, s->handle->get());
+  }
+  streams_.clear();
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+}
+
+size_t Engine::OnData(char*, size_t size, size_t n, void* p) {
+  auto* s = static_cast<Stream*>(p);
+  s->received += size * n;
+  s->engine->total_ += size * n;
+  return size * n;
+}
+
+size_t Engine::OnRead(char* dst, size_t size, size_t n, void* p) {
+  auto* s = static_cast<Stream*>(p);
+  const std::vector<char>& pat = s->engine->pattern_;
+  const size_t off = s->read_offset % pat.size();
+  const size_t len = std::min<uint64_t>({size * n, s->request_size - s->read_offset,
+                                         pat.size() - off});
+  std::memcpy(dst, pat.data() + off, len);
+  s->read_offset += len;
+  return len;
+}
+
+int Engine::OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<Engine*>(p)->ctx_.cancelled.load() ? 1 : 0;
+}
+
+bool Engine::StartRequest(Stream& s) {
+  s.active = false;
+  if (committed_ >= spec_.max_bytes) return false;
+  const uint64_t size = std::min(request_bytes_, spec_.max_bytes - committed_);
+  committed_ += size;
+  s.request_size = size;
+  s.received = s.read_offset = s.sent_counted = 0;
+  CURL* c = s.handle->get();
+  if (upload()) {
+    s.handle->SetPath("/__up");
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
+  } else {
+    s.handle->SetPath("/__down?bytes=" + std::to_string(size));
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
+  s.handle->SetTimeout(ctx_.Remaining());
+  s.active = curl_multi_add_handle(multi_, c) == CURLM_OK;
+  return s.active;
+}
+
+void Engine::CountUploaded() {
+  if (!upload()) return;
+  for (auto& s : streams_) {
+    if (!s->active) continue;
+    curl_off_t sent = 0;
+    curl_easy_getinfo(s->handle->get(), CURLINFO_SIZE_UPLOAD_T, &sent);
+    if (static_cast<uint64_t>(sent) > s->sent_counted) {
+      total_ += static_cast<uint64_t>(sent) - s->sent_counted;
+      s->sent_counted = static_cast<uint64_t>(sent);
+    }
+  }
+}
+
+// Handles one finished request: a failure ends the direction, success starts the
+// stream's next request.
+std::optional<net::RequestFailure> Engine::Completed(CURLMsg* msg) {
+  Stream* s = nullptr;
+  curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&s));
+  const CURLcode rc = msg->data.result;
+  CURL* c = s->handle->get();
+  const std::string what = upload() ? "POST /__up" : "GET /__down";
+  CountUploaded();
+  curl_multi_remove_handle(multi_, c);
+  s->active = false;
+  if (rc != CURLE_OK) {
+    FailureReason reason = net::ClassifyCurlCode(rc);
+    if (rc == CURLE_ABORTED_BY_CALLBACK || ctx_.Expired()) reason = FailureReason::kTimeout;
+    return net::RequestFailure{reason, what + ": " + curl_easy_strerror(rc), std::nullopt};
+  }
+  if (auto f = net::ClassifyHttpStatus(net::ResponseCode(c), net::ResponseHeader(c, "Retry-After"),
+                                       ctx_.clock.WallNow())) {
+    f->error = what + ": " + f->error;
+    return f;
+  }
+  if (!upload() && s->received != s->request_size) {
+    return net::RequestFailure{FailureReason::kProtocol,
+                               what + ": short response, " + std::to_string(s->received) +
+                                   " of " + std::to_string(s->request_size) + " bytes",
+                               std::nullopt};
+  }
+  ++completed_;
+  StartRequest(*s);
+  return std::nullopt;
+}
+
+TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptions& opts) {
+  TransferOutcome out;
+  multi_ = curl_multi_init();
+  if (upload()) pattern_.assign(kUploadPatternBytes, 'h');
+  for (int i = 0; i < spec_.streams; ++i) {
+    auto h = net::EasyHandle::Create(base_url, opts);
+    if (!h.ok()) {
+      out.failure = net::RequestFailure{FailureReason::kUnknown, h.status().message(), {}};
+      return out;
+    }
+    auto s = std::make_unique<Stream>();
+    s->engine = this;
+    s->handle = std::move(h).value();
+    CURL* c = s->handle->get();
+    curl_easy_setopt(c, CURLOPT_PRIVATE, s.get());
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, kBufferBytes);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, upload() ? Discard : OnData);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s.get());
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
+    if (upload()) {
+      curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
+      curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
+      curl_easy_setopt(c, CURLOPT_READDATA, s.get());
+    }
+    streams_.push_back(std::move(s));
+  }
+
+  const SteadyTime start = ctx_.clock.SteadyNow();
+  const SteadyTime end_at = start + spec_.duration;
+  ThroughputMeter meter(start, spec_.warmup);
+  for (auto& s : streams_) StartRequest(*s);
+
+  for (;;) {
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+      if (msg->msg != CURLMSG_DONE || out.failure) continue;
+      out.failure = Completed(msg);
+    }
+    const SteadyTime now = ctx_.clock.SteadyNow();
+    CountUploaded();
+    meter.Observe(now, total_);
+    if (out.failure) break;
+    if (ctx_.cancelled.load() || now >= ctx_.deadline) {
+      out.failure = net::RequestFailure{
+          FailureReason::kTimeout,
+          std::string(ctx_.cancelled.load() ? "run cancelled" : "probe timeout reached") +
+              " during " + std::string(DirectionName(spec_.direction)) + " after " +
+              std::to_string(total_) + " bytes",
+          std::nullopt};
+      break;
+    }
+    const bool any_active = std::any_of(streams_.begin(), streams_.end(),
+                                        [](const auto& s) { return s->active; });
+    if (now >= end_at || !any_active) {
+      out.rate = meter.Finish(now, total_);
+      break;
+    }
+    const auto wait = std::min<Duration>({end_at - now, ctx_.deadline - now, kMaxPollWait});
+    const int wait_ms = static_cast<int>(
+        std::chrono::ceil<std::chrono::milliseconds>(wait).count());
+    curl_multi_poll(multi_, nullptr, 0, std::max(wait_ms, 1), nullptr);
+  }
+  CountUploaded();  // bytes that left before the abort still count as transferred
+  out.total_bytes = total_;
+  out.requests_completed = completed_;
+  return out;
+}
+
+}  // namespace
+
+uint64_t RequestBytes(const TransferSpec& spec) {
+  const uint64_t per_stream = spec.max_bytes / static_cast<uint64_t>(std::max(spec.streams, 1));
+  return std::clamp(per_stream, kMinRequestBytes, kMaxRequestBytes);
+}
+
+TransferOutcome RunTransfer(const std::string& base_url, const net::RequestOptions& opts,
+                            const TransferSpec& spec, const ProbeContext& ctx) {
+  Engine engine(spec, ctx);
+  return engine.Run(base_url, opts);
+}
+
+}  // namespace hermes::probe

@@ -1,0 +1,51 @@
+// Speedtest transfer engine: `streams` parallel connections driven by one libcurl
+// multi handle on the probe's thread, each repeatedly `GET {url}/__down?bytes=N`
+// (download) or `POST {url}/__up` with an N-byte body (upload), until `duration`
+// has passed since the start or `max_bytes` have been requested in total.
+//
+// Request size N = min(max_bytes / streams, 100 MB), at least 1 MB, and never more
+// than what is left of max_bytes, so the bytes moved never exceed max_bytes.
+// Counting: download bytes as the write callback receives them (nothing is copied
+// or stored); upload bytes as libcurl reports them sent (CURLINFO_SIZE_UPLOAD_T),
+// read at every wake-up; upload bodies come from one pre-filled buffer. Stopping
+// at `duration` aborts in-flight requests; that is the normal end, not an error.
+// Rates come from ThroughputMeter fed with the Clock's steady time.
+//
+// Thread-compatible: runs on the calling thread only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "net/curl_easy.h"
+#include "net/curl_error.h"
+#include "probe/probe.h"
+#include "probe/speedtest_rate.h"
+
+namespace hermes::probe {
+
+struct TransferSpec {
+  Direction direction = Direction::kDownload;
+  int streams = 4;
+  Duration duration = std::chrono::seconds(10);
+  Duration warmup = std::chrono::seconds(1);
+  uint64_t max_bytes = 0;
+};
+
+struct TransferOutcome {
+  ThroughputMeter::Result rate;
+  uint64_t total_bytes = 0;  // every byte moved, warm-up included
+  int requests_completed = 0;
+  std::optional<net::RequestFailure> failure;  // set: the direction (and run) failed
+};
+
+// Bytes per request for a spec (see above).
+uint64_t RequestBytes(const TransferSpec& spec);
+
+// Runs one direction against `base_url` (no trailing slash). Returns by the
+// context's deadline; an expired deadline or cancellation is a timeout failure.
+TransferOutcome RunTransfer(const std::string& base_url, const net::RequestOptions& opts,
+                            const TransferSpec& spec, const ProbeContext& ctx);
+
+}  // namespace hermes::probe

@@ -1,0 +1,130 @@
+// Internal state of hermes::scheduler::Scheduler, shared by scheduler.cc (public
+// API: Start/Reload/Stop/Trigger/Snapshot) and scheduler_threads.cc (the planning
+// loop and the worker threads). Not part of the module's interface.
+//
+// Locking: one mutex `mu` guards everything marked "mu" below; `control_mu`
+// serializes Start/Reload/Stop (which create probers and join threads outside
+// `mu`). Lock order: control_mu, then mu. Nothing blocks, runs a probe or calls
+// the sink while holding `mu`.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scheduler/phase.h"
+#include "scheduler/plan.h"
+#include "scheduler/scheduler.h"
+
+namespace hermes::scheduler {
+
+// One configured probe. Owned via shared_ptr by the probe list and by its queued or
+// running job, so a run outlives a Reload that drops the probe. All fields: mu.
+struct ProbeState {
+  std::shared_ptr<const config::Config> snapshot;  // keeps `cfg` alive
+  const config::ProbeConfig* cfg = nullptr;
+  std::shared_ptr<probe::Probe> prober;
+  bool bulk = false;
+  Duration phase{};
+
+  WallTime slot;     // start of the next slot not yet handled
+  WallTime planned;  // committed planned start for `slot`
+
+  bool in_flight = false;  // queued or running
+  bool running = false;    // inside Probe::Run
+  std::shared_ptr<std::atomic<bool>> cancelled;  // of the in-flight run
+  bool removed = false;  // retired by Reload/Stop: results are dropped
+
+  std::deque<Duration> durations;  // most recent last, at most kDurationHistory
+  std::optional<WallTime> last_run;
+  Duration last_duration{};
+  std::optional<bool> last_success;
+  std::string last_reason;
+  std::string last_error;
+  std::optional<SteadyTime> last_trigger;
+  std::optional<SteadyTime> paused_until;  // Retry-After
+};
+
+// One run waiting for or holding a worker.
+struct Job {
+  std::shared_ptr<ProbeState> state;
+  std::shared_ptr<const config::Config> snapshot;
+  const config::ProbeConfig* cfg = nullptr;
+  std::shared_ptr<probe::Probe> prober;
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  WallTime planned;
+  std::optional<WallTime> give_up;  // bulk run queued behind another: skip after this
+  bool triggered = false;
+};
+
+// A skip decided under the lock, reported to the sink after releasing it.
+struct PendingSkip {
+  std::shared_ptr<const config::Config> snapshot;
+  const config::ProbeConfig* cfg = nullptr;
+  SkipReason reason;
+};
+
+struct Scheduler::Impl {
+  Impl(Clock& c, const probe::ProbeRegistry& r, RunSink& s, int workers)
+      : clock(c), registry(r), sink(s), light_workers(workers < 1 ? 1 : workers) {}
+
+  Clock& clock;
+  const probe::ProbeRegistry& registry;
+  RunSink& sink;
+  const int light_workers;
+
+  std::mutex control_mu;
+  std::vector<std::thread> threads;  // control_mu
+
+  mutable std::mutex mu;
+  std::condition_variable sched_cv;  // planning loop: time, scrapes, completions
+  std::condition_variable light_cv;  // light_queue non-empty or stopping
+  std::condition_variable bulk_cv;   // bulk_queue non-empty or stopping
+  bool running = false;              // mu
+  bool stopping = false;             // mu
+  bool bulk_running = false;         // mu
+  std::shared_ptr<const config::Config> config;      // mu
+  std::vector<std::shared_ptr<ProbeState>> probes;   // mu, config order
+  std::deque<Job> light_queue;                       // mu, <= one entry per probe
+  std::deque<Job> bulk_queue;                        // mu, <= one entry per probe
+  ScrapeOffsetEstimator scrapes;                     // mu
+  ByteWindow bytes;                                  // mu
+
+  // Helpers; all require `mu` held.
+  Duration ScrapeInterval() const;
+  std::shared_ptr<ProbeState> Find(const std::string& name) const;
+  WallTime PlanFor(const ProbeState& s, WallTime slot,
+                   const std::vector<Duration>& offsets) const;
+  // The plan for s.slot given what is known now; never moves a committed plan
+  // that has already passed, and never plans in the past otherwise.
+  WallTime CurrentPlan(const ProbeState& s, WallTime now,
+                       const std::vector<Duration>& offsets) const;
+  // Picks the first slot whose plan is not in the past.
+  void Arm(ProbeState& s, WallTime now, const std::vector<Duration>& offsets);
+  void HandleDue(const std::shared_ptr<ProbeState>& s, WallTime now, SteadyTime steady_now,
+                 const std::vector<Duration>& offsets, std::vector<PendingSkip>& skips);
+  void Enqueue(const std::shared_ptr<ProbeState>& s, WallTime planned, WallTime slot,
+               bool triggered);
+  // Cancels s's in-flight run and marks it so its result is dropped.
+  void Retire(ProbeState& s);
+  // Removes queued jobs of retired probes; returns them for destruction unlocked.
+  std::deque<Job> DropRetiredJobs();
+
+  // Threads and the run itself (no lock held on entry).
+  void SchedLoop();
+  void LightWorker(int index);
+  void BulkWorker();
+  void Execute(Job job);
+  void Report(const std::vector<PendingSkip>& skips);
+};
+
+// Names the calling thread (Linux limit: 15 characters).
+void SetThreadName(const std::string& name);
+
+}  // namespace hermes::scheduler

@@ -1,0 +1,242 @@
+// Tests for hermes.yml parsing: defaults, every kind's values, derived values and
+// the shipped example config.
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "config/parse.h"
+#include "testing/testing.h"
+
+namespace hermes::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const std::string kFixtureDir = HERMES_SOURCE_DIR "/tests/fixtures/config";
+
+Config MustParse(const std::string& yaml) {
+  auto config = ParseConfig(yaml, "test-host");
+  EXPECT_TRUE(config.ok()) << config.status().message();
+  return config.ok() ? *config : Config{};
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  auto config = ParseConfig(yaml, "test-host");
+  return config.ok() ? "<parsed>" : config.status().message();
+}
+
+TEST(ConfigTest, MinimalFixtureGetsDefaults) {
+  auto config = LoadConfigFile(kFixtureDir + "/valid-minimal.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const GlobalConfig& g = config->global;
+  EXPECT_EQ(g.scrape_interval, seconds(15));
+  EXPECT_FALSE(g.instance.empty());  // the host name
+  EXPECT_EQ(g.max_series, 2000);
+  EXPECT_EQ(g.monthly_data_budget, 0u);
+  ASSERT_EQ(config->probes.size(), 1u);
+  const ProbeConfig& p = config->probes[0];
+  EXPECT_EQ(p.name, "gw");
+  EXPECT_EQ(p.kind, ProbeKind::kTcp);
+  EXPECT_EQ(p.address, "192.0.2.1:443");
+  EXPECT_EQ(p.interval, seconds(60));
+  EXPECT_EQ(p.timeout, seconds(10));
+  EXPECT_EQ(p.samples, 5);
+  EXPECT_EQ(p.line, 3);
+  EXPECT_EQ(config->source_hash.size(), 64u);
+}
+
+TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
+  const std::string path = kFixtureDir + "/valid-all-kinds.yml";
+  auto config = LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->global.scrape_interval, seconds(30));
+  EXPECT_EQ(config->global.instance, "edge-1");
+  EXPECT_EQ(config->global.max_series, 5000);
+  EXPECT_EQ(config->global.monthly_data_budget, 2'000'000'000'000u);
+  EXPECT_EQ(LatencyBuckets(*config), (std::vector<double>{0.001, 0.01, 0.1, 1}));
+  EXPECT_EQ(ThroughputBuckets(*config), (std::vector<double>{1e6, 1e7, 1e8}));
+  ASSERT_EQ(config->probes.size(), 5u);
+
+  const ProbeConfig& st = *config->FindProbe("cloudflare");
+  EXPECT_EQ(st.kind, ProbeKind::kSpeedtest);
+  EXPECT_EQ(st.interval, minutes(15));
+  EXPECT_EQ(st.timeout, seconds(60));
+  EXPECT_EQ(st.latency.samples, 20);
+  EXPECT_EQ(st.download.streams, 4);
+  EXPECT_EQ(st.download.max_bytes, 500'000'000u);
+  EXPECT_FALSE(st.upload.enabled);
+  EXPECT_EQ(st.upload.streams, 2);
+  EXPECT_DOUBLE_EQ(*st.expect.download_bytes_per_second, 12.5e6);
+  EXPECT_DOUBLE_EQ(*st.expect.upload_bytes_per_second, 2.5e6);
+  EXPECT_DOUBLE_EQ(*st.expect.latency_seconds, 0.03);
+
+  const std::string dir = kFixtureDir;
+  const ProbeConfig& http = *config->FindProbe("api");
+  EXPECT_EQ(http.url, "https://api.example.com/healthz");
+  EXPECT_EQ(http.valid_status_codes, (std::vector<int>{200, 204}));
+  EXPECT_FALSE(http.follow_redirects);
+  EXPECT_EQ(http.max_redirects, 3);
+  EXPECT_EQ(http.max_body_bytes, 1048576u);
+  EXPECT_EQ(http.method, "HEAD");
+  EXPECT_EQ(http.headers.at("X-Probe"), "hermes");
+  EXPECT_EQ(http.bearer_token_file, dir + "/secrets/api-token");
+  ASSERT_TRUE(http.tls_config.has_value());
+  EXPECT_EQ(http.tls_config->ca_file, "/etc/hermes/ca.crt");
+  EXPECT_EQ(http.tls_config->cert_file, dir + "/client.crt");
+  EXPECT_EQ(http.tls_config->key_file, dir + "/client.key");
+  EXPECT_EQ(http.tls_config->server_name, "api.example.com");
+  EXPECT_EQ(http.tls_config->min_version, "TLS13");
+
+  const ProbeConfig& tcp = *config->FindProbe("gateway");
+  EXPECT_EQ(tcp.address, "[2001:db8::1]:443");
+  EXPECT_EQ(tcp.samples, 7);
+
+  const ProbeConfig& dns = *config->FindProbe("resolver");
+  EXPECT_EQ(dns.query, "example.com");
+  EXPECT_EQ(dns.query_type, "AAAA");
+  EXPECT_EQ(dns.server, "192.0.2.53:53");
+  EXPECT_EQ(dns.transport, "tcp");
+  EXPECT_EQ(dns.valid_rcodes, (std::vector<std::string>{"NOERROR", "NXDOMAIN"}));
+  EXPECT_EQ(dns.interval, seconds(60));
+
+  const ProbeConfig& icmp = *config->FindProbe("upstream");
+  EXPECT_EQ(icmp.host, "192.0.2.1");
+  EXPECT_EQ(icmp.samples, 10);
+  EXPECT_DOUBLE_EQ(*icmp.expect.latency_seconds, 0.02);
+  EXPECT_EQ(config->FindProbe("nope"), nullptr);
+}
+
+TEST(ConfigTest, ExampleConfigParses) {
+  auto config = LoadConfigFile(HERMES_SOURCE_DIR "/config/hermes.example.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  for (ProbeKind kind : {ProbeKind::kSpeedtest, ProbeKind::kHttp, ProbeKind::kTcp,
+                         ProbeKind::kDns, ProbeKind::kIcmp}) {
+    EXPECT_TRUE(std::any_of(config->probes.begin(), config->probes.end(),
+                            [&](const ProbeConfig& p) { return p.kind == kind; }))
+        << ProbeKindName(kind);
+  }
+}
+
+TEST(ConfigTest, DefaultTimeoutIsKindDefaultCappedAtEightyPercentOfInterval) {
+  Config c = MustParse(R"(
+global: {scrape_interval: 5s}
+probes:
+  - {name: a, kind: tcp, address: "h:1", interval: 5s}
+  - {name: b, kind: tcp, address: "h:1", interval: 1h}
+  - {name: c, kind: speedtest, url: "http://h/", interval: 30s,
+     download: {duration: 5s}, upload: {enabled: false}}
+  - {name: d, kind: speedtest, url: "http://h/", interval: 1h}
+)");
+  EXPECT_EQ(c.probes[0].timeout, seconds(4));
+  EXPECT_EQ(c.probes[1].timeout, seconds(10));
+  EXPECT_EQ(c.probes[2].timeout, seconds(24));
+  EXPECT_EQ(c.probes[3].timeout, seconds(60));
+}
+
+TEST(ConfigTest, DefaultIntervalIsFirstScrapeMultipleOfAtLeastAMinute) {
+  Config c = MustParse("global: {scrape_interval: 45s}\nprobes: [{name: a, kind: icmp, host: h}]");
+  EXPECT_EQ(c.probes[0].interval, seconds(90));
+}
+
+TEST(ConfigTest, InstanceDefaultsToGivenHostName) {
+  EXPECT_EQ(MustParse("probes: []").global.instance, "test-host");
+  EXPECT_EQ(MustParse("global: {instance: pod-7}\nprobes: []").global.instance, "pod-7");
+}
+
+TEST(ConfigTest, SourceHashIsSha256OfText) {
+  EXPECT_EQ(MustParse("probes: []").source_hash, Sha256Hex("probes: []"));
+  EXPECT_EQ(Sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(ConfigTest, RelativePathsStayRelativeWithoutBaseDir) {
+  Config c = MustParse(
+      "probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: tok}]");
+  EXPECT_EQ(c.probes[0].bearer_token_file, "tok");
+  auto with_dir = ParseConfig(
+      "probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: ../tok}]", "h",
+      "/etc/hermes/conf");
+  ASSERT_TRUE(with_dir.ok());
+  EXPECT_EQ(with_dir->probes[0].bearer_token_file, "/etc/hermes/tok");
+}
+
+TEST(ConfigTest, DefaultBuckets) {
+  const std::vector<double> latency = DefaultLatencyBuckets();
+  ASSERT_EQ(latency.size(), 15u);
+  EXPECT_DOUBLE_EQ(latency.front(), 0.0005);
+  EXPECT_DOUBLE_EQ(latency.back(), 8.192);
+  const std::vector<double> throughput = DefaultThroughputBuckets();
+  EXPECT_LE(throughput.size(), 30u);
+  EXPECT_DOUBLE_EQ(throughput.front(), 1e5);
+  EXPECT_DOUBLE_EQ(throughput.back(), 1e10);
+  for (const auto* b : {&latency, &throughput}) {
+    EXPECT_TRUE(std::is_sorted(b->begin(), b->end()));
+    EXPECT_EQ(std::adjacent_find(b->begin(), b->end()), b->end());
+  }
+  Config empty;
+  EXPECT_EQ(LatencyBuckets(empty), latency);
+  EXPECT_EQ(ThroughputBuckets(empty), throughput);
+}
+
+TEST(ConfigTest, ProjectedMonthlyBytesCountsEnabledSpeedtestTransfers) {
+  Config c = MustParse(R"(
+probes:
+  - {name: a, kind: speedtest, url: "http://h/", interval: 1h,
+     download: {max_bytes: 100MB}, upload: {max_bytes: 50MB}}
+  - {name: b, kind: speedtest, url: "http://h/", interval: 1d, upload: {enabled: false}}
+  - {name: c, kind: tcp, address: "h:1"}
+)");
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), 150'000'000ull * 720);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), 500'000'000ull * 30);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[2]), 0u);
+  EXPECT_EQ(ProjectedMonthlyBytes(c), 150'000'000ull * 720 + 500'000'000ull * 30);
+}
+
+TEST(ConfigTest, DataBudgetAtExactlyTheProjectionIsAccepted) {
+  EXPECT_EQ(ErrorOf(R"(
+global: {monthly_data_budget: 15GB}
+probes: [{name: b, kind: speedtest, url: "http://h/", interval: 1d, upload: {enabled: false}}]
+)"), "<parsed>");
+}
+
+TEST(ConfigTest, KindHelpers) {
+  EXPECT_STREQ(ProbeKindName(ProbeKind::kSpeedtest), "speedtest");
+  EXPECT_STREQ(ProbeKindName(ProbeKind::kIcmp), "icmp");
+  EXPECT_TRUE(IsBulk(ProbeKind::kSpeedtest));
+  EXPECT_FALSE(IsBulk(ProbeKind::kHttp));
+}
+
+TEST(ConfigTest, NamesTheKeyPathOfNestedErrors) {
+  EXPECT_EQ(ErrorOf("probes:\n  - {name: a, kind: tcp, address: 'h:1'}\n"
+                    "  - {name: b, kind: tcp, address: 'h:1'}\n"
+                    "  - name: c\n    kind: speedtest\n    url: http://h/\n"
+                    "    download:\n      streams: 0\n"),
+            "probes[2].download.streams (line 8): must be between 1 and 32, got 0");
+}
+
+TEST(ConfigTest, RejectsQuotedNumbersAndNullValues) {
+  EXPECT_EQ(ErrorOf("probes: [{name: a, kind: tcp, address: 'h:1', samples: \"4\"}]"),
+            "probes[0].samples (line 1): must be an integer between 1 and 100, got \"4\"");
+  EXPECT_EQ(ErrorOf("probes:\n  - name: a\n    kind: http\n    url:\n"),
+            "probes[0].url (line 4): must be a string, got null");
+  EXPECT_EQ(ErrorOf("hello"), "line 1: must be a map, got \"hello\"");
+}
+
+TEST(ConfigTest, AcceptsEmptyProbeList) {
+  EXPECT_TRUE(MustParse("probes: []").probes.empty());
+}
+
+TEST(ConfigTest, AcceptsIpv6AndDefaultPortsForDnsServers) {
+  Config c = MustParse(R"(
+probes:
+  - {name: a, kind: dns, query: example.com., server: "2001:db8::53"}
+  - {name: b, kind: dns, query: _sip._tcp.example.com, type: SRV, server: "[2001:db8::53]:5353"}
+)");
+  EXPECT_EQ(c.probes[0].server, "[2001:db8::53]:53");
+  EXPECT_EQ(c.probes[1].server, "[2001:db8::53]:5353");
+}
+
+}  // namespace
+}  // namespace hermes::config

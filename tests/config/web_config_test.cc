@@ -1,0 +1,207 @@
+// Tests for the exporter-toolkit web config parser.
+#include <gtest/gtest.h>
+
+#include "config/web_config.h"
+#include "testing/testing.h"
+
+namespace hermes::config {
+namespace {
+
+constexpr char kHash[] = "$2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze";
+
+std::string ErrorOf(const std::string& yaml) {
+  auto web = ParseWebConfig(yaml, "/etc/hermes");
+  return web.ok() ? "<parsed>" : web.status().message();
+}
+
+// docs/web-config.yml of prometheus/exporter-toolkit, the example node_exporter's
+// documentation points to, unchanged.
+constexpr char kToolkitExample[] = R"(# TLS and basic authentication configuration example.
+#
+# Additionally, a certificate and a key file are needed.
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+
+# Usernames and passwords required to connect.
+# Passwords are hashed with bcrypt: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md#about-bcrypt.
+basic_auth_users:
+  alice: $2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze
+  bob: $2y$10$hLqFl9jSjoAAy95Z/zw8Ye8wkdMBM8c5Bn1ptYqP/AXyV0.oy0S8m
+
+# Exclude /-/healthy and /-/ready from basic authentication
+basic_auth_excluded_paths:
+- /-/healthy
+- /-/ready
+)";
+
+TEST(WebConfigTest, ParsesExporterToolkitExampleUnchanged) {
+  testing::TempDir dir;
+  const std::string path = dir.File("web-config.yml");
+  testing::WriteFile(path, kToolkitExample);
+  auto web = LoadWebConfigFile(path);
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_TRUE(web->tls_enabled);
+  EXPECT_EQ(web->tls.cert_file, dir.File("server.crt"));
+  EXPECT_EQ(web->tls.key_file, dir.File("server.key"));
+  EXPECT_EQ(web->tls.min_version, "TLS12");
+  EXPECT_EQ(web->tls.max_version, "TLS13");
+  EXPECT_EQ(web->tls.client_auth_type, "NoClientCert");
+  ASSERT_EQ(web->basic_auth_users.size(), 2u);
+  EXPECT_EQ(web->basic_auth_users.at("alice"), kHash);
+  EXPECT_EQ(web->path, path);
+}
+
+TEST(WebConfigTest, EmptyFileMeansPlainHttp) {
+  auto web = ParseWebConfig("# nothing\n", "/x");
+  ASSERT_TRUE(web.ok());
+  EXPECT_FALSE(web->tls_enabled);
+  EXPECT_TRUE(web->basic_auth_users.empty());
+}
+
+TEST(WebConfigTest, ParsesEveryTlsKey) {
+  auto web = ParseWebConfig(R"(
+tls_server_config:
+  cert_file: /pki/server.crt
+  key_file: server.key
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: ca.crt
+  client_allowed_sans: [scraper.example]
+  min_version: TLS13
+  max_version: TLS13
+  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256]
+  curve_preferences: [X25519, CurveP256]
+  prefer_server_cipher_suites: false
+http_server_config:
+  http2: false
+  headers:
+    x-frame-options: deny
+    Strict-Transport-Security: max-age=31536000
+)", "/etc/hermes");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  const TlsServerConfig& t = web->tls;
+  EXPECT_EQ(t.cert_file, "/pki/server.crt");
+  EXPECT_EQ(t.key_file, "/etc/hermes/server.key");
+  EXPECT_EQ(t.client_ca_file, "/etc/hermes/ca.crt");
+  EXPECT_EQ(t.client_auth_type, "RequireAndVerifyClientCert");
+  EXPECT_EQ(t.client_allowed_sans, std::vector<std::string>{"scraper.example"});
+  EXPECT_EQ(t.min_version, "TLS13");
+  EXPECT_EQ(t.cipher_suites.size(), 2u);
+  EXPECT_EQ(t.curve_preferences, (std::vector<std::string>{"X25519", "CurveP256"}));
+  EXPECT_FALSE(t.prefer_server_cipher_suites);
+  EXPECT_FALSE(web->http2);
+  EXPECT_EQ(web->headers.at("X-Frame-Options"), "deny");
+  EXPECT_EQ(web->headers.size(), 2u);
+}
+
+TEST(WebConfigTest, MapsAcceptedCipherSuitesToOpenSsl) {
+  EXPECT_STREQ(OpenSslCipherName("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+               "ECDHE-RSA-AES256-GCM-SHA384");
+  EXPECT_STREQ(OpenSslCipherName("TLS_AES_128_GCM_SHA256"), "TLS_AES_128_GCM_SHA256");
+  EXPECT_EQ(OpenSslCipherName("TLS_RSA_WITH_AES_128_CBC_SHA"), nullptr);
+}
+
+TEST(WebConfigTest, RejectsUnknownKeyWithPathAndLine) {
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n  key_file: b\n  certfile: c\n"),
+            "tls_server_config.certfile (line 4): unknown key; valid keys here are: "
+            "cert_file, key_file, client_auth_type, client_ca_file, client_allowed_sans, "
+            "min_version, max_version, cipher_suites, curve_preferences, "
+            "prefer_server_cipher_suites");
+}
+
+TEST(WebConfigTest, RejectsCertWithoutKey) {
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n"),
+            "tls_server_config (line 1): key_file is missing; TLS needs both cert_file and "
+            "key_file");
+}
+
+TEST(WebConfigTest, RejectsVerifyingClientAuthWithoutCa) {
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, "
+                    "client_auth_type: RequireAndVerifyClientCert}"),
+            "tls_server_config.client_auth_type (line 1): RequireAndVerifyClientCert needs "
+            "client_ca_file to verify client certificates against");
+}
+
+TEST(WebConfigTest, RejectsClientCaWithoutClientAuth) {
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, client_ca_file: c}"),
+            "tls_server_config.client_ca_file (line 1): is set but client_auth_type is "
+            "NoClientCert; set client_auth_type (e.g. RequireAndVerifyClientCert) or remove "
+            "client_ca_file");
+}
+
+TEST(WebConfigTest, RejectsAllowedSansWithoutRequiredCert) {
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, client_ca_file: c,\n"
+                    "  client_auth_type: VerifyClientCertIfGiven, client_allowed_sans: [x]}"),
+            "tls_server_config.client_allowed_sans (line 2): needs client_auth_type "
+            "RequireAnyClientCert or RequireAndVerifyClientCert, got VerifyClientCertIfGiven");
+}
+
+TEST(WebConfigTest, RejectsNonAeadAndUnknownCipherSuites) {
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n"
+                    "    - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
+                    "    - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"),
+            "tls_server_config.cipher_suites[1] (line 6): \"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\" "
+            "is not an AEAD suite with ECDHE key exchange; use TLS_ECDHE_{ECDSA,RSA}_WITH_"
+            "{AES_128_GCM_SHA256,AES_256_GCM_SHA384,CHACHA20_POLY1305_SHA256} or leave "
+            "cipher_suites out");
+  EXPECT_TRUE(ErrorOf("tls_server_config: {cert_file: a, key_file: b, cipher_suites: [NOPE]}")
+                  .find("unknown cipher suite \"NOPE\"") != std::string::npos);
+}
+
+TEST(WebConfigTest, RejectsUnknownCurveAndVersion) {
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, curve_preferences: [P256]}"),
+            "tls_server_config.curve_preferences[0] (line 1): must be one of CurveP256, "
+            "CurveP384, CurveP521, X25519, got \"P256\"");
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, min_version: TLS14}"),
+            "tls_server_config.min_version (line 1): must be one of TLS10, TLS11, TLS12, "
+            "TLS13, got \"TLS14\"");
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, min_version: TLS13, "
+                    "max_version: TLS12}"),
+            "tls_server_config.min_version (line 1): min_version TLS13 is above max_version "
+            "TLS12");
+}
+
+TEST(WebConfigTest, RejectsInlinePem) {
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert: |\n    -----BEGIN\n  key_file: b\n"),
+            "tls_server_config.cert (line 2): inline PEM is not supported; write it to a "
+            "file and set cert_file");
+}
+
+TEST(WebConfigTest, RejectsPlainPasswordsAndForbiddenHeaders) {
+  EXPECT_EQ(ErrorOf("basic_auth_users:\n  alice: hunter2\n"),
+            "basic_auth_users.alice (line 2): must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 "
+            "characters), not a plain password; create one with htpasswd -nBC 10 \"\"");
+  EXPECT_EQ(ErrorOf("http_server_config:\n  headers:\n    Authorization: x\n"),
+            "http_server_config.headers.Authorization (line 3): this header cannot be "
+            "configured; allowed: Content-Security-Policy, Strict-Transport-Security, "
+            "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection");
+  EXPECT_EQ(ErrorOf("http_server_config: {headers: {X-Content-Type-Options: sniff}}"),
+            "http_server_config.headers.X-Content-Type-Options (line 1): must be nosniff, got "
+            "\"sniff\"");
+}
+
+TEST(WebConfigTest, SharesStrictnessWithHermesYml) {
+  EXPECT_EQ(ErrorOf("basic_auth_users:\n  alice: x\n  alice: y\n"),
+            "basic_auth_users.alice (line 3): duplicate key (first set on line 2); remove one "
+            "of them");
+  EXPECT_EQ(ErrorOf("a: &x 1\n"), "a (line 1): YAML anchors (&name) are not allowed; write the "
+                                   "value out");
+  EXPECT_EQ(ErrorOf("rate_limit: {burst: 1}\n"),
+            "rate_limit (line 1): not supported: hermes rate-limits failed authentication "
+            "itself; remove it");
+  EXPECT_EQ(ErrorOf("basic_auth_excluded_paths: [/metrics]\n"),
+            "basic_auth_excluded_paths[0] (line 1): hermes only leaves /-/healthy and /-/ready "
+            "unauthenticated, got \"/metrics\"");
+}
+
+TEST(WebConfigTest, LoadPrefixesErrorsWithPath) {
+  testing::TempDir dir;
+  const std::string path = dir.File("web.yml");
+  testing::WriteFile(path, "tls_server_config: []\n");
+  auto web = LoadWebConfigFile(path);
+  ASSERT_FALSE(web.ok());
+  EXPECT_EQ(web.status().message(), path + ": tls_server_config (line 1): must be a map, got a list");
+}
+
+}  // namespace
+}  // namespace hermes::config

@@ -1,0 +1,182 @@
+#include "probe/http_probe.h"
+
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "probe/curl_probe_test_util.h"
+#include "testing/speed_fixture.h"
+#include "testing/testing.h"
+
+namespace hermes::probe {
+namespace {
+
+using std::chrono::seconds;
+using testing::SpeedFixture;
+
+constexpr size_t kDown = static_cast<size_t>(Direction::kDownload);
+
+// Routes for the http probe: a body, redirects, status codes, token checks.
+void Routes(httplib::Server& s) {
+  s.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("hello", "text/plain");
+  });
+  s.Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(5000, 'b'), "text/plain");
+  });
+  s.Get("/missing", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+  s.Get("/r1", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/r2"); });
+  s.Get("/r2", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/ok"); });
+  s.Get("/limited", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 429;
+    res.set_header("Retry-After", "7");
+  });
+  s.Get("/auth", [](const httplib::Request& req, httplib::Response& res) {
+    const bool ok = req.get_header_value("Authorization") == "Bearer s3cret" &&
+                    req.get_header_value("X-Probe") == "hermes";
+    res.status = ok ? 200 : 401;
+  });
+}
+
+config::ProbeConfig HttpConfig(const std::string& url) {
+  config::ProbeConfig cfg;
+  cfg.name = "api";
+  cfg.kind = config::ProbeKind::kHttp;
+  cfg.url = url;
+  return cfg;
+}
+
+ProbeResult RunHttp(const config::ProbeConfig& cfg) {
+  auto probe = NewHttpProbe(cfg);
+  EXPECT_TRUE(probe.ok()) << probe.status().message();
+  return testutil::RunOnce(**probe, cfg, seconds(5)).result;
+}
+
+void ExpectReason(const ProbeResult& r, FailureReason reason) {
+  EXPECT_FALSE(r.success);
+  ASSERT_TRUE(r.reason.has_value()) << r.error;
+  EXPECT_EQ(FailureReasonName(*r.reason), FailureReasonName(reason)) << r.error;
+}
+
+TEST(HttpProbeTest, OkReportsPhasesStatusAndBodyBytes) {
+  SpeedFixture fx({}, Routes);
+  const ProbeResult r = RunHttp(HttpConfig(fx.url() + "/ok"));
+  ASSERT_TRUE(r.success) << r.error;
+  EXPECT_EQ(r.http_status_code, 200);
+  EXPECT_EQ(r.transferred_bytes[kDown], 5u);
+  for (const auto& p : r.phase_seconds) EXPECT_TRUE(p.has_value());
+  EXPECT_FALSE(r.tls_cert_expiry_unix_seconds.has_value());
+}
+
+TEST(HttpProbeTest, StatusOutsideDefault2xxIsHttpStatus) {
+  SpeedFixture fx({}, Routes);
+  const ProbeResult r = RunHttp(HttpConfig(fx.url() + "/missing"));
+  ExpectReason(r, FailureReason::kHttpStatus);
+  EXPECT_EQ(r.http_status_code, 404);
+}
+
+TEST(HttpProbeTest, ValidStatusCodesAcceptListedCodes) {
+  SpeedFixture fx({}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/missing");
+  cfg.valid_status_codes = {404};
+  EXPECT_TRUE(RunHttp(cfg).success);
+  cfg.url = fx.url() + "/ok";
+  ExpectReason(RunHttp(cfg), FailureReason::kHttpStatus);  // 200 is not listed
+}
+
+TEST(HttpProbeTest, FollowsRedirects) {
+  SpeedFixture fx({}, Routes);
+  const ProbeResult r = RunHttp(HttpConfig(fx.url() + "/r1"));
+  ASSERT_TRUE(r.success) << r.error;
+  EXPECT_EQ(r.http_status_code, 200);
+  EXPECT_EQ(r.transferred_bytes[kDown], 5u);  // the final body only
+}
+
+TEST(HttpProbeTest, TooManyRedirectsIsProtocol) {
+  SpeedFixture fx({}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/r1");
+  cfg.max_redirects = 1;
+  ExpectReason(RunHttp(cfg), FailureReason::kProtocol);
+}
+
+TEST(HttpProbeTest, RedirectNotFollowedIsHttpStatus) {
+  SpeedFixture fx({}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/r1");
+  cfg.follow_redirects = false;
+  const ProbeResult r = RunHttp(cfg);
+  ExpectReason(r, FailureReason::kHttpStatus);
+  EXPECT_EQ(r.http_status_code, 302);
+}
+
+TEST(HttpProbeTest, SendsBearerTokenAndHeaders) {
+  SpeedFixture fx({}, Routes);
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("token"), "  s3cret\n");
+  auto cfg = HttpConfig(fx.url() + "/auth");
+  cfg.headers = {{"X-Probe", "hermes"}};
+  ExpectReason(RunHttp(cfg), FailureReason::kHttpStatus);  // no token: 401
+  cfg.bearer_token_file = dir.File("token");
+  const ProbeResult r = RunHttp(cfg);
+  EXPECT_TRUE(r.success) << r.error;
+}
+
+TEST(HttpProbeTest, BodyOverMaxBodyBytesIsProtocol) {
+  SpeedFixture fx({}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/big");
+  cfg.max_body_bytes = 1000;
+  const ProbeResult r = RunHttp(cfg);
+  ExpectReason(r, FailureReason::kProtocol);
+  EXPECT_NE(r.error.find("max_body_bytes"), std::string::npos);
+  EXPECT_LE(r.transferred_bytes[kDown], 1000u);
+}
+
+TEST(HttpProbeTest, TooManyRequestsWithRetryAfterIsRateLimited) {
+  SpeedFixture fx({}, Routes);
+  const ProbeResult r = RunHttp(HttpConfig(fx.url() + "/limited"));
+  ExpectReason(r, FailureReason::kRateLimited);
+  EXPECT_EQ(r.retry_after, std::optional<Duration>(seconds(7)));
+}
+
+double NotAfter(const std::string& cert_path) {
+  FILE* f = std::fopen(cert_path.c_str(), "r");
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  std::tm tm{};
+  ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm);
+  X509_free(cert);
+  return static_cast<double>(timegm(&tm));
+}
+
+TEST(HttpProbeTest, CertExpiryIsTheServerCertificateNotAfter) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/ok");
+  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  const ProbeResult r = RunHttp(cfg);
+  ASSERT_TRUE(r.success) << r.error;
+  ASSERT_TRUE(r.tls_cert_expiry_unix_seconds.has_value());
+  EXPECT_DOUBLE_EQ(*r.tls_cert_expiry_unix_seconds, NotAfter(pki.Path("server.crt")));
+  EXPECT_GT(*r.phase_seconds[static_cast<size_t>(Phase::kTls)], 0.0);
+}
+
+TEST(HttpProbeTest, InsecureSkipVerifyAcceptsUntrustedCertificate) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/ok");
+  ExpectReason(RunHttp(cfg), FailureReason::kTls);
+  cfg.tls_config = config::TlsConfig{};
+  cfg.tls_config->insecure_skip_verify = true;
+  EXPECT_TRUE(RunHttp(cfg).success);
+}
+
+TEST(HttpProbeTest, FactoryRejectsNonHttpUrl) {
+  EXPECT_FALSE(NewHttpProbe(HttpConfig("file:///etc/passwd")).ok());
+}
+
+}  // namespace
+}  // namespace hermes::probe

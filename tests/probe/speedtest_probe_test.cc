@@ -1,0 +1,297 @@
+#include "probe/speedtest_probe.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "probe/curl_probe_test_util.h"
+#include "testing/speed_fixture.h"
+#include "testing/testing.h"
+
+namespace hermes::probe {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::SpeedFixture;
+using testing::SpeedFixtureOptions;
+
+constexpr size_t kDown = static_cast<size_t>(Direction::kDownload);
+constexpr size_t kUp = static_cast<size_t>(Direction::kUpload);
+constexpr size_t kIdle = static_cast<size_t>(Load::kIdle);
+
+config::ProbeConfig SpeedConfig(const std::string& url) {
+  config::ProbeConfig cfg;
+  cfg.name = "speed";
+  cfg.kind = config::ProbeKind::kSpeedtest;
+  cfg.url = url + "/";  // a trailing slash must not double up
+  cfg.latency.samples = 5;
+  // Loopback moves ~1 GB/s: a cap that `duration` reaches first.
+  cfg.download = {true, 2, milliseconds(700), milliseconds(200), 50'000'000'000ull};
+  cfg.upload = {true, 2, milliseconds(700), milliseconds(200), 50'000'000'000ull};
+  return cfg;
+}
+
+testutil::ProbeRun RunSpeedtest(const config::ProbeConfig& cfg, Duration timeout = seconds(10)) {
+  auto probe = NewSpeedtestProbe(cfg);
+  EXPECT_TRUE(probe.ok()) << probe.status().message();
+  return testutil::RunOnce(**probe, cfg, timeout);
+}
+
+// A loopback port with nothing listening.
+int ClosedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+void ExpectFailure(const ProbeResult& r, FailureReason reason) {
+  EXPECT_FALSE(r.success);
+  ASSERT_TRUE(r.reason.has_value()) << r.error;
+  EXPECT_EQ(FailureReasonName(*r.reason), FailureReasonName(reason)) << r.error;
+  EXPECT_FALSE(r.throughput_bytes_per_second[kDown].has_value());
+  EXPECT_FALSE(r.throughput_bytes_per_second[kUp].has_value());
+}
+
+TEST(SpeedtestProbeTest, MeasuresLatencyDownloadAndUpload) {
+  SpeedFixture fx;
+  const auto run = RunSpeedtest(SpeedConfig(fx.url()));
+  const ProbeResult& r = run.result;
+  ASSERT_TRUE(r.success) << r.error;
+  EXPECT_FALSE(r.reason.has_value());
+  for (size_t d : {kDown, kUp}) {
+    ASSERT_TRUE(r.throughput_bytes_per_second[d].has_value());
+    EXPECT_GT(*r.throughput_bytes_per_second[d], 0);
+    EXPECT_FALSE(r.throughput_samples[d].empty());
+    EXPECT_GT(r.transferred_bytes[d], 0u);
+  }
+  // Every byte the probe counted was really written by the server, and the server
+  // cannot have read more upload bytes than the probe handed to the socket.
+  EXPECT_LE(r.transferred_bytes[kDown], fx.down_bytes.load());
+  EXPECT_LE(fx.up_bytes.load(), r.transferred_bytes[kUp]);
+  EXPECT_EQ(r.latency[kIdle].samples_seconds.size(), 5u);
+  EXPECT_TRUE(r.latency[kIdle].median_seconds.has_value());
+  EXPECT_TRUE(r.latency[kIdle].jitter_seconds.has_value());
+  for (const auto& p : r.phase_seconds) EXPECT_TRUE(p.has_value());
+  EXPECT_DOUBLE_EQ(*r.phase_seconds[static_cast<size_t>(Phase::kTls)], 0.0);
+}
+
+TEST(SpeedtestProbeTest, LoopbackDownloadThroughputIsReported) {
+  SpeedFixture fx;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download = {true, 4, seconds(3), seconds(1), 20'000'000'000ull};
+  cfg.upload.enabled = false;
+  const auto run = RunSpeedtest(cfg, seconds(20));
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  const double bps = *run.result.throughput_bytes_per_second[kDown];
+  std::printf("[ report ] loopback download: %.1f MB/s (%.2f Gbit/s), %zu samples, "
+              "%llu bytes moved, %d concurrent streams at the server\n",
+              bps / 1e6, bps * 8 / 1e9, run.result.throughput_samples[kDown].size(),
+              static_cast<unsigned long long>(run.result.transferred_bytes[kDown]),
+              fx.max_concurrent_down.load());
+  EXPECT_EQ(fx.max_concurrent_down.load(), 4);
+  // Samples cover the 2 s after warm-up in ~100 ms windows.
+  EXPECT_GE(run.result.throughput_samples[kDown].size(), 15u);
+  EXPECT_LE(run.result.throughput_samples[kDown].size(), 21u);
+}
+
+TEST(SpeedtestProbeTest, DownloadThroughputMatchesAPacedServer) {
+  SpeedFixtureOptions o;
+  o.down_rate = 10e6;  // per stream: 3 streams -> 30 MB/s
+  SpeedFixture fx(o);
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download = {true, 3, milliseconds(1500), milliseconds(500), 50'000'000'000ull};
+  cfg.upload.enabled = false;
+  const auto run = RunSpeedtest(cfg);
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  EXPECT_NEAR(*run.result.throughput_bytes_per_second[kDown], 30e6, 3e6);
+  // ~10 windows of ~100 ms, each near the paced rate.
+  const auto& samples = run.result.throughput_samples[kDown];
+  EXPECT_GE(samples.size(), 8u);
+  EXPECT_LE(samples.size(), 11u);
+  EXPECT_NEAR(*Median(samples), 30e6, 4.5e6);
+}
+
+TEST(SpeedtestProbeTest, LoadedLatencySamplesInBothDirections) {
+  SpeedFixture fx;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download.duration = cfg.upload.duration = milliseconds(1200);
+  const auto run = RunSpeedtest(cfg);
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  for (Load l : {Load::kDownload, Load::kUpload}) {
+    const LatencyResult& lat = run.result.latency[static_cast<size_t>(l)];
+    // One ping per 200 ms during the ~1 s after warm-up.
+    EXPECT_GE(lat.samples_seconds.size(), 3u) << LoadName(l);
+    EXPECT_LE(lat.samples_seconds.size(), 6u) << LoadName(l);
+    EXPECT_TRUE(lat.median_seconds.has_value()) << LoadName(l);
+  }
+}
+
+TEST(SpeedtestProbeTest, MaxBytesCapsTheTransfer) {
+  SpeedFixture fx;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download = {true, 2, seconds(5), milliseconds(100), 3'000'000};
+  cfg.upload = {true, 2, seconds(5), milliseconds(100), 2'000'000};
+  const auto run = RunSpeedtest(cfg);
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  EXPECT_EQ(run.result.transferred_bytes[kDown], 3'000'000u);
+  EXPECT_EQ(run.result.transferred_bytes[kUp], 2'000'000u);
+  EXPECT_EQ(fx.down_bytes.load(), 3'000'000u);
+  EXPECT_EQ(fx.up_bytes.load(), 2'000'000u);
+  EXPECT_LT(run.elapsed_seconds, 4.0);  // stopped at the cap, not at `duration`
+}
+
+TEST(SpeedtestProbeTest, ServerTimingIsSubtractedFromRtt) {
+  SpeedFixtureOptions o;
+  o.delay = milliseconds(20);
+  o.server_timing = "app;dur=20";
+  SpeedFixture fx(o);
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download.enabled = cfg.upload.enabled = false;
+  const auto run = RunSpeedtest(cfg);
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  // The fixture's sleep (>= 20 ms) is reported as 20 ms, leaving loopback RTT.
+  EXPECT_LT(*run.result.latency[kIdle].median_seconds, 0.008);
+}
+
+TEST(SpeedtestProbeTest, RttIncludesServerTimeWithoutServerTiming) {
+  SpeedFixtureOptions o;
+  o.delay = milliseconds(20);
+  SpeedFixture fx(o);
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download.enabled = cfg.upload.enabled = false;
+  const auto run = RunSpeedtest(cfg);
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  EXPECT_GE(*run.result.latency[kIdle].median_seconds, 0.019);
+  EXPECT_LT(*run.result.latency[kIdle].median_seconds, 0.2);
+}
+
+TEST(SpeedtestProbeTest, UnresolvableHostIsDns) {
+  ExpectFailure(RunSpeedtest(SpeedConfig("http://hermes-test.invalid")).result, FailureReason::kDns);
+}
+
+TEST(SpeedtestProbeTest, RefusedPortIsConnect) {
+  const auto url = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  ExpectFailure(RunSpeedtest(SpeedConfig(url)).result, FailureReason::kConnect);
+}
+
+TEST(SpeedtestProbeTest, UntrustedCertificateIsTls) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")});
+  ExpectFailure(RunSpeedtest(SpeedConfig(fx.url())).result, FailureReason::kTls);
+}
+
+TEST(SpeedtestProbeTest, WrongHostnameIsTls) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")});
+  auto cfg = SpeedConfig(fx.url());
+  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  ExpectFailure(RunSpeedtest(cfg).result, FailureReason::kTls);
+}
+
+TEST(SpeedtestProbeTest, TrustedTlsWithServerNameOverrideSucceeds) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")});
+  auto cfg = SpeedConfig(fx.url());
+  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  cfg.tls_config->server_name = "wrong.example";
+  cfg.download.max_bytes = cfg.upload.max_bytes = 2'000'000;
+  const auto run = RunSpeedtest(cfg);
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  EXPECT_GT(*run.result.phase_seconds[static_cast<size_t>(Phase::kTls)], 0.0);
+}
+
+TEST(SpeedtestProbeTest, StalledServerTimesOutWithinDeadline) {
+  SpeedFixtureOptions o;
+  o.stall = true;
+  SpeedFixture fx(o);
+  const auto run = RunSpeedtest(SpeedConfig(fx.url()), milliseconds(800));
+  ExpectFailure(run.result, FailureReason::kTimeout);
+  EXPECT_LT(run.elapsed_seconds, 1.2);
+}
+
+TEST(SpeedtestProbeTest, ServerErrorIsHttpStatus) {
+  SpeedFixtureOptions o;
+  o.status = 500;
+  SpeedFixture fx(o);
+  ExpectFailure(RunSpeedtest(SpeedConfig(fx.url())).result, FailureReason::kHttpStatus);
+}
+
+TEST(SpeedtestProbeTest, TooManyRequestsWithRetryAfterIsRateLimited) {
+  SpeedFixtureOptions o;
+  o.status = 429;
+  o.retry_after = "7";
+  SpeedFixture fx(o);
+  const auto run = RunSpeedtest(SpeedConfig(fx.url()));
+  ExpectFailure(run.result, FailureReason::kRateLimited);
+  ASSERT_TRUE(run.result.retry_after.has_value());
+  EXPECT_EQ(*run.result.retry_after, seconds(7));
+}
+
+TEST(SpeedtestProbeTest, ShortBodyIsProtocolAndKeepsTransferredBytes) {
+  testing::RawHttpFixture fx(1'000'000, 100'000, /*reset=*/false);
+  const auto run = RunSpeedtest(SpeedConfig(fx.url()));
+  ExpectFailure(run.result, FailureReason::kProtocol);
+  // The first short response ends the run; the other stream may be mid-body.
+  EXPECT_GE(run.result.transferred_bytes[kDown], 100'000u);
+  EXPECT_LE(run.result.transferred_bytes[kDown], 200'000u);
+}
+
+TEST(SpeedtestProbeTest, ConnectionResetMidBodyIsNetwork) {
+  testing::RawHttpFixture fx(1'000'000, 100'000, /*reset=*/true);
+  const auto run = RunSpeedtest(SpeedConfig(fx.url()));
+  ExpectFailure(run.result, FailureReason::kNetwork);
+}
+
+TEST(SpeedtestProbeTest, MissingBearerTokenFileIsUnknown) {
+  SpeedFixture fx;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.bearer_token_file = "/nonexistent/hermes-token";
+  const auto run = RunSpeedtest(cfg);
+  ExpectFailure(run.result, FailureReason::kUnknown);
+  EXPECT_NE(run.result.error.find("bearer_token_file"), std::string::npos);
+}
+
+TEST(SpeedtestProbeTest, CancellationStopsTheRunPromptly) {
+  ASSERT_TRUE(net::CurlGlobalInit().ok());
+  SpeedFixture fx;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download.duration = seconds(20);
+  auto probe = NewSpeedtestProbe(cfg);
+  ASSERT_TRUE(probe.ok());
+  const config::Config global;
+  SystemClock clock;
+  std::atomic<bool> cancelled{false};
+  ProbeContext ctx{cfg, global, clock, clock.SteadyNow() + seconds(30), cancelled};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(400));
+    cancelled = true;
+  });
+  const SteadyTime start = clock.SteadyNow();
+  const ProbeResult r = (*probe)->Run(ctx);
+  canceller.join();
+  EXPECT_FALSE(r.success);
+  EXPECT_LT(ToSeconds(clock.SteadyNow() - start), 0.7);
+  EXPECT_GT(r.transferred_bytes[kDown], 0u);
+}
+
+TEST(SpeedtestProbeTest, FactoryRejectsNonHttpUrl) {
+  config::ProbeConfig cfg = SpeedConfig("ftp://example.com");
+  EXPECT_FALSE(NewSpeedtestProbe(cfg).ok());
+}
+
+}  // namespace
+}  // namespace hermes::probe

@@ -1,0 +1,191 @@
+#include "testing/speed_fixture.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace hermes::testing {
+namespace {
+
+constexpr size_t kChunk = 256 * 1024;
+
+const char* Payload() {
+  static const std::string* const kPayload = new std::string(kChunk, 'x');
+  return kPayload->data();
+}
+
+uint64_t QueryBytes(const httplib::Request& req) {
+  if (!req.has_param("bytes")) return 0;
+  return std::strtoull(req.get_param_value("bytes").c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+SpeedFixture::SpeedFixture(SpeedFixtureOptions opts, Routes extra) : opts_(std::move(opts)) {
+  if (!opts_.cert_file.empty()) {
+    server_ = std::make_unique<httplib::SSLServer>(opts_.cert_file.c_str(),
+                                                   opts_.key_file.c_str());
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  server_->set_keep_alive_max_count(100000);
+  Install();
+  if (extra) extra(*server_);
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) std::abort();
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+SpeedFixture::~SpeedFixture() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  server_->stop();
+  thread_.join();
+}
+
+std::string SpeedFixture::url() const {
+  return (opts_.cert_file.empty() ? "http://" : "https://") + std::string("127.0.0.1:") +
+         std::to_string(port_);
+}
+
+void SpeedFixture::Wait() {
+  std::unique_lock<std::mutex> l(mu_);
+  if (opts_.stall) cv_.wait(l, [&] { return stopping_; });
+  if (opts_.delay.count() > 0) cv_.wait_for(l, opts_.delay, [&] { return stopping_; });
+}
+
+void SpeedFixture::Install() {
+  auto common = [this](httplib::Response& res) {
+    Wait();
+    if (!opts_.server_timing.empty()) res.set_header("Server-Timing", opts_.server_timing);
+    if (opts_.status != 200) {
+      res.status = opts_.status;
+      if (!opts_.retry_after.empty()) res.set_header("Retry-After", opts_.retry_after);
+      res.set_content("fixture error", "text/plain");
+      return false;
+    }
+    return true;
+  };
+  server_->Get("/__down", [this, common](const httplib::Request& req, httplib::Response& res) {
+    if (!common(res)) return;
+    const uint64_t n = QueryBytes(req);
+    if (n == 0) {
+      ++ping_requests;
+      res.set_content("", "application/octet-stream");
+      return;
+    }
+    ++down_requests;
+    const int now = ++concurrent_down_;
+    int seen = max_concurrent_down.load();
+    while (now > seen && !max_concurrent_down.compare_exchange_weak(seen, now)) {
+    }
+    const auto start = std::chrono::steady_clock::now();
+    res.set_content_provider(
+        n, "application/octet-stream",
+        [this, start](size_t offset, size_t length, httplib::DataSink& sink) {
+          size_t len = std::min(length, kChunk);
+          if (opts_.down_rate > 0) {
+            // Send each 16 KiB slice no earlier than its place in a constant-rate stream.
+            len = std::min<size_t>(len, 16 * 1024);
+            std::this_thread::sleep_until(
+                start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(offset / opts_.down_rate)));
+          }
+          if (!sink.write(Payload(), len)) return false;
+          down_bytes += len;
+          return true;
+        },
+        [this](bool) { --concurrent_down_; });
+  });
+  server_->Post("/__up", [this, common](const httplib::Request&, httplib::Response& res,
+                                        const httplib::ContentReader& reader) {
+    ++up_requests;
+    reader([this](const char*, size_t len) {
+      up_bytes += len;
+      return true;
+    });
+    if (!common(res)) return;
+    res.set_content("", "text/plain");
+  });
+}
+
+RawHttpFixture::RawHttpFixture(uint64_t declared_bytes, uint64_t sent_bytes, bool reset)
+    : declared_(declared_bytes), sent_(sent_bytes), reset_(reset) {
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(listen_fd_, 16) != 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::abort();
+  }
+  port_ = ntohs(addr.sin_port);
+  acceptor_ = std::thread([this] {
+    for (;;) {
+      const int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0 || stopping_) {
+        if (fd >= 0) close(fd);
+        return;
+      }
+      std::lock_guard<std::mutex> l(mu_);
+      fds_.push_back(fd);
+      conns_.emplace_back([this, fd] { Serve(fd); });
+    }
+  });
+}
+
+RawHttpFixture::~RawHttpFixture() {
+  stopping_ = true;
+  shutdown(listen_fd_, SHUT_RDWR);
+  acceptor_.join();
+  close(listen_fd_);
+  std::lock_guard<std::mutex> l(mu_);
+  for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+  for (auto& t : conns_) t.join();
+}
+
+void RawHttpFixture::Serve(int fd) {
+  std::string buf;
+  char tmp[4096];
+  for (;;) {
+    size_t end;
+    while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+      const ssize_t n = read(fd, tmp, sizeof(tmp));
+      if (n <= 0) {
+        close(fd);
+        return;
+      }
+      buf.append(tmp, static_cast<size_t>(n));
+    }
+    const std::string head = buf.substr(0, end);
+    buf.erase(0, end + 4);
+    if (head.find("bytes=0 ") != std::string::npos) {
+      const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+      if (write(fd, ok.data(), ok.size()) < 0) break;
+      continue;
+    }
+    const std::string hdr = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(declared_) +
+                            "\r\nContent-Type: application/octet-stream\r\n\r\n";
+    if (write(fd, hdr.data(), hdr.size()) < 0) break;
+    const std::string body(sent_, 'x');
+    if (write(fd, body.data(), body.size()) < 0) break;
+    if (reset_) {
+      usleep(50 * 1000);  // let the client read the partial body before the reset
+      linger lg{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    break;
+  }
+  close(fd);
+}
+
+}  // namespace hermes::testing

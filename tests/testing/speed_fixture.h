@@ -1,0 +1,97 @@
+// Speed-test fixture servers for probe tests, on 127.0.0.1 with a kernel-chosen port.
+//
+// SpeedFixture serves the Cloudflare-style API with cpp-httplib (HTTP or, given a
+// cert and key, HTTPS): `GET /__down?bytes=N` answers N bytes (Content-Length set),
+// `POST /__up` reads and discards the body. Knobs make it misbehave on purpose
+// (delay, Server-Timing, fixed status, stall); extra routes can be added.
+//
+// RawHttpFixture speaks just enough HTTP/1.1 on a raw socket to break a response in
+// ways httplib will not: it answers `bytes=0` pings normally and every other
+// request with a Content-Length of `declared_bytes` but only `sent_bytes` of body,
+// then closes the connection (FIN) or resets it (RST).
+//
+// Thread-safety: counters are atomic; the servers run on their own threads and are
+// stopped by the destructors.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hermes::testing {
+
+struct SpeedFixtureOptions {
+  std::string cert_file;  // both set: HTTPS
+  std::string key_file;
+  std::chrono::milliseconds delay{0};  // before answering any request
+  std::string server_timing;           // Server-Timing value to send, "" for none
+  int status = 200;                    // != 200: every request answers this
+  std::string retry_after;             // with `status`, "" for none
+  bool stall = false;                  // handlers block until the fixture stops
+  double down_rate = 0;  // > 0: each /__down response is paced to this many bytes/s
+};
+
+class SpeedFixture {
+ public:
+  using Routes = std::function<void(httplib::Server&)>;
+  explicit SpeedFixture(SpeedFixtureOptions opts = {}, Routes extra = nullptr);
+  ~SpeedFixture();
+  SpeedFixture(const SpeedFixture&) = delete;
+  SpeedFixture& operator=(const SpeedFixture&) = delete;
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:<port>" or "https://localhost:<port>".
+  std::string url() const;
+
+  std::atomic<uint64_t> down_bytes{0};   // body bytes written by /__down
+  std::atomic<uint64_t> up_bytes{0};     // body bytes read by /__up
+  std::atomic<int> ping_requests{0};     // /__down?bytes=0
+  std::atomic<int> down_requests{0};     // /__down with bytes > 0
+  std::atomic<int> up_requests{0};
+  std::atomic<int> max_concurrent_down{0};
+
+ private:
+  void Install();
+  void Wait();  // applies delay / stall
+
+  SpeedFixtureOptions opts_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> concurrent_down_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+class RawHttpFixture {
+ public:
+  RawHttpFixture(uint64_t declared_bytes, uint64_t sent_bytes, bool reset);
+  ~RawHttpFixture();
+  RawHttpFixture(const RawHttpFixture&) = delete;
+  RawHttpFixture& operator=(const RawHttpFixture&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void Serve(int fd);
+
+  const uint64_t declared_, sent_;
+  const bool reset_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::thread> conns_;
+  std::vector<int> fds_;
+};
+
+}  // namespace hermes::testing
