@@ -13,7 +13,7 @@
 #include "app/loader.h"
 #include "common/log.h"
 #include "common/version.h"
-#include "net/curl_global.h"
+#include "net/curl_easy.h"
 
 namespace {
 
@@ -21,6 +21,11 @@ int CheckConfig(const hermes::app::Flags& flags) {
   auto cfg = hermes::app::LoadProbeConfig(flags.config_file);
   if (!cfg.ok()) {
     std::cerr << cfg.status().message() << "\n";
+    return 1;
+  }
+  if (auto st = hermes::app::CheckProbers(*cfg.value(), hermes::probe::DefaultRegistry());
+      !st.ok()) {
+    std::cerr << flags.config_file << ": " << st.message() << "\n";
     return 1;
   }
   auto web = hermes::app::LoadWebConfig(flags);
@@ -65,7 +70,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  hermes::net::CurlGlobalInit();
+  if (auto st = hermes::net::CurlGlobalInit(); !st.ok()) {
+    hermes::LogError("cannot initialise libcurl", {{"err", st}});
+    return 2;
+  }
 
   hermes::SystemClock clock;
   auto exporter = hermes::app::Exporter::Create(flags.value(), clock);

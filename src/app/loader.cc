@@ -13,6 +13,14 @@ Result<std::shared_ptr<const config::Config>> LoadProbeConfig(const std::string&
       std::make_shared<config::Config>(std::move(cfg).value()));
 }
 
+Status CheckProbers(const config::Config& config, const probe::ProbeRegistry& registry) {
+  for (const auto& p : config.probes) {
+    auto prober = registry.Create(p);
+    if (!prober.ok()) return prober.status();
+  }
+  return Status::Ok();
+}
+
 Result<config::WebConfig> LoadWebConfig(const Flags& flags) {
   if (flags.web_config_file.empty()) return config::WebConfig{};
   return config::LoadWebConfigFile(flags.web_config_file);

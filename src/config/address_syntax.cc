@@ -70,8 +70,9 @@ bool IsDnsName(std::string_view name) {
   while (true) {
     const size_t dot = name.find('.', start);
     std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (label.empty() || label.size() > 63 || !std::all_of(label.begin(), label.end(), IsLabelChar) ||
-        label.front() == '-' || label.back() == '-') {
+    if (label.empty() || label.size() > 63 ||
+        !std::all_of(label.begin(), label.end(), IsLabelChar) || label.front() == '-' ||
+        label.back() == '-') {
       return false;
     }
     if (dot == std::string_view::npos) return true;
@@ -80,7 +81,9 @@ bool IsDnsName(std::string_view name) {
 }
 
 Status CheckHttpUrl(std::string_view url) {
-  const auto bad_char = [](char c) { return std::iscntrl(static_cast<unsigned char>(c)) || c == ' '; };
+  const auto bad_char = [](char c) {
+    return std::iscntrl(static_cast<unsigned char>(c)) || c == ' ';
+  };
   if (std::any_of(url.begin(), url.end(), bad_char)) {
     return Status::Invalid("URL must not contain spaces or control characters");
   }
@@ -106,8 +109,7 @@ Status CheckHttpUrl(std::string_view url) {
   bool has_port = false;
   if (!SplitHostPort(authority, &host, &port, &has_port) || !IsValidHost(host) ||
       (has_port && ParsePort(port) == 0)) {
-    return Status::Invalid("URL has an invalid host or port: \"" + std::string(authority) +
-                           "\"");
+    return Status::Invalid("URL has an invalid host or port: \"" + std::string(authority) + "\"");
   }
   return Status::Ok();
 }
@@ -125,15 +127,15 @@ Status CheckHostPort(std::string_view text, int default_port, std::string* norma
   if (has_port) {
     port = ParsePort(port_text);
     if (port == 0) {
-      return Status::Invalid("port must be between 1 and 65535, got \"" +
-                             std::string(port_text) + "\"");
+      return Status::Invalid("port must be between 1 and 65535, got \"" + std::string(port_text) +
+                             "\"");
     }
   } else if (default_port <= 0) {
     return Status::Invalid("\"" + std::string(text) + "\" has no port; write it" + example);
   }
   const bool v6 = host.find(':') != std::string_view::npos;
-  *normalized = (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" +
-                std::to_string(port);
+  *normalized =
+      (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::to_string(port);
   return Status::Ok();
 }
 

@@ -24,11 +24,16 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
 
 const char* ProbeKindName(ProbeKind kind) {
   switch (kind) {
-    case ProbeKind::kSpeedtest: return "speedtest";
-    case ProbeKind::kHttp: return "http";
-    case ProbeKind::kTcp: return "tcp";
-    case ProbeKind::kDns: return "dns";
-    case ProbeKind::kIcmp: return "icmp";
+    case ProbeKind::kSpeedtest:
+      return "speedtest";
+    case ProbeKind::kHttp:
+      return "http";
+    case ProbeKind::kTcp:
+      return "tcp";
+    case ProbeKind::kDns:
+      return "dns";
+    case ProbeKind::kIcmp:
+      return "icmp";
   }
   return "unknown";
 }

@@ -37,10 +37,10 @@ struct LatencyConfig {
 // One transfer direction of a speedtest probe.
 struct TransferConfig {
   bool enabled = true;
-  int streams = 4;                                   // 1..32
-  Duration duration = std::chrono::seconds(10);      // > warmup
-  Duration warmup = std::chrono::seconds(1);         // >= 0, < duration
-  uint64_t max_bytes = 500ull * 1000 * 1000;         // > 0; upload default 200 MB
+  int streams = 4;                               // 1..32
+  Duration duration = std::chrono::seconds(10);  // > warmup
+  Duration warmup = std::chrono::seconds(1);     // >= 0, < duration
+  uint64_t max_bytes = 500ull * 1000 * 1000;     // > 0; upload default 200 MB
 };
 
 struct ExpectConfig {
@@ -55,8 +55,8 @@ struct ProbeConfig {
   Duration interval{};  // integer multiple of global.scrape_interval
   Duration timeout{};   // < interval; default min(kind default, 80% of interval)
   std::map<std::string, std::string> headers;  // http, speedtest
-  std::optional<TlsConfig> tls_config;          // http, speedtest
-  std::string bearer_token_file;                // http, speedtest
+  std::optional<TlsConfig> tls_config;         // http, speedtest
+  std::string bearer_token_file;               // http, speedtest
 
   // speedtest and http
   std::string url;
@@ -82,8 +82,8 @@ struct ProbeConfig {
 
   // dns
   std::string query;
-  std::string query_type = "A";  // A AAAA CNAME MX NS PTR SOA SRV TXT
-  std::string server;            // "host:port" or "" for the system resolver
+  std::string query_type = "A";   // A AAAA CNAME MX NS PTR SOA SRV TXT
+  std::string server;             // "host:port" or "" for the system resolver
   std::string transport = "udp";  // udp | tcp
   std::vector<std::string> valid_rcodes{"NOERROR"};
 
@@ -93,9 +93,9 @@ struct ProbeConfig {
 
 struct GlobalConfig {
   Duration scrape_interval = std::chrono::seconds(15);
-  std::string instance;                // "" -> host name (filled by the loader)
+  std::string instance;  // "" -> host name (filled by the loader)
   int max_series = 2000;
-  uint64_t monthly_data_budget = 0;    // bytes; 0 = no budget
+  uint64_t monthly_data_budget = 0;        // bytes; 0 = no budget
   std::vector<double> latency_buckets;     // seconds; empty -> DefaultLatencyBuckets()
   std::vector<double> throughput_buckets;  // bytes/s; empty -> DefaultThroughputBuckets()
 };

@@ -2,13 +2,12 @@
 // Probe entries are parsed in probe_parse.cc / probe_kinds.cc.
 #include "config/parse.h"
 
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <climits>
 #include <cstdio>
 #include <set>
-
-#include <openssl/evp.h>
 
 #include "config/probe_parse.h"
 #include "config/yaml_util.h"
@@ -31,8 +30,8 @@ Status ParseBuckets(const MapReader& m, std::string_view key, std::vector<double
   HERMES_RETURN_IF_ERROR(m.List(key, &items));
   if (!m.Has(key)) return Status::Ok();
   if (items.empty() || items.size() > 30) {
-    return m.KeyError(key, "must have between 1 and 30 buckets, got " +
-                               std::to_string(items.size()));
+    return m.KeyError(key,
+                      "must have between 1 and 30 buckets, got " + std::to_string(items.size()));
   }
   out->clear();
   for (size_t i = 0; i < items.size(); ++i) {
@@ -43,22 +42,21 @@ Status ParseBuckets(const MapReader& m, std::string_view key, std::vector<double
     if (v <= 0) return ErrorAt(path, line, "must be greater than 0, got " + FormatNumber(v));
     if (!out->empty() && v <= out->back()) {
       return ErrorAt(path, line,
-                     "buckets must be strictly increasing, got " + FormatNumber(v) +
-                         " after " + FormatNumber(out->back()));
+                     "buckets must be strictly increasing, got " + FormatNumber(v) + " after " +
+                         FormatNumber(out->back()));
     }
     out->push_back(v);
   }
   return Status::Ok();
 }
 
-Status ParseGlobal(const MapReader& root, const std::string& default_instance,
-                   GlobalConfig* g) {
+Status ParseGlobal(const MapReader& root, const std::string& default_instance, GlobalConfig* g) {
   std::optional<MapReader> m;
   HERMES_RETURN_IF_ERROR(root.Map("global", &m));
   if (m) {
-    static constexpr std::string_view kKeys[] = {"scrape_interval",     "instance",
-                                                 "max_series",          "monthly_data_budget",
-                                                 "latency_buckets",     "throughput_buckets"};
+    static constexpr std::string_view kKeys[] = {"scrape_interval", "instance",
+                                                 "max_series",      "monthly_data_budget",
+                                                 "latency_buckets", "throughput_buckets"};
     HERMES_RETURN_IF_ERROR(m->CheckKeys(kKeys));
     HERMES_RETURN_IF_ERROR(m->Dur("scrape_interval", &g->scrape_interval));
     if (g->scrape_interval <= Duration::zero()) {
@@ -88,13 +86,13 @@ Status CheckDataBudget(const MapReader& root, const Config& c) {
   const ProbeConfig& p = c.probes[biggest];
   std::optional<MapReader> global;
   HERMES_RETURN_IF_ERROR(root.Map("global", &global));
-  return global->KeyError(
-      "monthly_data_budget",
-      "worst-case transfer of " + FormatBytes(total) + " per 30 days exceeds the budget of " +
-          FormatBytes(c.global.monthly_data_budget) + "; the biggest is " +
-          JoinIndex("probes", biggest) + " (" + p.name + ") with " +
-          FormatBytes(ProbeMonthlyBytes(p)) +
-          "; lengthen its interval, lower max_bytes or raise the budget");
+  return global->KeyError("monthly_data_budget",
+                          "worst-case transfer of " + FormatBytes(total) +
+                              " per 30 days exceeds the budget of " +
+                              FormatBytes(c.global.monthly_data_budget) + "; the biggest is " +
+                              JoinIndex("probes", biggest) + " (" + p.name + ") with " +
+                              FormatBytes(ProbeMonthlyBytes(p)) +
+                              "; lengthen its interval, lower max_bytes or raise the budget");
 }
 
 std::string HostName() {

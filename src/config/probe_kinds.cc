@@ -38,8 +38,7 @@ Status ParseHeaders(const MapReader& m, ProbeConfig* p) {
   if (!h) return Status::Ok();
   for (const std::string& name : h->Keys()) {
     if (!IsHeaderName(name)) return h->KeyError(name, "not a valid HTTP header name");
-    if (EqualsIgnoreCase(name, "Authorization") ||
-        EqualsIgnoreCase(name, "Proxy-Authorization")) {
+    if (EqualsIgnoreCase(name, "Authorization") || EqualsIgnoreCase(name, "Proxy-Authorization")) {
       return h->KeyError(name,
                          "credentials must not be written into the config; put the token "
                          "in a file and set bearer_token_file");
@@ -58,9 +57,8 @@ Status ParseTlsConfig(const MapReader& m, const std::string& base_dir, ProbeConf
   std::optional<MapReader> t;
   HERMES_RETURN_IF_ERROR(m.Map("tls_config", &t));
   if (!t) return Status::Ok();
-  static constexpr std::string_view kKeys[] = {"ca_file",     "cert_file",
-                                               "key_file",    "server_name",
-                                               "insecure_skip_verify", "min_version"};
+  static constexpr std::string_view kKeys[] = {
+      "ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"};
   static constexpr std::string_view kVersions[] = {"TLS12", "TLS13"};
   HERMES_RETURN_IF_ERROR(t->CheckKeys(kKeys));
   TlsConfig c;
@@ -105,8 +103,7 @@ Status ParseTransfer(const MapReader& m, std::string_view key, TransferConfig* t
   if (t->warmup >= t->duration) {
     return r->KeyError(r->Has("warmup") ? "warmup" : "duration",
                        "warmup (" + FormatDuration(t->warmup) +
-                           ") must be shorter than duration (" + FormatDuration(t->duration) +
-                           ")");
+                           ") must be shorter than duration (" + FormatDuration(t->duration) + ")");
   }
   HERMES_RETURN_IF_ERROR(r->Size("max_bytes", &t->max_bytes));
   if (t->max_bytes == 0) return r->KeyError("max_bytes", "must be greater than 0");
@@ -135,12 +132,11 @@ Status ParseSpeedtestKeys(const MapReader& m, const std::string& base_dir, Probe
   if (p->download.enabled) transfers += p->download.duration;
   if (p->upload.enabled) transfers += p->upload.duration;
   if (transfers >= p->timeout) {
-    return m.KeyError("timeout", "timeout too short for the configured transfers: " +
-                                     FormatDuration(p->timeout) +
-                                     " does not exceed the enabled download.duration + "
-                                     "upload.duration (" +
-                                     FormatDuration(transfers) +
-                                     "); raise timeout or shorten the transfers");
+    return m.KeyError(
+        "timeout", "timeout too short for the configured transfers: " + FormatDuration(p->timeout) +
+                       " does not exceed the enabled download.duration + "
+                       "upload.duration (" +
+                       FormatDuration(transfers) + "); raise timeout or shorten the transfers");
   }
   return Status::Ok();
 }
@@ -196,8 +192,7 @@ Status ParseDnsKeys(const MapReader& m, const std::string&, ProbeConfig* p) {
   const YAML::Node rcodes = m.Get("valid_rcodes");
   for (size_t i = 0; i < p->valid_rcodes.size(); ++i) {
     HERMES_RETURN_IF_ERROR(CheckOneOf(p->valid_rcodes[i], kRcodes,
-                                      JoinIndex(m.PathOf("valid_rcodes"), i),
-                                      LineOf(rcodes[i])));
+                                      JoinIndex(m.PathOf("valid_rcodes"), i), LineOf(rcodes[i])));
   }
   return Status::Ok();
 }

@@ -12,12 +12,17 @@ namespace {
 using std::chrono::seconds;
 
 constexpr std::string_view kCommonKeys[] = {"name", "kind", "interval", "timeout", "expect"};
-constexpr std::string_view kSpeedtestKeys[] = {"url",     "headers",  "tls_config",
-                                               "bearer_token_file", "latency", "download",
-                                               "upload"};
-constexpr std::string_view kHttpKeys[] = {
-    "url",           "headers",        "tls_config", "bearer_token_file", "valid_status_codes",
-    "follow_redirects", "max_redirects", "max_body_bytes", "method"};
+constexpr std::string_view kSpeedtestKeys[] = {
+    "url", "headers", "tls_config", "bearer_token_file", "latency", "download", "upload"};
+constexpr std::string_view kHttpKeys[] = {"url",
+                                          "headers",
+                                          "tls_config",
+                                          "bearer_token_file",
+                                          "valid_status_codes",
+                                          "follow_redirects",
+                                          "max_redirects",
+                                          "max_body_bytes",
+                                          "method"};
 constexpr std::string_view kTcpKeys[] = {"address", "samples"};
 constexpr std::string_view kDnsKeys[] = {"query", "type", "server", "transport", "valid_rcodes"};
 constexpr std::string_view kIcmpKeys[] = {"host", "samples"};
@@ -83,15 +88,15 @@ Status CheckProbeKeys(const MapReader& m, const KindSpec& spec) {
       if (Contains(k.keys, key)) owners += (owners.empty() ? "" : ", ") + std::string(k.name);
     }
     if (!owners.empty()) {
-      return m.KeyError(key, "not valid for kind " + std::string(spec.name) +
-                                 " (only for " + owners + "); remove it or change kind");
+      return m.KeyError(key, "not valid for kind " + std::string(spec.name) + " (only for " +
+                                 owners + "); remove it or change kind");
     }
     std::string valid;
     for (auto list : {std::span<const std::string_view>(kCommonKeys), spec.keys}) {
       for (std::string_view k : list) valid += (valid.empty() ? "" : ", ") + std::string(k);
     }
-    return m.KeyError(key, "unknown key; valid keys for kind " + std::string(spec.name) +
-                               " are: " + valid);
+    return m.KeyError(
+        key, "unknown key; valid keys for kind " + std::string(spec.name) + " are: " + valid);
   }
   return Status::Ok();
 }
@@ -114,9 +119,8 @@ Status ParseTiming(const MapReader& m, const GlobalConfig& g, const KindSpec& sp
   HERMES_RETURN_IF_ERROR(m.Dur("timeout", &p->timeout));
   if (p->timeout <= Duration::zero()) return m.KeyError("timeout", "must be greater than 0");
   if (p->timeout >= p->interval) {
-    return m.KeyError("timeout", "must be shorter than interval (" +
-                                     FormatDuration(p->interval) + "), got " +
-                                     FormatDuration(p->timeout));
+    return m.KeyError("timeout", "must be shorter than interval (" + FormatDuration(p->interval) +
+                                     "), got " + FormatDuration(p->timeout));
   }
   return Status::Ok();
 }

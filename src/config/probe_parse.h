@@ -1,9 +1,9 @@
 // Parsing and validation of one entry of `probes:` (internal to config/).
 #pragma once
 
-#include <string>
-
 #include <yaml-cpp/yaml.h>
+
+#include <string>
 
 #include "common/status.h"
 #include "config/config.h"

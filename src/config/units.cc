@@ -66,9 +66,12 @@ Result<Duration> ParseDuration(std::string_view text) {
   static constexpr struct {
     std::string_view name;
     uint64_t ms;
-  } kUnits[] = {{"y", 365ull * 24 * 3600 * 1000}, {"w", 7ull * 24 * 3600 * 1000},
-                {"d", 24ull * 3600 * 1000},       {"h", 3600ull * 1000},
-                {"m", 60ull * 1000},              {"s", 1000},
+  } kUnits[] = {{"y", 365ull * 24 * 3600 * 1000},
+                {"w", 7ull * 24 * 3600 * 1000},
+                {"d", 24ull * 3600 * 1000},
+                {"h", 3600ull * 1000},
+                {"m", 60ull * 1000},
+                {"s", 1000},
                 {"ms", 1}};
   constexpr uint64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1'000'000;
   const Status bad = Status::Invalid("invalid duration " + Quote(text) + hint);
@@ -96,10 +99,16 @@ Result<Duration> ParseDuration(std::string_view text) {
 }
 
 Result<uint64_t> ParseSize(std::string_view text) {
-  static constexpr Unit kUnits[] = {
-      {"", 1},         {"B", 1},          {"kB", 1e3},           {"MB", 1e6},
-      {"GB", 1e9},     {"TB", 1e12},      {"KiB", 1024.0},       {"MiB", 1048576.0},
-      {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+  static constexpr Unit kUnits[] = {{"", 1},
+                                    {"B", 1},
+                                    {"kB", 1e3},
+                                    {"MB", 1e6},
+                                    {"GB", 1e9},
+                                    {"TB", 1e12},
+                                    {"KiB", 1024.0},
+                                    {"MiB", 1048576.0},
+                                    {"GiB", 1073741824.0},
+                                    {"TiB", 1099511627776.0}};
   const Status bad = Status::Invalid("invalid size " + Quote(text) +
                                      "; use a byte count or a number with one of the units "
                                      "B kB MB GB TB KiB MiB GiB TiB, e.g. 500MB");
@@ -128,9 +137,9 @@ Result<uint64_t> ParseSize(std::string_view text) {
 Result<double> ParseRate(std::string_view text) {
   // Factors convert to bytes per second: bit rates divide by 8.
   static constexpr Unit kUnits[] = {
-      {"bit", 1.0 / 8},   {"kbit", 1e3 / 8},   {"Kbit", 1e3 / 8},  {"Mbit", 1e6 / 8},
-      {"Gbit", 1e9 / 8},  {"Tbit", 1e12 / 8},  {"B/s", 1},         {"kB/s", 1e3},
-      {"MB/s", 1e6},      {"GB/s", 1e9},       {"KiB/s", 1024.0},  {"MiB/s", 1048576.0},
+      {"bit", 1.0 / 8},       {"kbit", 1e3 / 8},  {"Kbit", 1e3 / 8}, {"Mbit", 1e6 / 8},
+      {"Gbit", 1e9 / 8},      {"Tbit", 1e12 / 8}, {"B/s", 1},        {"kB/s", 1e3},
+      {"MB/s", 1e6},          {"GB/s", 1e9},      {"KiB/s", 1024.0}, {"MiB/s", 1048576.0},
       {"GiB/s", 1073741824.0}};
   const Status bad = Status::Invalid(
       "invalid rate " + Quote(text) +
@@ -158,9 +167,12 @@ std::string FormatDuration(Duration d) {
   static constexpr struct {
     const char* name;
     int64_t ms;
-  } kUnits[] = {{"y", 365ll * 24 * 3600 * 1000}, {"w", 7ll * 24 * 3600 * 1000},
-                {"d", 24ll * 3600 * 1000},       {"h", 3600ll * 1000},
-                {"m", 60ll * 1000},              {"s", 1000},
+  } kUnits[] = {{"y", 365ll * 24 * 3600 * 1000},
+                {"w", 7ll * 24 * 3600 * 1000},
+                {"d", 24ll * 3600 * 1000},
+                {"h", 3600ll * 1000},
+                {"m", 60ll * 1000},
+                {"s", 1000},
                 {"ms", 1}};
   std::string out;
   for (const auto& u : kUnits) {

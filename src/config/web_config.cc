@@ -36,18 +36,28 @@ constexpr CipherName kAllowedCiphers[] = {
     {"TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256"},
 };
 // Suites Go knows that hermes refuses: CBC, RC4, 3DES or RSA key exchange.
-constexpr std::string_view kRefusedCiphers[] = {
-    "TLS_RSA_WITH_RC4_128_SHA",           "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA",       "TLS_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA256",    "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_RSA_WITH_AES_256_GCM_SHA384",    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",     "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"};
+constexpr std::string_view kRefusedCiphers[] = {"TLS_RSA_WITH_RC4_128_SHA",
+                                                "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+                                                "TLS_RSA_WITH_AES_128_CBC_SHA",
+                                                "TLS_RSA_WITH_AES_256_CBC_SHA",
+                                                "TLS_RSA_WITH_AES_128_CBC_SHA256",
+                                                "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                                                "TLS_RSA_WITH_AES_256_GCM_SHA384",
+                                                "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+                                                "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+                                                "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+                                                "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+                                                "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+                                                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                                                "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+                                                "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+                                                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"};
 
 constexpr std::string_view kClientAuthTypes[] = {
-    "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",
+    "NoClientCert",
+    "RequestClientCert",
+    "RequireAnyClientCert",
+    "VerifyClientCertIfGiven",
     "RequireAndVerifyClientCert",
     "RequireClientCert"};  // exporter-toolkit's old name for RequireAnyClientCert
 constexpr std::string_view kTlsVersions[] = {"TLS10", "TLS11", "TLS12", "TLS13"};
@@ -81,13 +91,16 @@ Status ParseTlsServerConfig(const MapReader& root, const std::string& base_dir, 
                                       std::pair{"client_ca", "client_ca_file"}}) {
     if (m->Has(inline_key)) {
       return m->KeyError(inline_key, std::string("inline PEM is not supported; write it to a "
-                                                 "file and set ") + file_key);
+                                                 "file and set ") +
+                                         file_key);
     }
   }
   static constexpr std::string_view kKeys[] = {
-      "cert_file",     "key_file",          "client_auth_type", "client_ca_file",
-      "client_allowed_sans", "min_version", "max_version",      "cipher_suites",
-      "curve_preferences", "prefer_server_cipher_suites"};
+      "cert_file",           "key_file",
+      "client_auth_type",    "client_ca_file",
+      "client_allowed_sans", "min_version",
+      "max_version",         "cipher_suites",
+      "curve_preferences",   "prefer_server_cipher_suites"};
   HERMES_RETURN_IF_ERROR(m->CheckKeys(kKeys));
   TlsServerConfig& t = w->tls;
   HERMES_RETURN_IF_ERROR(m->FilePath("cert_file", base_dir, &t.cert_file));
@@ -110,12 +123,12 @@ Status ParseTlsServerConfig(const MapReader& root, const std::string& base_dir, 
 
   // Version names sort in protocol order.
   if (t.min_version > t.max_version) {
-    return m->KeyError("min_version", "min_version " + t.min_version +
-                                          " is above max_version " + t.max_version);
+    return m->KeyError("min_version",
+                       "min_version " + t.min_version + " is above max_version " + t.max_version);
   }
   // Like exporter-toolkit: these keys switch TLS on, and then a certificate is needed.
-  const bool wants_tls = m->Has("cert_file") || m->Has("key_file") ||
-                         m->Has("client_ca_file") || m->Has("client_auth_type");
+  const bool wants_tls = m->Has("cert_file") || m->Has("key_file") || m->Has("client_ca_file") ||
+                         m->Has("client_auth_type");
   if (wants_tls && (t.cert_file.empty() || t.key_file.empty())) {
     return m->Error(std::string(t.cert_file.empty() ? "cert_file" : "key_file") +
                     " is missing; TLS needs both cert_file and key_file");
@@ -136,7 +149,8 @@ Status ParseTlsServerConfig(const MapReader& root, const std::string& base_dir, 
       t.client_auth_type != "RequireAndVerifyClientCert") {
     return m->KeyError("client_allowed_sans",
                        "needs client_auth_type RequireAnyClientCert or "
-                       "RequireAndVerifyClientCert, got " + t.client_auth_type);
+                       "RequireAndVerifyClientCert, got " +
+                           t.client_auth_type);
   }
   w->tls_enabled = !t.cert_file.empty();
   return Status::Ok();
@@ -156,9 +170,10 @@ Status ParseHttpServerConfig(const MapReader& root, WebConfig* w) {
     const auto known = std::find_if(std::begin(kHeaders), std::end(kHeaders),
                                     [&](std::string_view k) { return EqualsIgnoreCase(k, name); });
     if (known == std::end(kHeaders)) {
-      return h->KeyError(name, "this header cannot be configured; allowed: "
-                               "Content-Security-Policy, Strict-Transport-Security, "
-                               "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection");
+      return h->KeyError(name,
+                         "this header cannot be configured; allowed: "
+                         "Content-Security-Policy, Strict-Transport-Security, "
+                         "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection");
     }
     std::string value;
     HERMES_RETURN_IF_ERROR(h->NonEmptyString(name, &value));
@@ -187,12 +202,13 @@ Status ParseBasicAuth(const MapReader& root, WebConfig* w) {
       }
       std::string hash;
       HERMES_RETURN_IF_ERROR(m->String(user, &hash));
-      const bool bcrypt = hash.size() == 60 && (hash.starts_with("$2a$") ||
-                                                hash.starts_with("$2b$") ||
-                                                hash.starts_with("$2y$"));
+      const bool bcrypt =
+          hash.size() == 60 &&
+          (hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$"));
       if (!bcrypt) {
-        return m->KeyError(user, "must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), "
-                                 "not a plain password; create one with htpasswd -nBC 10 \"\"");
+        return m->KeyError(user,
+                           "must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), "
+                           "not a plain password; create one with htpasswd -nBC 10 \"\"");
       }
       w->basic_auth_users[user] = std::move(hash);
     }

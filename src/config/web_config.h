@@ -43,7 +43,7 @@ struct WebConfig {
   std::map<std::string, std::string> headers;  // http_server_config.headers, canonical names
   bool http2 = true;  // http_server_config.http2: accepted and ignored (HTTP/1.1 only)
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash
-  std::string path;  // the file it came from, for messages
+  std::string path;                                     // the file it came from, for messages
 };
 
 // Parses web-config YAML; relative paths resolve against `base_dir` (unchanged when

@@ -1,12 +1,12 @@
 // Loading a YAML document strictly, and reading config files; see yaml_util.h.
+#include <yaml-cpp/eventhandler.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <sstream>
-
-#include <yaml-cpp/eventhandler.h>
 
 #include "config/yaml_util.h"
 
@@ -20,14 +20,12 @@ class StrictnessScanner : public YAML::EventHandler {
  public:
   void OnDocumentStart(const YAML::Mark& mark) override { doc_line_ = mark.line + 1; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    BeginNode(mark, anchor);
-  }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { BeginNode(mark, anchor); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
     const std::string path = BeginNode(mark, YAML::NullAnchor);
     if (alias_error_.ok()) {
-      alias_error_ = ErrorAt(path, mark.line + 1,
-                             "YAML aliases (*name) are not allowed; write the value out");
+      alias_error_ =
+          ErrorAt(path, mark.line + 1, "YAML aliases (*name) are not allowed; write the value out");
     }
   }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -77,8 +75,8 @@ class StrictnessScanner : public YAML::EventHandler {
       }
     }
     if (anchor != YAML::NullAnchor && anchor_error_.ok()) {
-      anchor_error_ = ErrorAt(path, mark.line + 1,
-                              "YAML anchors (&name) are not allowed; write the value out");
+      anchor_error_ =
+          ErrorAt(path, mark.line + 1, "YAML anchors (&name) are not allowed; write the value out");
     }
     return path;
   }

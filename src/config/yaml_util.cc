@@ -16,8 +16,7 @@ std::string QuoteScalar(const YAML::Node& n) { return "\"" + n.Scalar() + "\""; 
 bool IsQuoted(const YAML::Node& n) { return n.Tag() == "!"; }
 
 // "must be X, got Y" for a node of the wrong shape.
-Status WrongType(const YAML::Node& n, const std::string& path, int line,
-                 const std::string& want) {
+Status WrongType(const YAML::Node& n, const std::string& path, int line, const std::string& want) {
   return ErrorAt(path, line, "must be " + want + ", got " + DescribeNode(n));
 }
 
@@ -47,8 +46,8 @@ int LineOf(const YAML::Node& node) {
 Status ErrorAt(const std::string& path, int line, const std::string& msg) {
   std::string where = path;
   if (line > 0) {
-    where += where.empty() ? "line " + std::to_string(line)
-                           : " (line " + std::to_string(line) + ")";
+    where +=
+        where.empty() ? "line " + std::to_string(line) : " (line " + std::to_string(line) + ")";
   }
   return Status::Invalid(where.empty() ? msg : where + ": " + msg);
 }
@@ -80,10 +79,10 @@ Status ReadBool(const YAML::Node& n, const std::string& path, int line, bool* ou
   return WrongType(n, path, line, "true or false");
 }
 
-Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t min,
-               int64_t max, int64_t* out) {
-  const std::string want = "an integer between " + std::to_string(min) + " and " +
-                           std::to_string(max);
+Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t min, int64_t max,
+               int64_t* out) {
+  const std::string want =
+      "an integer between " + std::to_string(min) + " and " + std::to_string(max);
   if (!n.IsScalar() || IsQuoted(n)) return WrongType(n, path, line, want);
   const std::string& s = n.Scalar();
   const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
@@ -91,9 +90,9 @@ Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t m
   auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), v);
   if (ptr != s.data() + s.size() || begin == ptr) return WrongType(n, path, line, want);
   if (ec == std::errc::result_out_of_range || v < min || v > max) {
-    return ErrorAt(path, line,
-                   "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                       ", got " + s);
+    return ErrorAt(
+        path, line,
+        "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + s);
   }
   *out = v;
   return Status::Ok();
@@ -228,15 +227,18 @@ Status ReadUnit(const MapReader& map, std::string_view key, Parser parse, T* out
 }  // namespace
 
 Status MapReader::Dur(std::string_view key, Duration* out) const {
-  return ReadUnit(*this, key, [](std::string_view t) { return ParseDuration(t); }, out);
+  return ReadUnit(
+      *this, key, [](std::string_view t) { return ParseDuration(t); }, out);
 }
 
 Status MapReader::Size(std::string_view key, uint64_t* out) const {
-  return ReadUnit(*this, key, [](std::string_view t) { return ParseSize(t); }, out);
+  return ReadUnit(
+      *this, key, [](std::string_view t) { return ParseSize(t); }, out);
 }
 
 Status MapReader::Rate(std::string_view key, double* out) const {
-  return ReadUnit(*this, key, [](std::string_view t) { return ParseRate(t); }, out);
+  return ReadUnit(
+      *this, key, [](std::string_view t) { return ParseRate(t); }, out);
 }
 
 Status MapReader::Enum(std::string_view key, std::span<const std::string_view> allowed,

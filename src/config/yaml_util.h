@@ -9,14 +9,14 @@
 // Thread-safety: plain values; no shared state.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -56,8 +56,8 @@ std::string DescribeNode(const YAML::Node& node);
 // Scalar readers for one node at `path`; `line` is used in messages.
 Status ReadString(const YAML::Node& n, const std::string& path, int line, std::string* out);
 Status ReadBool(const YAML::Node& n, const std::string& path, int line, bool* out);
-Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t min,
-               int64_t max, int64_t* out);
+Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t min, int64_t max,
+               int64_t* out);
 Status ReadDouble(const YAML::Node& n, const std::string& path, int line, double* out);
 // "must be one of A, B, got "C"" unless `value` is in `allowed`.
 Status CheckOneOf(const std::string& value, std::span<const std::string_view> allowed,

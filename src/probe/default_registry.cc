@@ -2,8 +2,10 @@
 // registration). Each factory validates its kind's config and environment needs
 // (icmp socket permission) so problems surface at config load.
 #include "probe/dns_probe.h"
+#include "probe/http_probe.h"
 #include "probe/icmp_probe.h"
 #include "probe/registry.h"
+#include "probe/speedtest_probe.h"
 #include "probe/tcp_probe.h"
 
 namespace hermes::probe {
@@ -16,9 +18,10 @@ ProbeRegistry DefaultRegistry() {
              [](const config::ProbeConfig& cfg) { return NewDnsProbe(cfg); });
   r.Register(config::ProbeKind::kIcmp,
              [](const config::ProbeConfig& cfg) { return NewIcmpProbe(cfg); });
-  // Bulk and HTTP kinds (speedtest_probe.h, http_probe.h) are registered here too:
-  // r.Register(config::ProbeKind::kSpeedtest, ...);
-  // r.Register(config::ProbeKind::kHttp, ...);
+  r.Register(config::ProbeKind::kSpeedtest,
+             [](const config::ProbeConfig& cfg) { return NewSpeedtestProbe(cfg); });
+  r.Register(config::ProbeKind::kHttp,
+             [](const config::ProbeConfig& cfg) { return NewHttpProbe(cfg); });
   return r;
 }
 

@@ -7,15 +7,9 @@
 // kMalformed; well-formed but wrong credentials are kInvalid. When both token files
 // and basic users are configured, either is accepted.
 //
-// Bearer: token files (--web.bearer-token-file, repeatable) each hold one token
-// (surrounding whitespace trimmed). Each file is stat()ed at most once per second
-// (by the Clock) during Check() and re-read when its inode/size/mtime/ctime
-// changes, so several files may be valid at once during rotation, a rewritten file
-// takes effect within a second, and a file that disappears, becomes empty or
-// unreadable stops being valid (one warning, without content) while the others
-// keep working. The presented token is compared against every valid token in
-// constant time (SHA-256 digests of both, CRYPTO_memcmp), so neither the content
-// nor the length of a configured token leaks through timing.
+// Bearer: token files (--web.bearer-token-file, repeatable) each hold one token;
+// they are re-read when they change and compared in constant time, see
+// TokenFileSet (token_files.h).
 //
 // Basic: the password is checked with crypt_r() against the user's bcrypt hash
 // ($2a$, $2b$, $2y$; like every bcrypt implementation only the first 72 bytes of
@@ -29,12 +23,25 @@
 //
 // Rate limit: failures (kMalformed, kInvalid; not kMissing, which leaks nothing
 // and is what browsers send first) are counted per client IP from the first
-// failure in a window. After `max_failures` within `window`, that client gets
-// kRateLimited (HTTP 429) until the window since its first failure has passed,
-// before any credential is checked. A success does not reset the counter (a
-// legitimate scraper behind the same NAT must not unlock guessing for others).
-// At most `max_tracked_clients` IPs are tracked; beyond that the oldest entry is
-// evicted, so memory stays bounded whatever the number of source addresses.
+// failure in a window (FailureLimiter, failure_limiter.h). After `max_failures`
+// within `window`, that client is limited until the window since its first failure
+// has passed. A success does not reset the counter (a legitimate scraper behind the
+// same NAT must not unlock guessing for others). At most `max_tracked_clients` IPs
+// are tracked; beyond that the oldest entry is evicted.
+//
+// While an IP is limited its requests are still evaluated, but only as far as that
+// is cheap, so one misconfigured client (say a Prometheus job with a stale token)
+// does not lock out a correct one behind the same address:
+//   - a valid bearer token (a digest compare) is kOk;
+//   - a basic credential found, unexpired, in the success cache is kOk;
+//   - everything else is kRateLimited (HTTP 429): a wrong or malformed credential,
+//     a missing header, and any basic credential that would need a bcrypt check,
+//     which is not run, so a bcrypt flood from a limited IP costs no bcrypt CPU.
+// Failures while limited still count (kMalformed, kInvalid, and an unchecked basic
+// credential; not kMissing); as the window runs from the first failure, this does
+// not prolong the limit. A correct basic credential that is not (or no longer)
+// cached is refused until the limit ends. (Before this rule, a limited IP got
+// kRateLimited before any credential was looked at.)
 //
 // Secrets never appear in returned messages or logs.
 //
@@ -45,6 +52,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,6 +76,11 @@ struct AuthOptions {
   std::chrono::seconds window{60};
   size_t max_tracked_clients = 4096;
   std::chrono::seconds success_cache_ttl{60};  // 0 disables the basic-auth cache
+
+  // TEST ONLY: when set, replaces the bcrypt verification of a basic-auth password
+  // (crypt_r against `hash`), so tests can see whether bcrypt ran. Never set it in
+  // production code.
+  std::function<bool(const char* password, const std::string& hash)> bcrypt_verify_for_test;
 };
 
 class Authenticator {

@@ -150,28 +150,6 @@ bool IpEquals(const std::string& text, const unsigned char* raw, int len) {
 
 }  // namespace
 
-Result<std::string> GoCipherSuiteToOpenSsl(std::string_view n) {
-  if (n == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") return std::string("ECDHE-ECDSA-AES128-GCM-SHA256");
-  if (n == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") return std::string("ECDHE-RSA-AES128-GCM-SHA256");
-  if (n == "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384") return std::string("ECDHE-ECDSA-AES256-GCM-SHA384");
-  if (n == "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384") return std::string("ECDHE-RSA-AES256-GCM-SHA384");
-  if (n == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305" ||
-      n == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256") {
-    return std::string("ECDHE-ECDSA-CHACHA20-POLY1305");
-  }
-  if (n == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305" ||
-      n == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256") {
-    return std::string("ECDHE-RSA-CHACHA20-POLY1305");
-  }
-  if (n == "TLS_AES_128_GCM_SHA256" || n == "TLS_AES_256_GCM_SHA384" ||
-      n == "TLS_CHACHA20_POLY1305_SHA256") {
-    return std::string();
-  }
-  return Status::Invalid("tls_server_config.cipher_suites: \"" + std::string(n) +
-                         "\" is not allowed (only AEAD ECDHE suites such as "
-                         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)");
-}
-
 bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed) {
   if (cert == nullptr) return false;
   auto* names = static_cast<GENERAL_NAMES*>(
@@ -210,13 +188,16 @@ Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg) {
   if (*max < *min) {
     return Status::Invalid("tls_server_config: max_version is below min_version");
   }
-  std::string suites;
+  std::string suites, tls13_suites;
   for (const auto& name : cfg.cipher_suites) {
-    auto s = GoCipherSuiteToOpenSsl(name);
-    if (!s.ok()) return s.status();
-    if (s->empty()) continue;
-    if (!suites.empty()) suites += ':';
-    suites += *s;
+    const char* openssl = config::OpenSslCipherName(name);
+    if (openssl == nullptr) {
+      return Status::Invalid("tls_server_config.cipher_suites: \"" + name +
+                             "\" is not an AEAD suite with ECDHE key exchange");
+    }
+    std::string& list = std::string_view(openssl).starts_with("TLS_") ? tls13_suites : suites;
+    if (!list.empty()) list += ':';
+    list += openssl;
   }
   if (suites.empty()) suites = kIntermediateTls12Suites;
   auto groups = GroupList(cfg.curve_preferences);
@@ -232,6 +213,9 @@ Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg) {
   SSL_CTX_set_options(c, options);
   SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(c, suites.c_str()) != 1) {
+    return Status::Invalid("tls_server_config.cipher_suites: " + OpenSslError());
+  }
+  if (!tls13_suites.empty() && SSL_CTX_set_ciphersuites(c, tls13_suites.c_str()) != 1) {
     return Status::Invalid("tls_server_config.cipher_suites: " + OpenSslError());
   }
   if (SSL_CTX_set1_groups_list(c, groups->c_str()) != 1) {

@@ -4,7 +4,7 @@
 //
 // Policy: TLS 1.2-1.3 only (a lower min_version is raised to TLS 1.2); TLS 1.2
 // suites are the Mozilla "intermediate" AEAD ECDHE suites (or the configured
-// subset of them: other Go suite names are rejected); server cipher preference,
+// subset of them, mapped by config::OpenSslCipherName; other names are rejected); server cipher preference,
 // no compression, no renegotiation. client_auth_type follows Go's crypto/tls;
 // client_allowed_sans must match one SAN (DNS, IP, email or URI) of the client's
 // leaf certificate.
@@ -36,11 +36,6 @@ using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 
 // Builds a server context from `cfg`. Errors name the offending key and file.
 Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg);
-
-// Maps a Go crypto/tls suite name to its OpenSSL name. Only the AEAD ECDHE TLS 1.2
-// suites are accepted; TLS 1.3 names map to "" (TLS 1.3 suites are not configurable,
-// as in Go).
-Result<std::string> GoCipherSuiteToOpenSsl(std::string_view go_name);
 
 // True when one of the certificate's subjectAltNames equals one of `allowed`
 // (DNS names and emails case-insensitively, IP addresses by value, URIs exactly).

@@ -1,8 +1,9 @@
 // Tests for hermes.yml parsing: defaults, every kind's values, derived values and
 // the shipped example config.
+#include "config/config.h"
+
 #include <gtest/gtest.h>
 
-#include "config/config.h"
 #include "config/parse.h"
 #include "testing/testing.h"
 
@@ -111,8 +112,8 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
 TEST(ConfigTest, ExampleConfigParses) {
   auto config = LoadConfigFile(HERMES_SOURCE_DIR "/config/hermes.example.yml");
   ASSERT_TRUE(config.ok()) << config.status().message();
-  for (ProbeKind kind : {ProbeKind::kSpeedtest, ProbeKind::kHttp, ProbeKind::kTcp,
-                         ProbeKind::kDns, ProbeKind::kIcmp}) {
+  for (ProbeKind kind : {ProbeKind::kSpeedtest, ProbeKind::kHttp, ProbeKind::kTcp, ProbeKind::kDns,
+                         ProbeKind::kIcmp}) {
     EXPECT_TRUE(std::any_of(config->probes.begin(), config->probes.end(),
                             [&](const ProbeConfig& p) { return p.kind == kind; }))
         << ProbeKindName(kind);
@@ -147,17 +148,15 @@ TEST(ConfigTest, InstanceDefaultsToGivenHostName) {
 
 TEST(ConfigTest, SourceHashIsSha256OfText) {
   EXPECT_EQ(MustParse("probes: []").source_hash, Sha256Hex("probes: []"));
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(ConfigTest, RelativePathsStayRelativeWithoutBaseDir) {
-  Config c = MustParse(
-      "probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: tok}]");
+  Config c = MustParse("probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: tok}]");
   EXPECT_EQ(c.probes[0].bearer_token_file, "tok");
-  auto with_dir = ParseConfig(
-      "probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: ../tok}]", "h",
-      "/etc/hermes/conf");
+  auto with_dir =
+      ParseConfig("probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: ../tok}]",
+                  "h", "/etc/hermes/conf");
   ASSERT_TRUE(with_dir.ok());
   EXPECT_EQ(with_dir->probes[0].bearer_token_file, "/etc/hermes/tok");
 }
@@ -198,7 +197,8 @@ TEST(ConfigTest, DataBudgetAtExactlyTheProjectionIsAccepted) {
   EXPECT_EQ(ErrorOf(R"(
 global: {monthly_data_budget: 15GB}
 probes: [{name: b, kind: speedtest, url: "http://h/", interval: 1d, upload: {enabled: false}}]
-)"), "<parsed>");
+)"),
+            "<parsed>");
 }
 
 TEST(ConfigTest, KindHelpers) {
@@ -224,9 +224,7 @@ TEST(ConfigTest, RejectsQuotedNumbersAndNullValues) {
   EXPECT_EQ(ErrorOf("hello"), "line 1: must be a map, got \"hello\"");
 }
 
-TEST(ConfigTest, AcceptsEmptyProbeList) {
-  EXPECT_TRUE(MustParse("probes: []").probes.empty());
-}
+TEST(ConfigTest, AcceptsEmptyProbeList) { EXPECT_TRUE(MustParse("probes: []").probes.empty()); }
 
 TEST(ConfigTest, AcceptsIpv6AndDefaultPortsForDnsServers) {
   Config c = MustParse(R"(

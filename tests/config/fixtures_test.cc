@@ -1,13 +1,13 @@
 // Table test: each tests/fixtures/config/invalid-*.yml breaks one rule and names
 // the exact error message in its first line ("# want: <message>"); LoadConfigFile
 // must fail with "<path>: <message>".
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "config/parse.h"
 #include "testing/testing.h"

@@ -25,8 +25,8 @@ TEST(UnitsTest, ParsesPrometheusDurations) {
 }
 
 TEST(UnitsTest, RejectsMalformedDurations) {
-  for (const char* bad : {"", "5", "-5s", "+5s", "5 s", "1.5h", "5S", "30m1h", "1m1m", "s",
-                          "10sec", "1h-5m", "5m30"}) {
+  for (const char* bad : {"", "5", "-5s", "+5s", "5 s", "1.5h", "5S", "30m1h", "1m1m", "s", "10sec",
+                          "1h-5m", "5m30"}) {
     EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
   }
   EXPECT_EQ(ParseDuration("5x").status().message(),
@@ -56,8 +56,7 @@ TEST(UnitsTest, ParsesSizes) {
 }
 
 TEST(UnitsTest, RejectsBadSizes) {
-  for (const char* bad : {"", "MB", "-1MB", "1 MB", "1mb", "1XB", "1.MB", ".5MB", "1e3",
-                          "1Mi"}) {
+  for (const char* bad : {"", "MB", "-1MB", "1 MB", "1mb", "1XB", "1.MB", ".5MB", "1e3", "1Mi"}) {
     EXPECT_FALSE(ParseSize(bad).ok()) << bad;
   }
   EXPECT_EQ(ParseSize("18446744073709551616").status().message(),

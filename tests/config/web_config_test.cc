@@ -1,7 +1,8 @@
 // Tests for the exporter-toolkit web config parser.
+#include "config/web_config.h"
+
 #include <gtest/gtest.h>
 
-#include "config/web_config.h"
 #include "testing/testing.h"
 
 namespace hermes::config {
@@ -77,7 +78,8 @@ http_server_config:
   headers:
     x-frame-options: deny
     Strict-Transport-Security: max-age=31536000
-)", "/etc/hermes");
+)",
+                            "/etc/hermes");
   ASSERT_TRUE(web.ok()) << web.status().message();
   const TlsServerConfig& t = web->tls;
   EXPECT_EQ(t.cert_file, "/pki/server.crt");
@@ -184,8 +186,9 @@ TEST(WebConfigTest, SharesStrictnessWithHermesYml) {
   EXPECT_EQ(ErrorOf("basic_auth_users:\n  alice: x\n  alice: y\n"),
             "basic_auth_users.alice (line 3): duplicate key (first set on line 2); remove one "
             "of them");
-  EXPECT_EQ(ErrorOf("a: &x 1\n"), "a (line 1): YAML anchors (&name) are not allowed; write the "
-                                   "value out");
+  EXPECT_EQ(ErrorOf("a: &x 1\n"),
+            "a (line 1): YAML anchors (&name) are not allowed; write the "
+            "value out");
   EXPECT_EQ(ErrorOf("rate_limit: {burst: 1}\n"),
             "rate_limit (line 1): not supported: hermes rate-limits failed authentication "
             "itself; remove it");
@@ -200,7 +203,8 @@ TEST(WebConfigTest, LoadPrefixesErrorsWithPath) {
   testing::WriteFile(path, "tls_server_config: []\n");
   auto web = LoadWebConfigFile(path);
   ASSERT_FALSE(web.ok());
-  EXPECT_EQ(web.status().message(), path + ": tls_server_config (line 1): must be a map, got a list");
+  EXPECT_EQ(web.status().message(),
+            path + ": tls_server_config (line 1): must be a map, got a list");
 }
 
 }  // namespace

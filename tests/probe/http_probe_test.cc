@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "probe/curl_probe_test_util.h"
@@ -172,6 +173,25 @@ TEST(HttpProbeTest, InsecureSkipVerifyAcceptsUntrustedCertificate) {
   cfg.tls_config = config::TlsConfig{};
   cfg.tls_config->insecure_skip_verify = true;
   EXPECT_TRUE(RunHttp(cfg).success);
+}
+
+// libcurl reads http_proxy/HTTPS_PROXY/NO_PROXY itself; hermes must not disable it.
+TEST(HttpProbeTest, HonorsHttpProxyEnvironment) {
+  std::string target;
+  SpeedFixture proxy({}, [&target](httplib::Server& s) {
+    s.Get(".*", [&target](const httplib::Request& req, httplib::Response& res) {
+      target = req.target;
+      res.set_content("via proxy", "text/plain");
+    });
+  });
+  setenv("http_proxy", proxy.url().c_str(), 1);
+  unsetenv("no_proxy");
+  unsetenv("NO_PROXY");
+  // The .invalid host cannot resolve: only the proxy can answer for it.
+  const ProbeResult r = RunHttp(HttpConfig("http://hermes-test.invalid/ok"));
+  unsetenv("http_proxy");
+  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_EQ(target, "http://hermes-test.invalid/ok");
 }
 
 TEST(HttpProbeTest, FactoryRejectsNonHttpUrl) {

@@ -1,20 +1,16 @@
-// Tests for server/auth: the "should reject" list for bearer and basic auth,
-// token file rotation, the per-IP rate limit and Create() validation.
+// Tests for server/auth: the "should reject" list for bearer and basic auth, the
+// per-IP rate limit (FailureLimiter and what a limited client may still do) and
+// Create() validation. Token file rotation is tested in token_files_test.cc.
 #include "server/auth.h"
 
 #include <crypt.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <time.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
-#include "common/log.h"
+#include "server/failure_limiter.h"
 #include "testing/testing.h"
 
 namespace hermes::server {
@@ -138,88 +134,11 @@ TEST_F(AuthTest, TwoFilesValidAtOnce) {
   EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kOk);
 }
 
-TEST_F(AuthTest, RejectsTokenFromRemovedFileAfterRotation) {
-  std::string a = TokenFile("a", kToken);
-  auto auth = MakeBearer({a, TokenFile("b", kToken2)});
-  std::filesystem::remove(a);
-  clock_.Advance(seconds(1));
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kInvalid);
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kOk);
-}
-
-TEST_F(AuthTest, UpdatedFileContentTakesEffectAfterTheStatInterval) {
-  std::string path = TokenFile("t", kToken);
-  auto auth = MakeBearer({path});
-  WriteFile(path, kToken2);
-  // Files are stat()ed at most once per second: the change is not seen yet.
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kOk);
-  clock_.Advance(seconds(1));
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kOk);
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kInvalid);
-}
-
-TEST_F(AuthTest, InPlaceRewriteIsNoticed) {
-  std::string path = TokenFile("t", kToken);
-  auto auth = MakeBearer({path});
-  {
-    std::ofstream out(path, std::ios::trunc);  // same inode, same size
-    out << kToken2;
-  }
-  clock_.Advance(seconds(1));
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kOk);
-}
-
-TEST_F(AuthTest, EmptiedFileStopsBeingValidAndRecovers) {
-  std::string path = TokenFile("t", kToken);
-  auto auth = MakeBearer({path});
-  WriteFile(path, " \n");
-  clock_.Advance(seconds(1));
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kInvalid);
-  WriteFile(path, kToken2);
-  clock_.Advance(seconds(1));
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kOk);
-}
-
-TEST_F(AuthTest, BrokenFileIsLoggedOnceWithoutItsContent) {
-  std::ostringstream out;
-  ASSERT_TRUE(
-      InitLogging("info", "logfmt", std::make_shared<spdlog::sinks::ostream_sink_mt>(out, true))
-          .ok());
-  std::string path = TokenFile("t", kToken);
-  auto auth = MakeBearer({path});
-  WriteFile(path, std::string(kToken) + " " + kToken2);  // two tokens: not usable
-  for (int i = 0; i < 3; ++i) {
-    clock_.Advance(seconds(1));
-    EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kInvalid);
-  }
-  std::string log = out.str();
-  ASSERT_TRUE(InitLogging("info", "logfmt").ok());
-  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
-  EXPECT_NE(log.find(path), std::string::npos) << log;
-  EXPECT_EQ(log.find("s3cr3t"), std::string::npos) << log;
-}
-
 TEST_F(AuthTest, CreateFailsForMissingFile) {
   AuthOptions opts;
   opts.bearer_token_files = {dir_.File("nope")};
   Status st = CreateError(opts);
   EXPECT_NE(st.message().find(dir_.File("nope")), std::string::npos) << st.message();
-}
-
-TEST_F(AuthTest, CreateFailsForEmptyFile) {
-  AuthOptions opts;
-  opts.bearer_token_files = {TokenFile("t", kToken), TokenFile("empty", "  \n\t\n")};
-  Status st = CreateError(opts);
-  EXPECT_NE(st.message().find(dir_.File("empty")), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find("empty"), std::string::npos) << st.message();
-}
-
-TEST_F(AuthTest, CreateErrorNeverContainsTheToken) {
-  AuthOptions opts;
-  opts.bearer_token_files = {TokenFile("t", std::string(kToken) + " " + kToken2)};
-  Status st = CreateError(opts);
-  EXPECT_NE(st.message().find(dir_.File("t")), std::string::npos) << st.message();
-  EXPECT_EQ(st.message().find("s3cr3t"), std::string::npos) << st.message();
 }
 
 TEST_F(AuthTest, CreateFailsForNonBcryptHash) {
@@ -314,15 +233,13 @@ TEST_F(AuthTest, RateLimitKicksInAfterMaxFailuresAndExpiresAfterWindow) {
   opts.max_failures = 3;
   opts.window = seconds(60);
   auto auth = Make(opts);
-  const std::string good = std::string("Bearer ") + kToken;
   for (int i = 0; i < 3; ++i) EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
-  // Even correct credentials are not looked at while limited.
-  EXPECT_EQ(auth->Check(good, kIp), AuthDecision::kRateLimited);
-  EXPECT_EQ(auth->Check(good, "192.0.2.11"), AuthDecision::kOk);  // other clients unaffected
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth->Check("Bearer nope", "192.0.2.11"), AuthDecision::kInvalid);  // others unaffected
   clock_.Advance(seconds(59));
-  EXPECT_EQ(auth->Check(good, kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
   clock_.Advance(seconds(1));
-  EXPECT_EQ(auth->Check(good, kIp), AuthDecision::kOk);
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
 }
 
 TEST_F(AuthTest, RateLimitWindowStartsAtFirstFailure) {
@@ -333,7 +250,8 @@ TEST_F(AuthTest, RateLimitWindowStartsAtFirstFailure) {
   EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
   clock_.Advance(seconds(60));  // first failure has left the window
   EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kOk);
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
 }
 
 TEST_F(AuthTest, SuccessDoesNotResetFailureCount) {
@@ -346,7 +264,7 @@ TEST_F(AuthTest, SuccessDoesNotResetFailureCount) {
   EXPECT_EQ(auth->Check("Token x", kIp), AuthDecision::kMalformed);
   EXPECT_EQ(auth->Check(good, kIp), AuthDecision::kOk);
   EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
-  EXPECT_EQ(auth->Check(good, kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
 }
 
 TEST_F(AuthTest, MissingHeaderDoesNotCountAsFailure) {
@@ -355,7 +273,7 @@ TEST_F(AuthTest, MissingHeaderDoesNotCountAsFailure) {
   opts.max_failures = 2;
   auto auth = Make(opts);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(auth->Check("", kIp), AuthDecision::kMissing);
-  EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kOk);
+  EXPECT_EQ(auth->Check("Bearer nope", kIp), AuthDecision::kInvalid);
 }
 
 TEST_F(AuthTest, TrackedClientTableIsBoundedAndEvictsOldest) {
@@ -364,35 +282,110 @@ TEST_F(AuthTest, TrackedClientTableIsBoundedAndEvictsOldest) {
   opts.max_failures = 2;
   opts.max_tracked_clients = 3;
   auto auth = Make(opts);
-  const std::string good = std::string("Bearer ") + kToken;
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.1"), AuthDecision::kInvalid);
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.2"), AuthDecision::kInvalid);
-  EXPECT_EQ(auth->Check(good, "10.0.0.1"), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.1"), AuthDecision::kRateLimited);
   // Two more addresses fill the table: the oldest (10.0.0.1) is evicted.
   EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.3"), AuthDecision::kInvalid);
   EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.4"), AuthDecision::kInvalid);
-  EXPECT_EQ(auth->Check(good, "10.0.0.1"), AuthDecision::kOk);
-  EXPECT_EQ(auth->Check(good, "10.0.0.2"), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.2"), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth->Check("Bearer nope", "10.0.0.1"), AuthDecision::kInvalid);
 }
 
-TEST_F(AuthTest, ConcurrentChecksDuringRotation) {
-  std::string path = TokenFile("t", kToken);
-  auto auth = MakeBearer({path, TokenFile("u", kToken2)});
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 500; ++i) {
-        EXPECT_EQ(auth->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kOk);
-      }
-    });
+// A limited IP: what may still pass (cheap checks) and what may not (bcrypt).
+class LimitedIpTest : public AuthTest {
+ protected:
+  void SetUp() override {
+    AuthOptions opts;
+    opts.bearer_token_files = {TokenFile("t", kToken)};
+    opts.basic_auth_users = {{"alice", Bcrypt("pw", 4)}};
+    opts.max_failures = 2;
+    opts.success_cache_ttl = seconds(30);
+    opts.bcrypt_verify_for_test = [this](const char* password, const std::string& hash) {
+      ++bcrypt_runs_;
+      crypt_data data{};
+      const char* out = crypt_r(password, hash.c_str(), &data);
+      return out != nullptr && hash == out;
+    };
+    auth_ = Make(opts);
   }
-  for (int i = 0; i < 50; ++i) {
-    WriteFile(path, i % 2 ? kToken : "rotated");
-    clock_.Advance(seconds(1));
+  void LimitIp() {
+    for (int i = 0; i < 2; ++i) ASSERT_EQ(auth_->Check("Bearer nope", kIp), AuthDecision::kInvalid);
+    ASSERT_EQ(auth_->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
   }
-  for (auto& th : threads) th.join();
+  std::unique_ptr<Authenticator> auth_;
+  int bcrypt_runs_ = 0;
+};
+
+TEST_F(LimitedIpTest, ValidBearerTokenIsAccepted) {
+  LimitIp();
+  EXPECT_EQ(auth_->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kOk);
+}
+
+TEST_F(LimitedIpTest, WrongMalformedOrMissingCredentialIsRateLimited) {
+  LimitIp();
+  EXPECT_EQ(auth_->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth_->Check("Token x", kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth_->Check("", kIp), AuthDecision::kRateLimited);
+}
+
+TEST_F(LimitedIpTest, UncachedBasicCredentialIsRateLimitedWithoutBcrypt) {
+  LimitIp();
+  EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth_->Check(BasicHeader("alice:wrong"), kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(auth_->Check(BasicHeader("mallory:pw"), kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(bcrypt_runs_, 0);
+  EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), "192.0.2.11"), AuthDecision::kOk);
+  EXPECT_EQ(bcrypt_runs_, 1);  // the hook is what runs bcrypt for an unlimited IP
+}
+
+TEST_F(LimitedIpTest, CachedBasicCredentialIsAcceptedUntilItExpires) {
+  EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), kIp), AuthDecision::kOk);
+  ASSERT_EQ(bcrypt_runs_, 1);
+  LimitIp();
+  EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), kIp), AuthDecision::kOk);
+  clock_.Advance(seconds(30));  // cache entry expired, IP still limited
+  EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), kIp), AuthDecision::kRateLimited);
+  EXPECT_EQ(bcrypt_runs_, 1);
+}
+
+TEST_F(LimitedIpTest, FailuresWhileLimitedDoNotProlongTheLimit) {
+  LimitIp();
+  clock_.Advance(seconds(59));
+  EXPECT_EQ(auth_->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(auth_->Check("Bearer nope", kIp), AuthDecision::kInvalid);
+}
+
+TEST(FailureLimiterTest, LimitsFromMaxFailuresUntilWindowSinceFirstFailure) {
+  FailureLimiter limiter(2, seconds(60), 10);
+  const SteadyTime t0{};
+  limiter.RecordFailure("a", t0);
+  EXPECT_FALSE(limiter.Limited("a", t0));
+  limiter.RecordFailure("a", t0 + seconds(30));
+  limiter.RecordFailure("a", t0 + seconds(50));  // counted, window unchanged
+  EXPECT_TRUE(limiter.Limited("a", t0 + seconds(59)));
+  EXPECT_FALSE(limiter.Limited("b", t0 + seconds(59)));
+  EXPECT_FALSE(limiter.Limited("a", t0 + seconds(60)));
+}
+
+TEST(FailureLimiterTest, DisabledWhenMaxFailuresIsNotPositive) {
+  FailureLimiter limiter(0, seconds(60), 10);
+  for (int i = 0; i < 5; ++i) limiter.RecordFailure("a", SteadyTime{});
+  EXPECT_FALSE(limiter.Limited("a", SteadyTime{}));
+}
+
+TEST(FailureLimiterTest, EvictsOldestBeyondCapacity) {
+  FailureLimiter limiter(1, seconds(60), 2);
+  const SteadyTime t0{};
+  limiter.RecordFailure("a", t0);
+  limiter.RecordFailure("b", t0 + seconds(1));
+  limiter.RecordFailure("c", t0 + seconds(2));
+  EXPECT_FALSE(limiter.Limited("a", t0 + seconds(2)));
+  EXPECT_TRUE(limiter.Limited("b", t0 + seconds(2)));
+  EXPECT_TRUE(limiter.Limited("c", t0 + seconds(2)));
 }
 
 TEST_F(AuthTest, UnknownUserTakesAsLongAsKnownUserWithWrongPassword) {

@@ -242,8 +242,7 @@ volumeMounts:
   {{- end }}
   {{- if .Values.auth.enabled }}
   - name: hermes-token
-    mountPath: /etc/hermes/token/token
-    subPath: token
+    mountPath: /etc/hermes/token
     readOnly: true
   {{- end }}
   {{- if .Values.tls.enabled }}

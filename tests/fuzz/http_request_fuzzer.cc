@@ -1,0 +1,438 @@
+// Fuzzes the listener's request path without sockets: bytes from a client go
+// through the same Beast parser configuration as server/session.cc (header_limit
+// 8 KiB in a flat_buffer of 8 KiB + 4 KiB slack, at most 64 fields, bounded body
+// reads into a 64 KiB buffer_body), then the socket-free decisions the server
+// exposes: Router::Find / CheckHead (404, 405, 411, 413) / CheckAuth (real
+// Authenticator: bearer token file and bcrypt basic auth, 401 / 429) / Invoke, and
+// PlanResponse (HEAD, gzip, streamed bodies). Up to 8 pipelined requests per input.
+//
+// session.cc keeps its head handling (status for parse errors, field count,
+// HttpRequest filling) in an anonymous namespace, so those ~40 lines are mirrored
+// in HandleHead() below; keep them in sync, or better, let the server expose them
+// (see the report to the lead).
+//
+// Input: byte 0 selects the setup (bit 0: bearer token configured, bit 1: basic
+// auth user configured, bits 2-3: read size 4096/512/7/1 bytes per read_some);
+// the rest is what the client sends. Printable choices: ' ' no auth, '!' bearer,
+// '"' basic, '#' both.
+//
+// Invariants checked (abort on violation):
+//   - a handler of a route that requires auth runs only with valid credentials,
+//     and valid credentials are never answered 401;
+//   - 401 carries WWW-Authenticate, 405 carries Allow, 429 carries Retry-After;
+//   - observer labels come from the closed sets;
+//   - the plan's Content-Length matches the body (HEAD: empty body, same length);
+//     gzip bodies inflate back to the original; a stream never sends more bytes
+//     than it declares; no header name or value contains CR or LF.
+#include <crypt.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "fuzz_check.h"
+#include "server/auth.h"
+#include "server/http.h"
+#include "server/http_server.h"
+#include "server/response_plan.h"
+#include "server/router.h"
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using namespace hermes::server;
+
+constexpr char kToken[] = "s3cret-token";
+constexpr char kUser[] = "prom";
+constexpr char kPassword[] = "pw";
+constexpr size_t kReadSlack = 4096;       // as session.cc
+constexpr size_t kBodyChunk = 64 * 1024;  // as session.cc
+constexpr int kMaxRequests = 8;
+
+// A SyncReadStream over the fuzz input, `chunk` bytes per read_some.
+class InputStream {
+ public:
+  InputStream(const uint8_t* data, size_t size, size_t chunk)
+      : data_(data), size_(size), chunk_(chunk) {}
+
+  template <class Buffers>
+  size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+    if (pos_ == size_) {
+      ec = net::error::eof;
+      return 0;
+    }
+    ec = {};
+    const size_t n = net::buffer_copy(buffers, net::buffer(data_ + pos_, std::min(chunk_, size_ - pos_)));
+    pos_ += n;
+    return n;
+  }
+  template <class Buffers>
+  size_t read_some(const Buffers& buffers) {
+    boost::system::error_code ec;
+    const size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t chunk_;
+  size_t pos_ = 0;
+};
+
+class CheckingObserver : public ServerObserver {
+ public:
+  void OnRequest(const std::string& label, int code, double) override {
+    static const char* const kLabels[] = {"metrics", "landing", "healthy", "ready", "status",
+                                          "reload",  "trigger", "down",    "up",    "other"};
+    FUZZ_CHECK(std::find_if(std::begin(kLabels), std::end(kLabels),
+                            [&](const char* l) { return label == l; }) != std::end(kLabels),
+               "handler label outside the closed set: %s", label.c_str());
+    FUZZ_CHECK(code >= 100 && code <= 599, "status %d", code);
+  }
+  void OnAuthFailure(AuthFailure f) override {
+    FUZZ_CHECK(f == AuthFailure::kMissing || f == AuthFailure::kMalformed ||
+                   f == AuthFailure::kInvalid,
+               "auth failure %d", static_cast<int>(f));
+  }
+  void OnConnectionsChanged(int) override {}
+  void OnConnectionRejected(const char*) override {}
+};
+
+uint64_t ParseU64(const std::optional<std::string>& s, uint64_t max) {
+  if (!s || s->empty() || s->size() > 19) return 0;
+  uint64_t v = 0;
+  for (char c : *s) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return std::min(v, max);
+}
+
+std::string MetricsPage() {
+  std::string page;
+  for (int i = 0; i < 64; ++i) {
+    page += "# HELP hermes_x_" + std::to_string(i) + " Something.\nhermes_x_" +
+            std::to_string(i) + "{probe=\"p\"} " + std::to_string(i * 7) + "\n";
+  }
+  return page;
+}
+
+// Routes shaped like the exporter's (app/exporter.cc) and hermes-target's.
+std::vector<Route> Routes(bool* handler_ran) {
+  auto mark = [handler_ran](HttpResponse r) {
+    *handler_ran = true;
+    return r;
+  };
+  std::vector<Route> routes;
+  routes.push_back({"/metrics", {"GET"}, "metrics", true, 0, [mark](const HttpRequest&) {
+                      HttpResponse r = HttpResponse::Text(200, MetricsPage());
+                      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                      r.compressible = true;
+                      return mark(std::move(r));
+                    }});
+  routes.push_back({"/", {"GET"}, "landing", true, 0,
+                    [mark](const HttpRequest&) { return mark(HttpResponse::Text(200, "<html/>")); }});
+  routes.push_back({"/-/healthy", {"GET"}, "healthy", false, 0,
+                    [mark](const HttpRequest&) { return mark(HttpResponse::Text(200, "Healthy.\n")); }});
+  routes.push_back({"/-/ready", {"GET"}, "ready", false, 0,
+                    [mark](const HttpRequest&) { return mark(HttpResponse::Text(200, "Ready.\n")); }});
+  routes.push_back({"/-/status", {"GET"}, "status", true, 0,
+                    [mark](const HttpRequest&) { return mark(HttpResponse::Text(200, "{}")); }});
+  routes.push_back({"/-/reload", {"POST"}, "reload", true, 0,
+                    [mark](const HttpRequest&) { return mark(HttpResponse::Text(200, "Reloaded.\n")); }});
+  routes.push_back({"/-/trigger", {"POST"}, "trigger", true, 0, [mark](const HttpRequest& req) {
+                      auto name = req.QueryParam("probe");
+                      if (!name) return mark(HttpResponse::Text(400, "missing probe\n"));
+                      if (*name == "throw") throw std::runtime_error("handler failure");
+                      return mark(HttpResponse::Text(202, "started\n"));
+                    }});
+  // hermes-target style: streamed download with the test-only fault knobs, and an
+  // upload sink that accepts a bounded body.
+  routes.push_back({"/__down", {"GET"}, "down", true, 0, [mark](const HttpRequest& req) {
+                      HttpResponse r;
+                      StreamedBody s;
+                      s.bytes = ParseU64(req.QueryParam("bytes"), 1ull << 40);
+                      if (auto d = req.QueryParam("declared")) s.declared_length = ParseU64(d, UINT64_MAX);
+                      if (auto x = req.QueryParam("reset")) s.reset_after = ParseU64(x, UINT64_MAX);
+                      s.stall = req.QueryParam("stall").has_value();
+                      r.stream = s;
+                      return mark(std::move(r));
+                    }});
+  routes.push_back({"/__up", {"POST"}, "up", true, 100000, [mark](const HttpRequest& req) {
+                      return mark(HttpResponse::Text(200, std::to_string(req.body_bytes)));
+                    }});
+  return routes;
+}
+
+struct Setup {
+  hermes::FakeClock clock;
+  CheckingObserver observer;
+  bool handler_ran = false;
+  std::string dir;
+  // Index: bit 0 bearer, bit 1 basic. [0] is unused (no auth).
+  std::unique_ptr<Authenticator> auth[4];
+  std::unique_ptr<Router> router[4];
+  ServerLimits limits;
+  std::map<std::string, std::string> extra_headers{{"X-Content-Type-Options", "nosniff"}};
+};
+
+std::string BcryptHash(const char* password) {
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  FUZZ_CHECK(crypt_gensalt_rn("$2b$", 4, nullptr, 0, setting, sizeof setting) != nullptr, "gensalt");
+  crypt_data data{};
+  const char* out = crypt_r(password, setting, &data);
+  FUZZ_CHECK(out != nullptr && out[0] == '$', "crypt_r");
+  return out;
+}
+
+Setup& TheSetup() {
+  static Setup* setup = [] {
+    auto* s = new Setup;
+    char tmpl[] = "/tmp/hermes-fuzz-XXXXXX";
+    FUZZ_CHECK(mkdtemp(tmpl) != nullptr, "mkdtemp");
+    s->dir = tmpl;
+    const std::string token_file = s->dir + "/token";
+    std::ofstream(token_file) << kToken << "\n";
+    const std::string hash = BcryptHash(kPassword);
+    for (int mode = 0; mode < 4; ++mode) {
+      ServerOptions options;
+      AuthOptions ao;
+      ao.max_failures = 3;  // reach 429 within one input
+      if (mode & 1) ao.bearer_token_files.push_back(token_file);
+      if (mode & 2) {
+        ao.basic_auth_users[kUser] = hash;
+        options.web.basic_auth_users[kUser] = hash;
+      }
+      if (mode != 0) {
+        auto a = Authenticator::Create(ao, s->clock);
+        FUZZ_CHECK(a.ok(), "Authenticator::Create: %s", a.status().message().c_str());
+        s->auth[mode] = std::move(*a);
+      }
+      s->router[mode] = std::make_unique<Router>(Routes(&s->handler_ran), s->auth[mode].get(),
+                                                 &s->observer, options);
+    }
+    std::remove(token_file.c_str());  // read at Create; the stat throttle keeps it cached
+    return s;
+  }();
+  return *setup;
+}
+
+// Lenient decoder for the oracle: accepts at least everything a strict one does.
+std::string DecodeBase64Lenient(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+          : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+    if (v < 0) continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// Would any reasonable reading of this Authorization header present the
+// configured credentials? (Generous on purpose: it is used to prove a bypass.)
+bool CredentialsValid(std::string_view h, int mode) {
+  while (!h.empty() && static_cast<unsigned char>(h.front()) <= ' ') h.remove_prefix(1);
+  while (!h.empty() && static_cast<unsigned char>(h.back()) <= ' ') h.remove_suffix(1);
+  const size_t sp = h.find(' ');
+  if (sp == std::string_view::npos) return false;
+  std::string scheme(h.substr(0, sp));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view cred = h.substr(sp);
+  while (!cred.empty() && cred.front() == ' ') cred.remove_prefix(1);
+  if ((mode & 1) && scheme == "bearer" && cred == kToken) return true;
+  if ((mode & 2) && scheme == "basic") {
+    return DecodeBase64Lenient(cred) == std::string(kUser) + ":" + kPassword;
+  }
+  return false;
+}
+
+bool HasHeader(const HttpResponse& r, std::string_view name) {
+  return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) { return h.first == name; });
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  FUZZ_CHECK(inflateInit2(&z, 16 + MAX_WBITS) == Z_OK, "inflateInit2");
+  std::string out;
+  char buf[16384];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  FUZZ_CHECK(rc == Z_STREAM_END, "gzip body does not inflate: %d", rc);
+  return out;
+}
+
+void CheckPlan(const HttpResponse& before, HttpResponse after_move, const HttpRequest& req,
+               const Setup& s) {
+  const std::string original = before.body;
+  HttpResponse response = std::move(after_move);
+  ResponsePlan plan = PlanResponse(response, req, s.extra_headers);
+  for (const auto& [k, v] : plan.headers) {
+    FUZZ_CHECK(k.find_first_of("\r\n") == std::string::npos &&
+                   v.find_first_of("\r\n") == std::string::npos,
+               "CR/LF in response header %s", k.c_str());
+  }
+  const bool head = req.method == "HEAD";
+  if (before.stream) {
+    FUZZ_CHECK(plan.body.empty(), "streamed response with a body");
+    FUZZ_CHECK(plan.stream_bytes <= plan.content_length,
+               "stream sends %llu bytes but declares %llu", (unsigned long long)plan.stream_bytes,
+               (unsigned long long)plan.content_length);
+    return;
+  }
+  const bool gzip = std::any_of(plan.headers.begin(), plan.headers.end(), [](const auto& h) {
+    return h.first == "Content-Encoding" && h.second == "gzip";
+  });
+  if (head) {
+    FUZZ_CHECK(plan.body.empty(), "HEAD response with a body");
+    if (!gzip) FUZZ_CHECK(plan.content_length == original.size(), "HEAD Content-Length");
+    return;
+  }
+  FUZZ_CHECK(plan.content_length == plan.body.size(), "Content-Length %llu, body %zu",
+             (unsigned long long)plan.content_length, plan.body.size());
+  if (gzip) {
+    FUZZ_CHECK(before.compressible, "gzip on a non-compressible response");
+    FUZZ_CHECK(Gunzip(plan.body) == original, "gzip round trip differs");
+  } else {
+    FUZZ_CHECK(plan.body == original, "body changed");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  Setup& s = TheSetup();
+  static uint64_t client_counter = 0;
+  ++client_counter;  // a fresh client per input: rate-limit state never leaks between inputs
+  const std::string client_ip = "10." + std::to_string((client_counter >> 16) & 255) + "." +
+                                std::to_string((client_counter >> 8) & 255) + "." +
+                                std::to_string(client_counter & 255);
+  const int mode = data[0] & 3;
+  static const size_t kChunks[] = {4096, 512, 7, 1};
+  InputStream stream(data + 1, size - 1, kChunks[(data[0] >> 2) & 3]);
+  const Router& router = *s.router[mode];
+
+  // Bounded like session.cc: head limit plus a little slack.
+  beast::flat_buffer buffer(s.limits.max_header_bytes + kReadSlack);
+  std::unique_ptr<char[]> body_buf;
+  for (int n = 0; n < kMaxRequests; ++n) {
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<uint32_t>(s.limits.max_header_bytes));
+    parser.body_limit(boost::none);
+    beast::error_code ec;
+    http::read_header(stream, buffer, parser, ec);
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) return 0;  // 431
+    if (ec) return 0;  // 400, or nothing more to read
+    const auto& req = parser.get();
+    const size_t fields = std::distance(req.begin(), req.end());
+    if (fields > static_cast<size_t>(s.limits.max_headers)) return 0;  // 431
+
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    const std::string_view target = req.target();
+    const size_t q = target.find('?');
+    request.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+    for (const auto& f : req) {
+      request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+    request.client_ip = client_ip;
+    const bool keep_alive = req.keep_alive();
+    FUZZ_CHECK(buffer.size() <= s.limits.max_header_bytes + kReadSlack, "buffer grew to %zu",
+               buffer.size());
+
+    const Route* route = router.Find(request.path);
+    const bool chunked = parser.chunked();
+    std::optional<uint64_t> length;
+    if (auto cl = parser.content_length()) length = *cl;
+    const bool has_body = chunked || length.value_or(0) > 0;
+
+    std::optional<HttpResponse> response = router.CheckHead(route, request.method, length, chunked);
+    if (response) {
+      if (response->status == 405) FUZZ_CHECK(HasHeader(*response, "Allow"), "405 without Allow");
+      FUZZ_CHECK(route == nullptr || response->status != 404, "404 for a known route");
+    } else {
+      FUZZ_CHECK(route != nullptr, "no route but no 404");
+      response = router.CheckAuth(*route, request);
+      if (response) {
+        if (response->status == 401) {
+          FUZZ_CHECK(HasHeader(*response, "WWW-Authenticate"), "401 without WWW-Authenticate");
+          FUZZ_CHECK(!CredentialsValid(request.Header("Authorization").value_or(""), mode),
+                     "valid credentials answered 401");
+        } else {
+          FUZZ_CHECK(response->status == 429 && HasHeader(*response, "Retry-After"),
+                     "auth rejection %d", response->status);
+        }
+      }
+    }
+    if (!response && has_body) {
+      parser.body_limit(route->max_body_bytes);
+      if (!body_buf) body_buf = std::make_unique<char[]>(kBodyChunk);
+      while (!parser.is_done()) {
+        auto& body = parser.get().body();
+        body.data = body_buf.get();
+        body.size = kBodyChunk;
+        http::read_some(stream, buffer, parser, ec);
+        request.body_bytes += kBodyChunk - parser.get().body().size;
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) break;
+      }
+      if (ec == http::error::body_limit) {
+        response = HttpResponse::Text(413, "request body too large\n");
+      } else if (ec) {
+        return 0;  // the client went away mid-body
+      }
+      FUZZ_CHECK(request.body_bytes <= route->max_body_bytes, "read %llu body bytes, limit %llu",
+                 (unsigned long long)request.body_bytes,
+                 (unsigned long long)route->max_body_bytes);
+    }
+    if (!response) {
+      s.handler_ran = false;
+      response = router.Invoke(*route, request);
+      const bool protected_route = route->requires_auth && mode != 0;
+      if (protected_route && s.handler_ran) {
+        FUZZ_CHECK(CredentialsValid(request.Header("Authorization").value_or(""), mode),
+                   "handler of %s ran without valid credentials (Authorization: %s)",
+                   route->path.c_str(), request.Header("Authorization").value_or("<none>").c_str());
+      }
+    }
+    s.observer.OnRequest(route ? route->handler_label : kOtherHandlerLabel, response->status, 0);
+    HttpResponse copy = *response;
+    CheckPlan(*response, std::move(copy), request, s);
+    // session.cc closes after a rejected request with an unread body.
+    if (!keep_alive || (has_body && !parser.is_done())) return 0;
+  }
+  return 0;
+}
