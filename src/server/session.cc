@@ -145,7 +145,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (!has_body_) return RunHandler();
     parser_->body_limit(route_->max_body_bytes);
-    if (!body_buf_) body_buf_ = std::make_unique<char[]>(kBodyChunk);
+    if (!body_buf_) {
+      body_buf_ = std::make_unique<char[]>(kBodyChunk);
+      // Uploads read in large pieces; the parser's header_limit still bounds heads.
+      buffer_.max_size(core_.limits.max_header_bytes + kReadSlack + kBodyChunk);
+    }
     Tcp().expires_after(core_.limits.body_timeout);
     auto expect = request_.Header("Expect");
     if (expect && beast::iequals(*expect, "100-continue")) {
@@ -318,7 +322,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::unique_ptr<net::ssl::context> ssl_ctx_;  // TLS only; must precede stream_
   Stream stream_;
   net::steady_timer timer_;
-  beast::flat_buffer buffer_;  // bounded: head limit plus a little slack
+  beast::flat_buffer buffer_;  // bounded: head limit plus slack (plus kBodyChunk for uploads)
   std::optional<http::request_parser<http::buffer_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_res_;
   std::optional<http::response<http::string_body>> res_;

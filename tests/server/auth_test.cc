@@ -295,7 +295,7 @@ TEST_F(AuthTest, TrackedClientTableIsBoundedAndEvictsOldest) {
 }
 
 // A limited IP: what may still pass (cheap checks) and what may not (bcrypt).
-class LimitedIpTest : public AuthTest {
+class AuthLimitedIpTest : public AuthTest {
  protected:
   void SetUp() override {
     AuthOptions opts;
@@ -319,19 +319,19 @@ class LimitedIpTest : public AuthTest {
   int bcrypt_runs_ = 0;
 };
 
-TEST_F(LimitedIpTest, ValidBearerTokenIsAccepted) {
+TEST_F(AuthLimitedIpTest, ValidBearerTokenIsAccepted) {
   LimitIp();
   EXPECT_EQ(auth_->Check(std::string("Bearer ") + kToken, kIp), AuthDecision::kOk);
 }
 
-TEST_F(LimitedIpTest, WrongMalformedOrMissingCredentialIsRateLimited) {
+TEST_F(AuthLimitedIpTest, WrongMalformedOrMissingCredentialIsRateLimited) {
   LimitIp();
   EXPECT_EQ(auth_->Check(std::string("Bearer ") + kToken2, kIp), AuthDecision::kRateLimited);
   EXPECT_EQ(auth_->Check("Token x", kIp), AuthDecision::kRateLimited);
   EXPECT_EQ(auth_->Check("", kIp), AuthDecision::kRateLimited);
 }
 
-TEST_F(LimitedIpTest, UncachedBasicCredentialIsRateLimitedWithoutBcrypt) {
+TEST_F(AuthLimitedIpTest, UncachedBasicCredentialIsRateLimitedWithoutBcrypt) {
   LimitIp();
   EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), kIp), AuthDecision::kRateLimited);
   EXPECT_EQ(auth_->Check(BasicHeader("alice:wrong"), kIp), AuthDecision::kRateLimited);
@@ -341,7 +341,7 @@ TEST_F(LimitedIpTest, UncachedBasicCredentialIsRateLimitedWithoutBcrypt) {
   EXPECT_EQ(bcrypt_runs_, 1);  // the hook is what runs bcrypt for an unlimited IP
 }
 
-TEST_F(LimitedIpTest, CachedBasicCredentialIsAcceptedUntilItExpires) {
+TEST_F(AuthLimitedIpTest, CachedBasicCredentialIsAcceptedUntilItExpires) {
   EXPECT_EQ(auth_->Check(BasicHeader("alice:pw"), kIp), AuthDecision::kOk);
   ASSERT_EQ(bcrypt_runs_, 1);
   LimitIp();
@@ -351,7 +351,7 @@ TEST_F(LimitedIpTest, CachedBasicCredentialIsAcceptedUntilItExpires) {
   EXPECT_EQ(bcrypt_runs_, 1);
 }
 
-TEST_F(LimitedIpTest, FailuresWhileLimitedDoNotProlongTheLimit) {
+TEST_F(AuthLimitedIpTest, FailuresWhileLimitedDoNotProlongTheLimit) {
   LimitIp();
   clock_.Advance(seconds(59));
   EXPECT_EQ(auth_->Check("Bearer nope", kIp), AuthDecision::kRateLimited);
