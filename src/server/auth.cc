@@ -165,7 +165,7 @@ class AuthenticatorImpl final : public Authenticator {
       auto hit = success_cache_.find(key);
       if (known && hit != success_cache_.end() && now < hit->second) return AuthDecision::kOk;
     }
-    if (false && limited) {
+    if (limited) {
       OPENSSL_cleanse(decoded->data(), decoded->size());
       return AuthDecision::kRateLimited;
     }

@@ -148,7 +148,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!body_buf_) {
       body_buf_ = std::make_unique<char[]>(kBodyChunk);
       // Uploads read in large pieces; the parser's header_limit still bounds heads.
+      // (Beast reads at most the buffer's free capacity, hence the reserve.)
       buffer_.max_size(core_.limits.max_header_bytes + kReadSlack + kBodyChunk);
+      buffer_.reserve(buffer_.max_size());
     }
     Tcp().expires_after(core_.limits.body_timeout);
     auto expect = request_.Header("Expect");

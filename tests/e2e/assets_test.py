@@ -13,7 +13,8 @@
 - every metric name and label matcher used in rules, annotations and dashboards is in
   the SPEC section 7 contract below;
 - optional live check: HERMES_METRICS_URL=http://host:9516/metrics (and
-  HERMES_METRICS_TOKEN=...) verifies that each used family is really exposed.
+  HERMES_METRICS_TOKEN=..., HERMES_METRICS_CA_FILE=... for https) verifies that each
+  used family is really exposed (tests/e2e/fullstack_test.py runs it).
 
 Python standard library only (a small YAML-subset reader is included for the rule and
 test files; it is cross-checked against PyYAML when that happens to be installed).
@@ -22,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import unittest
@@ -812,6 +814,9 @@ def used_metric_families():
 class LiveMetricsTest(unittest.TestCase):
     """HERMES_METRICS_URL=http://127.0.0.1:9516/metrics: every used family is exposed.
 
+    HERMES_METRICS_TOKEN (bearer token) and HERMES_METRICS_CA_FILE (CA for https) are
+    optional; tests/e2e/fullstack_test.py runs this against its live exporter.
+
     Run it against an exporter whose config has one probe of every kind (and `expect`),
     because families depend on the probe kind."""
 
@@ -822,7 +827,10 @@ class LiveMetricsTest(unittest.TestCase):
         req = urllib.request.Request(url)
         if os.environ.get("HERMES_METRICS_TOKEN"):
             req.add_header("Authorization", "Bearer " + os.environ["HERMES_METRICS_TOKEN"])
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (test URL)
+        ctx = None
+        if os.environ.get("HERMES_METRICS_CA_FILE"):  # https with a private CA
+            ctx = ssl.create_default_context(cafile=os.environ["HERMES_METRICS_CA_FILE"])
+        with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:  # noqa: S310
             text = resp.read().decode("utf-8")
         exposed = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
         missing = sorted(f for f in used_metric_families() if f not in exposed)

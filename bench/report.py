@@ -1,0 +1,251 @@
+"""Turns result rows into a terminal table and docs/BENCHMARKS.md Markdown.
+
+Verdicts: for a comparison row, hermes is "behind" when it is more than 10 % worse
+than the peer (noise on a shared machine is about that large), "ahead" when more than
+10 % better, "≈" otherwise. For an accuracy row, hermes is "accurate" when it lands
+within the tolerance of ground truth (throughput 5 %, added delay 5 % or 0.5 ms,
+queue-induced latency 25 % or 2 ms) and at least as close as the peer (1 % slack).
+"""
+import math
+
+TOL = {"Mbit/s": (0.05, 0.0), "ms": (0.05, 0.5)}
+QUEUE_TOL = (0.25, 2.0)
+
+# Why hermes is behind, by measurement prefix; filled in from what full runs showed.
+WHY = {
+    "binary size": "hermes links Boost.Asio/Beast, prometheus-cpp, yaml-cpp, spdlog and "
+                   "OpenSSL statically into one binary per tool; the Release build is not "
+                   "stripped (debug symbols). `strip` shrinks it several-fold.",
+    "shared libraries": "the Go peers are static binaries; hermes links the Debian system "
+                        "libraries (libcurl, OpenSSL, c-ares, libstdc++) dynamically, so "
+                        "security updates of those packages apply without a rebuild.",
+    "static serving": "nginx uses sendfile() from the page cache: zero copies in user space. "
+                      "hermes-target generates the body in user space and writes it through "
+                      "Beast, so each byte is copied once; it does not need a file.",
+    "server CPU s per GB": "same cause as static serving: nginx sends with sendfile(), "
+                           "hermes-target writes user-space buffers.",
+}
+
+
+def fmt(v):
+    if v is None:
+        return "—"
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return "n/a"
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def _err(v, t):
+    return (v - t) / t if t else float("nan")
+
+
+def verdict(r):
+    v, p, t = r["value"], r["peer_value"], r["truth"]
+    if v is None:
+        return "FAILED", None
+    if t is not None:
+        rel, absol = QUEUE_TOL if r["truth_kind"] == "queue limit" else TOL.get(r["unit"],
+                                                                               (0.05, 0))
+        close = abs(v - t) <= max(rel * t, absol)
+        as_close = p is None or math.isnan(p) or abs(v - t) <= abs(p - t) + max(0.01 * t, absol / 2)
+        if close and as_close:
+            return "accurate", None
+        if close:
+            return "accurate, peer closer", "behind"
+        return f"off by {_err(v, t) * 100:+.0f} %", "behind"
+    if p is None:
+        return "", None
+    if p == 0 or math.isnan(p):
+        return ("≈" if v == p else "behind" if not r["higher_better"] and v > p else "ahead"), \
+            ("behind" if (not r["higher_better"] and v > p) else None)
+    ratio = v / p
+    good = ratio if r["higher_better"] else 1 / ratio if ratio else float("inf")
+    if good < 0.9:
+        return "behind", "behind"
+    return ("ahead" if good > 1.1 else "≈"), None
+
+
+def ratio(r):
+    v, p = r["value"], r["peer_value"]
+    if v is None or p is None or p == 0 or math.isnan(p):
+        return "—"
+    return f"{v / p:.2f}"
+
+
+def note(r):
+    parts = []
+    if r["truth"] is not None:
+        parts.append(f"{r['truth_kind']} {fmt(r['truth'])} {r['truth_unit']}; error hermes "
+                     f"{_err(r['value'], r['truth']) * 100:+.1f} %" if r["value"] is not None
+                     else "")
+        if r["peer_value"] is not None and not math.isnan(r["peer_value"]):
+            parts.append(f"{r['peer'].split()[0]} {_err(r['peer_value'], r['truth']) * 100:+.1f} %")
+        if r["extra_peer"]:
+            name, val = r["extra_peer"]
+            parts.append(f"{name} {fmt(val)} ({_err(val, r['truth']) * 100:+.1f} %)")
+    if r["errors"]:
+        parts.append(f"{r['errors']} wrk errors")
+    if r["note"]:
+        parts.append(r["note"])
+    return "; ".join(p for p in parts if p)
+
+
+def cells(r):
+    v, _ = verdict(r)
+    return [r["section"].split()[0], r["what"], f"{fmt(r['value'])} {r['unit']}".strip(),
+            r["peer"] or "", fmt(r["peer_value"]) if r["peer"] else "", ratio(r), v, note(r)]
+
+
+HEAD = ["#", "measurement", "hermes", "peer", "peer value", "hermes/peer", "verdict", "note"]
+
+
+def text_row(r):
+    return " | ".join(cells(r))
+
+
+def text_table(rows):
+    table = [HEAD] + [cells(r) for r in rows]
+    widths = [min(48, max(len(c) for c in col)) for col in zip(*(t[:-1] for t in table))]
+    out = []
+    for t in table:
+        out.append("  ".join(c.ljust(w)[:w] for c, w in zip(t[:-1], widths)) + "  " + t[-1])
+    return "\n".join(out)
+
+
+def md_table(rows):
+    out = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    for r in rows:
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(r)) + " |")
+    return "\n".join(out)
+
+
+def behind(rows):
+    out = []
+    for r in rows:
+        v, flag = verdict(r)
+        if flag == "behind" or v == "FAILED":
+            why = next((w for k, w in WHY.items() if r["what"].startswith(k)), None)
+            out.append(f"- **{r['what']}** vs {r['peer'] or 'ground truth'}: {v}"
+                       f" ({fmt(r['value'])} vs {fmt(r['peer_value'])} {r['unit']}). "
+                       + (why or "See the discussion below."))
+    return "\n".join(out) or "- none in this run."
+
+
+def scale(ctx):
+    s = ctx.get("series") or 0
+    sizes = ctx.get("sizes", {}).get("hermes")
+    if not s or not sizes:
+        return "(scale section needs the scrape rows; they failed in this run)"
+    b, gz = sizes[0], ctx.get("gzip_bytes") or sizes[0]
+    cpu = ctx.get("cpu_per_1000", float("nan")) / 1000
+    lines = [f"Measured per sidecar (the 10-probe config above: 2 speedtest, 3 http, 3 tcp, "
+             f"1 dns, 1 icmp, default buckets): **{s:.0f} series**, **{b / 1024:.0f} KiB** "
+             f"per scrape uncompressed, **{gz / 1024:.1f} KiB** gzipped, "
+             f"**{cpu * 1e3:.2f} ms** of hermes CPU per scrape.", "",
+             "| sidecars | active series | samples/s at 15 s | scrape bytes per 15 s "
+             "(gzip on the wire) | head RAM at ~4 KiB/series | TSDB disk per day at ~1.5 B/sample |",
+             "|---|---|---|---|---|---|"]
+    for n in (1000, 10000):
+        series, sps = n * s, n * s / 15
+        lines.append(f"| {n:,} | {series / 1e6:.2f} M | {sps / 1e3:,.0f} k | "
+                     f"{n * b / 2**20:,.0f} MiB ({n * gz / 2**20:,.0f} MiB) | "
+                     f"{series * 4 / 2**20:,.1f} GiB | {sps * 86400 * 1.5 / 2**30:,.0f} GiB |")
+    lines += ["", SCALE_TEXT.format(k1=1000 * s / 1e6, k10=10000 * s / 1e6,
+                                    sps1=1000 * s / 15 / 1e3, sps10=10000 * s / 15 / 1e3)]
+    return "\n".join(lines)
+
+
+SCALE_TEXT = """The per-series RAM and per-sample disk figures are the usual Prometheus 2.x rules
+of thumb, not measurements of this run; the series count, the bytes per scrape and the
+hermes CPU per scrape are measured. Series do not depend on the scrape interval; samples/s
+halve at 30 s.
+
+- **1,000 sidecars (~{k1:.1f} M series, ~{sps1:.0f} k samples/s)**: one Prometheus (an HA
+  pair for redundancy) handles this comfortably; no distributed setup is needed. If the
+  sidecars live in several clusters, run one Prometheus per cluster and either federate
+  *recording-rule aggregates only* (`/federate` with `match[]` on `job:`/`probe:` rules)
+  to a global Prometheus, or use agent mode + remote-write (below) from the start.
+- **10,000 sidecars (~{k10:.1f} M series, ~{sps10:.0f} k samples/s)**: beyond what one
+  Prometheus holds comfortably (tens of GiB of head RAM, long restarts replaying the WAL).
+  Run Prometheus in **agent mode** (or hashmod-sharded scrapers), one per cluster or per
+  shard, and **remote-write** to a horizontally scalable store — **Grafana Mimir** or
+  **Thanos Receive** — and query there; alerts move to the Mimir ruler / Thanos Ruler.
+  Thanos sidecar + Querier over sharded Prometheus servers also fits if you already run
+  Thanos. Federation does not fit at this size: one `/federate` scrape of millions of raw
+  series is slow and fragile; federate aggregates only.
+- Either size gets cheaper by scraping less: the throughput-sample and RTT histograms are
+  most of a probe's series (a speedtest probe is ~150 series, an http probe ~46), so fewer
+  buckets (`global.latency_buckets`, `global.throughput_buckets`), dropping
+  `hermes_throughput_sample_bytes_per_second_bucket` with `metric_relabel_configs`, or fewer
+  probes per sidecar cut series linearly; hermes computes the exact count at load time
+  (`hermes_metrics_series`) so the cost is known before rollout."""
+
+
+def markdown(rows, meta, ctx):
+    v = meta["versions"]
+    smoke = ("\n> **Smoke run**: durations of about a second per row. These numbers only show "
+             "the harness works; use a full run for anything else.\n" if meta["smoke"] else "")
+    return f"""# hermes benchmarks
+{smoke}
+Generated by `{meta['command']}` (the table is machine-written; rerun instead of editing it).
+
+- **Date**: {meta['date']}; run took {meta['seconds'] / 60:.1f} min.
+- **Machine**: {meta['machine']}.
+- **Load average** (1/5/15 min) before the run: {meta['load_before']}; after: {meta['load_after']}.
+  This machine was shared with other builds: compare the hermes/peer ratios of one run,
+  not absolute numbers across runs.
+- **Versions**: {v['hermes-exporter']}; {v['node_exporter']}; {v['blackbox_exporter']};
+  {v['wrk']}; {v['iperf3']}; {v['curl'].split(' (')[0]}; {v['nginx']}.
+
+## What is measured
+
+1. **Scrape serving**: wrk (keep-alive, 1/8/50 connections, then `Connection: close` so
+   every scrape pays a TLS handshake, then `Accept-Encoding: gzip`) against `/metrics`
+   over TLS. hermes-exporter runs a realistic 10-probe sidecar config (2 speedtest, 3 http,
+   3 tcp, 1 dns, 1 icmp against a hermes-target on loopback; every probe has run, so all
+   histograms have data). node_exporter reads the *same* web-config file with six
+   collectors (cpu, meminfo, loadavg, netdev, filesystem, diskstats); blackbox_exporter
+   serves its own `/metrics` with the same web config. hermes runs with
+   `--web.max-connections-per-ip 128` (the default 8 is sized for a few Prometheus servers,
+   not for a load generator). wrk and the servers share the same 2 CPUs.
+2. **Footprint**: RSS from `/proc`, CPU from `/proc/<pid>/stat` over the wrk runs,
+   binary size and `ldd`, spawn-to-first-200 on the ready URL (hermes `/-/ready`,
+   node_exporter `/metrics`, blackbox `/-/healthy`; median of several starts). The
+   hour-equivalent: every light probe runs 240 times (an hour at 15 s) with intervals of
+   0.5 s, the speedtests 4 times (an hour at 15 m); blackbox_exporter gets the same 240
+   rounds of `/probe` requests, node_exporter 240 scrapes.
+3. **Probe cost and ceiling** (loopback, plain HTTP like iperf3): one speedtest run per
+   row, throughput after warm-up; curl and iperf3 (`-O` omits the first second) against
+   the same hermes-target / the same address; client CPU per GB moved. hermes-target
+   versus nginx serving the same number of bytes from a file to one curl.
+4. **Accuracy**: idle latency against a hermes-target that adds a known delay
+   (`--test.response-delay`, a test-only flag) vs curl's request-to-first-byte on a warm
+   connection. Shaped links from `tests/e2e/netns.py` (client ns — router ns with tbf —
+   server ns, Reno): ground truth for throughput is the TCP goodput the tbf rate allows,
+   rate × 1448/1514; for loaded latency it is the tbf queue limit / rate, which a
+   loss-based TCP fills. The peer for loaded latency is the TCP connect time (the SYN-ACK
+   waits in the same queue) during `iperf3 -R -P4`, minus the idle connect time.
+5. **Interference**: hermes `/metrics` under wrk (8 connections) while one of its own
+   speedtest probes saturates loopback with 4 streams, vs idle.
+
+## Results
+
+{md_table(rows)}
+
+## Where hermes is behind
+
+{behind(rows)}
+
+## Scale on paper
+
+{scale(ctx)}
+"""

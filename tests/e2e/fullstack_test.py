@@ -1,0 +1,516 @@
+"""The whole Prometheus stack against real hermes binaries (SPEC section 9).
+
+hermes-target (TLS) <- hermes-exporter (speedtest, http over https, tcp, dns, icmp)
+<- Prometheus (TLS + bearer token, 1 s scrapes, the shipped alert and recording rules)
+-> Alertmanager (routes and inhibitions of alerts/alertmanager.example.yml)
+-> a webhook catcher in this test. A tiny DNS responder serves the dns probe.
+
+One scenario, in order:
+1. healthy: every probe succeeds; every rule evaluates without error and every
+   recording rule yields data; every family the dashboards and rules use is exposed
+   (assets_test.py's live check).
+2. broken: hermes-target is killed. HermesProbeFailing reaches the webhook (pager
+   receiver) with the right labels and annotations, and Alertmanager inhibits
+   HermesProbeStale of the same probe (it is suppressed, never delivered).
+3. restored: hermes-target restarts on the same port; HermesProbeFailing is
+   delivered as resolved.
+4. dashboards: every panel query and template variable of dashboards/*.json, with
+   the variables substituted, returns data from this Prometheus (the broken phase
+   provides the failure data the failure panels need).
+
+Run: HERMES_BUILD_DIR=build/release python3 tests/e2e/fullstack_test.py
+"""
+import http.server
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+from harness import SOURCE_DIR, Harness, binary, free_port, wait_for
+
+ALERTS = os.path.join(SOURCE_DIR, "alerts")
+DASHBOARDS = os.path.join(SOURCE_DIR, "dashboards")
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+PROBES = ("st", "web", "tcp", "dns", "icmp")
+JOB = "hermes"  # the rules' convention: exporter jobs match .*hermes.* (docs/runbook.md)
+
+# The target delays every /__down and /__up answer (TEST-ONLY flag) so that a speed
+# test lasts its configured duration instead of finishing max_bytes in milliseconds on
+# loopback: the loaded-latency pinger (every 200 ms after warm-up) then gets samples,
+# and the loaded-latency and bufferbloat panels have data.
+TARGET_DELAY = "50ms"
+
+HERMES_CONFIG = """
+global:
+  scrape_interval: 1s
+  instance: e2e-fullstack
+probes:
+  - name: st
+    kind: speedtest
+    url: https://127.0.0.1:{target_port}
+    interval: 5s
+    timeout: 4s
+    tls_config: {{ca_file: {dir}/ca.crt}}
+    latency: {{samples: 3}}
+    download: {{streams: 1, duration: 1s, warmup: 200ms, max_bytes: 30MB}}
+    upload: {{streams: 1, duration: 1s, warmup: 200ms, max_bytes: 30MB}}
+    expect: {{download: 1Mbit, upload: 1Mbit, latency: 1s}}
+  - name: web
+    kind: http
+    url: "https://127.0.0.1:{target_port}/__down?bytes=1000"
+    interval: 2s
+    timeout: 1500ms
+    tls_config: {{ca_file: {dir}/ca.crt}}
+  - {{name: tcp, kind: tcp, address: "127.0.0.1:{target_port}", interval: 2s, timeout: 1s,
+     samples: 3}}
+  - {{name: dns, kind: dns, query: hermes.test, type: A, server: "127.0.0.1:{dns_port}",
+     interval: 2s, timeout: 1s}}
+  - {{name: icmp, kind: icmp, host: 127.0.0.1, interval: 2s, timeout: 1s, samples: 3}}
+"""
+
+PROMETHEUS_CONFIG = """
+global:
+  scrape_interval: 1s
+  scrape_timeout: 900ms
+  evaluation_interval: 1s
+rule_files: [{dir}/hermes-alerts.yml, {dir}/hermes-recording.yml]
+alerting:
+  alertmanagers:
+    - static_configs: [{{targets: ["127.0.0.1:{am_port}"]}}]
+scrape_configs:
+  - job_name: {job}
+    scheme: https
+    tls_config: {{ca_file: {dir}/ca.crt}}
+    authorization: {{credentials_file: {dir}/token}}
+    static_configs: [{{targets: ["127.0.0.1:{port}"]}}]
+"""
+
+# `for:` per alert in the test copy of the rules. The shipped durations (5m-30m) would
+# make this test take an hour; what the test checks (routing, labels, annotations,
+# inhibition, resolution) does not depend on them. Range windows ([5m], [1h], ...)
+# are left alone so the expressions stay the shipped ones. HermesProbeStale and
+# HermesPacketLoss get a longer `for:` than HermesProbeFailing: in production the
+# failing alert leads the stale one by half a probe interval (minutes), with the test's
+# 2 s intervals by only 1 s, and Alertmanager can only inhibit the stale alert once
+# the failing one has arrived. HermesExporterAbsent keeps a longer `for:` because
+# absent(up) is true until Prometheus' first scrape: the shipped 15m rides out
+# startup, 2s would not.
+FOR_DEFAULT = "2s"
+FOR_OVERRIDES = {"HermesProbeStale": "6s", "HermesPacketLoss": "6s",
+                 "HermesExporterAbsent": "1m"}
+
+# Dashboard variables -> values matching this setup.
+def dashboard_substitutions(port):
+    return {
+        "$__rate_interval": "1m",
+        "$__interval": "15s",
+        "$__range": "5m",
+        "$job": JOB,
+        "$instance": f"127.0.0.1:{port}",
+        "$probe": "|".join(PROBES),
+    }
+
+
+# Queries allowed to return no data, with the reason. Keep this empty unless a panel
+# can truly not have data in any setup this test can build.
+NO_DATA_EXEMPT = {}
+
+
+def fast_rules(text):
+    """The alert rules with every `for:` shortened (see FOR_OVERRIDES)."""
+    out, alert, replaced = [], None, set()
+    for line in text.splitlines(keepends=True):
+        m = re.match(r"\s*- alert: (\S+)\s*$", line)
+        if m:
+            alert = m.group(1)
+        m = re.match(r"(\s*)for: \S+\s*$", line)
+        if m:
+            line = f"{m.group(1)}for: {FOR_OVERRIDES.get(alert, FOR_DEFAULT)}\n"
+            replaced.add(alert)
+        out.append(line)
+    alerts = set(re.findall(r"^\s*- alert: (\S+)\s*$", text, re.M))
+    assert replaced == alerts, f"alerts without a `for:` line: {alerts - replaced}"
+    return "".join(out)
+
+
+def fast_recording_rules(text):
+    """Recording rules evaluated every second instead of every minute (windows kept)."""
+    new, n = re.subn(r"(?m)^(\s+)interval: 1m\s*$", r"\1interval: 1s", text)
+    assert n == 1, "hermes-recording.yml: expected one `interval: 1m` group"
+    return new
+
+
+def alertmanager_config(text, webhook_url):
+    """alerts/alertmanager.example.yml with short grouping delays and our webhook."""
+    for key, value in (("group_wait", "1s"), ("group_interval", "1s")):
+        text, n = re.subn(rf"(?m)^(\s+){key}: \S+\s*$", rf"\g<1>{key}: {value}", text)
+        assert n >= 1, f"alertmanager.example.yml: no {key}"
+    text, n = re.subn(r'(?m)^(\s+- url: )"?http://[^"\s]+"?\s*$', rf'\g<1>"{webhook_url}"', text)
+    assert n >= 2, "alertmanager.example.yml: expected a webhook url per receiver"
+    return text
+
+
+class Webhook:
+    """Collects the JSON payloads Alertmanager POSTs."""
+
+    def __init__(self):
+        self.payloads, self.lock = [], threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server API)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with outer.lock:
+                    outer.payloads.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hermes"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self, **labels):
+        """(receiver, alert) of every delivered alert whose labels include `labels`."""
+        with self.lock:
+            return [(p["receiver"], a) for p in self.payloads for a in p["alerts"]
+                    if all(a["labels"].get(k) == v for k, v in labels.items())]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class DnsResponder:
+    """Answers every A query with 127.0.0.1 (UDP, one thread)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.queries = 0
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                data, addr = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            try:
+                self.sock.sendto(self._answer(data), addr)
+                self.queries += 1
+            except (OSError, ValueError, struct.error):
+                continue
+
+    @staticmethod
+    def _answer(q):
+        qid, _, qdcount = struct.unpack("!HHH", q[:6])
+        if qdcount != 1:
+            raise ValueError("one question expected")
+        i = 12
+        while q[i] != 0:  # question name labels
+            i += 1 + q[i]
+        question = q[12:i + 5]
+        qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
+        answers = b""
+        if qtype == 1:  # A
+            answers = struct.pack("!HHHIH4s", 0xC00C, 1, 1, 60, 4, socket.inet_aton("127.0.0.1"))
+        header = struct.pack("!HHHHHH", qid, 0x8180, 1, 1 if answers else 0, 0, 0)
+        return header + question + answers
+
+    def close(self):
+        self.sock.close()
+
+
+def panels(dashboard):
+    for p in dashboard.get("panels", []):
+        yield p
+        yield from p.get("panels", [])  # collapsed rows
+
+
+def finite_values(result):
+    out = []
+    for r in result:
+        v = float(r["value"][1])
+        if not math.isnan(v) and not math.isinf(v):
+            out.append(v)
+    return out
+
+
+class FullStackTest(Harness):
+    def setUp(self):
+        super().setUp()
+        for tool in ("prometheus",):
+            if not shutil.which(tool):
+                self.fail(f"{tool} is not installed (scripts/deps.sh test installs it)")
+        if not ALERTMANAGER:
+            self.fail("prometheus-alertmanager is not installed (scripts/deps.sh test)")
+        self.webhook = Webhook()
+        self.addCleanup(self.webhook.close)
+        self.dns = DnsResponder()
+        self.addCleanup(self.dns.close)
+
+    # --- helpers -------------------------------------------------------------
+    def http_json(self, url, timeout=5):
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return json.load(r)
+
+    def query(self, expr):
+        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
+            {"query": expr})
+        body = self.http_json(url)
+        self.assertEqual(body["status"], "success", body)
+        return body["data"]["result"]
+
+    def start_target(self):
+        self.target = self.start("hermes-target", [
+            binary("hermes-target"), "--web.listen-address", f"127.0.0.1:{self.target_port}",
+            "--web.config.file", self.path("web.yml"), f"--test.response-delay={TARGET_DELAY}",
+            "--max-bytes-per-request", "100MB"])
+
+        def healthy():
+            self.assertIsNone(self.target.poll(), self.log_of(self.target))
+            req = urllib.request.Request(f"https://127.0.0.1:{self.target_port}/-/healthy")
+            with urllib.request.urlopen(req, context=self.ssl_ctx, timeout=2) as r:
+                return r.status == 200
+        wait_for(healthy, timeout=15, what="hermes-target healthy")
+
+    def start_alertmanager(self):
+        self.am_port = free_port()
+        with open(os.path.join(ALERTS, "alertmanager.example.yml")) as f:
+            self.write("alertmanager.yml", alertmanager_config(f.read(), self.webhook.url))
+        p = self.start("alertmanager", [
+            ALERTMANAGER, f"--config.file={self.path('alertmanager.yml')}",
+            f"--storage.path={self.path('am-data')}",
+            f"--web.listen-address=127.0.0.1:{self.am_port}",
+            "--cluster.listen-address="])  # no HA gossip port
+        wait_for(lambda: p.poll() is None and self.http_json(
+            f"http://127.0.0.1:{self.am_port}/api/v2/status") is not None,
+            timeout=30, what="alertmanager up")
+
+    def start_prometheus(self):
+        with open(os.path.join(ALERTS, "hermes-alerts.yml")) as f:
+            self.write("hermes-alerts.yml", fast_rules(f.read()))
+        with open(os.path.join(ALERTS, "hermes-recording.yml")) as f:
+            self.write("hermes-recording.yml", fast_recording_rules(f.read()))
+        self.prom_port = free_port()
+        self.write("prometheus.yml", PROMETHEUS_CONFIG.format(
+            dir=self.dir, port=self.port, am_port=self.am_port, job=JOB))
+        p = self.start("prometheus", [
+            "prometheus", f"--config.file={self.path('prometheus.yml')}",
+            f"--storage.tsdb.path={self.path('tsdb')}",
+            f"--web.listen-address=127.0.0.1:{self.prom_port}"])
+        wait_for(lambda: p.poll() is None and self.query(f'up{{job="{JOB}"}} == 1'),
+                 timeout=60, what=f"up{{job={JOB}}} == 1")
+
+    def am_alerts(self, alertname):
+        url = (f"http://127.0.0.1:{self.am_port}/api/v2/alerts?"
+               + urllib.parse.urlencode({"filter": f'alertname="{alertname}"'}))
+        return self.http_json(url)
+
+    # --- the scenario ----------------------------------------------------------
+    def test_full_stack(self):
+        t0 = time.monotonic()
+        self.setup_tls_and_token()
+        self.target_port = free_port()
+        self.start_target()
+        self.start_exporter(HERMES_CONFIG.format(
+            target_port=self.target_port, dns_port=self.dns.port, dir=self.dir))
+        self.start_alertmanager()
+        self.start_prometheus()
+
+        self.healthy_phase()
+        self.broken_phase()
+        self.restored_phase()
+        self.dashboard_queries()
+        print(f"\nfullstack scenario took {time.monotonic() - t0:.0f}s", file=sys.stderr)
+
+    def healthy_phase(self):
+        wait_for(lambda: len(self.query(f'hermes_probe_success{{job="{JOB}"}} == 1')) == len(PROBES),
+                 timeout=60, what="every probe successful in Prometheus")
+        self.assertGreater(self.dns.queries, 0)
+        # Every rule evaluates on real data without error (e.g. no many-to-many joins).
+        def unhealthy_rules():
+            groups = self.http_json(f"http://127.0.0.1:{self.prom_port}/api/v1/rules")
+            rules = [r for g in groups["data"]["groups"] for r in g["rules"]]
+            self.assertGreater(len(rules), 20)
+            return [(r["name"], r["health"], r.get("lastError")) for r in rules
+                    if r["health"] != "ok"]
+        wait_for(lambda: not unhealthy_rules(), timeout=30, what="all rules healthy")
+        self.assertEqual(unhealthy_rules(), [])
+        # Nothing alerts while everything is healthy.
+        self.assertEqual(self.query('ALERTS{alertstate="firing"}'), [])
+        # Every recording rule yields data here (a rule that never does is broken).
+        with open(os.path.join(ALERTS, "hermes-recording.yml")) as f:
+            records = re.findall(r"^\s*- record: (\S+)", f.read(), re.M)
+        self.assertGreater(len(records), 5)
+        for rec in records:
+            with self.subTest(record=rec):
+                wait_for(lambda: finite_values(self.query(rec)), timeout=30,
+                         what=f"data from recording rule {rec}")
+        # The live metric-name check of assets_test.py against this exporter.
+        env = dict(os.environ, HERMES_METRICS_URL=f"{self.base}/metrics",
+                   HERMES_METRICS_TOKEN=self.token, HERMES_METRICS_CA_FILE=self.path("ca.crt"))
+        r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "assets_test.py"),
+                            "-v", "LiveMetricsTest"], env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("test_families_exposed", r.stderr)
+        self.assertNotIn("skipped", r.stderr)
+
+        # Conditions some exporter-health panels need: a refused token and a failed TLS
+        # handshake (counted by hermes, shown by the auth/rejected-connection panels).
+        self.assertEqual(self.get("/metrics", token="wrong-token").status, 401)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(b"this is not a TLS client hello\r\n\r\n")
+            s.settimeout(5)
+            try:
+                s.recv(100)
+            except OSError:
+                pass
+        # The rejected handshake raises a warning, routed to the ticket receiver.
+        got = wait_for(lambda: [x for x in self.webhook.alerts(
+            alertname="HermesConnectionsRejected") if x[1]["status"] == "firing"],
+            timeout=60, what="HermesConnectionsRejected at the webhook")
+        receiver, alert = got[0]
+        self.assertEqual(receiver, "hermes-ticket", "warnings go to the ticket receiver")
+        self.assertEqual(alert["labels"]["severity"], "warning")
+        self.assertEqual(alert["labels"]["reason"], "tls_handshake")
+
+    def broken_phase(self):
+        self.target.kill()
+        self.target.wait()
+
+        def failing(probe):
+            got = [(rcv, a) for rcv, a in self.webhook.alerts(alertname="HermesProbeFailing",
+                                                              probe=probe)
+                   if a["status"] == "firing"]
+            return got
+        # (web: "network" when the kill hit a request in flight.)
+        for probe, reason in (("tcp", "connect"), ("web", "(connect|network)")):
+            got = wait_for(lambda: failing(probe), timeout=60,
+                           what=f"HermesProbeFailing{{probe={probe}}} at the webhook")
+            receiver, alert = got[0]
+            self.assertEqual(receiver, "hermes-pager", "critical alerts page")
+            labels = alert["labels"]
+            self.assertEqual(labels["severity"], "critical")
+            self.assertEqual(labels["job"], JOB)
+            self.assertEqual(labels["instance"], f"127.0.0.1:{self.port}")
+            ann = alert["annotations"]
+            self.assertEqual(ann["summary"],
+                             f"Probe {probe} on 127.0.0.1:{self.port} is failing")
+            self.assertIn(f"Probe {probe} on 127.0.0.1:{self.port} (job {JOB})",
+                          ann["description"])
+            # The annotation's query found the failure reason.
+            self.assertRegex(ann["description"],
+                             rf"Most frequent failure reason in the last hour: {reason} "
+                             r"\(failed runs: \d")
+            self.assertEqual(ann["runbook_url"], "https://github.com/hermes-exporter/hermes/"
+                             "blob/main/README.md#runbook-hermesprobefailing")
+        # Inhibition: the stale alert of a failing probe fires in Prometheus but
+        # Alertmanager suppresses it.
+        wait_for(lambda: self.query('ALERTS{alertname="HermesProbeStale", probe="tcp", '
+                                    'alertstate="firing"}'),
+                 timeout=60, what="HermesProbeStale{probe=tcp} firing in Prometheus")
+
+        def stale_suppressed():
+            got = [a for a in self.am_alerts("HermesProbeStale") if a["labels"]["probe"] == "tcp"]
+            return got and got[0]["status"]["state"] == "suppressed" and got[0]["status"]["inhibitedBy"]
+        wait_for(stale_suppressed, timeout=30, what="HermesProbeStale{probe=tcp} suppressed")
+        time.sleep(2)  # two group intervals: a non-inhibited alert would have been sent
+        self.assertEqual(self.webhook.alerts(alertname="HermesProbeStale", probe="tcp"), [])
+
+    def restored_phase(self):
+        self.start_target()
+        for probe in ("tcp", "web"):
+            wait_for(lambda: [a for _, a in self.webhook.alerts(alertname="HermesProbeFailing",
+                                                                probe=probe)
+                              if a["status"] == "resolved"],
+                     timeout=60, what=f"HermesProbeFailing{{probe={probe}}} resolved at the webhook")
+        wait_for(lambda: len(self.query(f'hermes_probe_success{{job="{JOB}"}} == 1')) == len(PROBES),
+                 timeout=60, what="every probe successful again")
+        self.assertEqual(self.webhook.alerts(alertname="HermesProbeStale", probe="tcp"), [],
+                         "an inhibited alert must not be delivered when it resolves")
+
+    def dashboard_queries(self):
+        subst = dashboard_substitutions(self.port)
+        keys = sorted(subst, key=len, reverse=True)
+
+        def expand(e):
+            for k in keys:
+                e = e.replace(k, subst[k])
+            self.assertNotIn("$", e, "unknown dashboard variable")
+            return e
+
+        queries = []  # (where, expr)
+        # Heatmaps hide zero cells (filterValues le 1e-9): all-zero buckets show nothing.
+        positive = set()
+        for name in sorted(os.listdir(DASHBOARDS)):
+            if not name.endswith(".json"):
+                continue
+            with open(os.path.join(DASHBOARDS, name)) as f:
+                d = json.load(f)
+            for v in d["templating"]["list"]:
+                if v["type"] != "query":
+                    continue
+                q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
+                m = re.fullmatch(r"label_values\((.+),\s*([A-Za-z_]+)\)", q)
+                self.assertIsNotNone(m, f"{name} ${v['name']}: {q}")
+                queries.append((f"{name} variable ${v['name']}",
+                                f"count by ({m.group(2)}) ({expand(m.group(1))})"))
+            for p in panels(d):
+                for t in p.get("targets", []):
+                    where = f"{name} {p['title']!r} {t['refId']}"
+                    queries.append((where, expand(t["expr"])))
+                    if p["type"] == "heatmap":
+                        positive.add(where)
+        self.assertGreater(len(queries), 40)
+
+        # Variables must offer exactly this setup's values.
+        for var, label, want in (("job", "job", {JOB}),
+                                 ("instance", "instance", {f"127.0.0.1:{self.port}"}),
+                                 ("probe", "probe", set(PROBES))):
+            for where, e in queries:
+                if where.endswith(f"variable ${var}"):
+                    got = {r["metric"].get(label) for r in self.query(e)}
+                    self.assertEqual(got, want, where)
+
+        # A query gets a few chances: some look at the last minute only.
+        pending, last = list(queries), {}
+        deadline = time.monotonic() + 45
+        while pending:
+            for where, e in pending:
+                last[where] = (e, self.query(e))
+            pending = [(w, e) for w, e in pending
+                       if not [v for v in finite_values(last[w][1]) if w not in positive or v > 0]]
+            if not pending or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        missing = {w: last[w] for w, _ in pending}
+        if os.environ.get("HERMES_FULLSTACK_VERBOSE"):
+            for where, (e, result) in sorted(last.items()):
+                print(f"{len(result):3d} series  {where}: {e}", file=sys.stderr)
+        print(f"\n{len(queries)} dashboard queries, {len(missing)} without data",
+              file=sys.stderr)
+        unexempted = {w: v for w, v in missing.items() if w not in NO_DATA_EXEMPT}
+        self.assertEqual(unexempted, {}, "dashboard queries without data "
+                         "(fix dashboards/generate.py or make the test exercise the family)")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,192 @@
+"""A shaped network path between two private network namespaces, for e2e tests.
+
+    client ns                 router ns                        server ns
+    10.77.0.2/30 <--veth--> 10.77.0.1 | 10.77.0.5 <--veth--> 10.77.0.6/30
+                            tbf "download"   tbf "upload"
+                            (egress to client) (egress to server)
+
+The bottleneck is a forwarding router, as on a real path: a tbf on the sender's
+own interface would be held short by TCP Small Queues and never fill a deep queue.
+Nothing is added to the root namespace; all addresses live in our namespaces only,
+so several Paths (even from concurrent tests) never collide. The client and server
+namespaces use Reno: a new namespace inherits the root's default congestion control
+(BBR on some hosts, which keeps queues short by design and so hides bufferbloat),
+and a non-root namespace may only pick one of net.ipv4.tcp_allowed_congestion_control,
+which always includes reno. Like CUBIC, Reno is loss-based and fills a queue.
+
+API (Python stdlib only, needs root):
+    reason = unavailable()          # None, or why namespaces cannot be used (skip)
+    with Path("acc") as p:          # namespaces hermes-acc-<pid>-{c,r,s}
+        p.cmd(p.server_ns, [...])   # argv that runs a program inside a namespace
+        p.shape("download", rate_bit=50e6, burst_bytes=32768, queue_seconds=0.02)
+        p.unshape("upload")
+        p.qdisc_stats("download")   # {"sent_bytes", "sent_packets", "dropped", ...}
+        with entered(p.client_ns):  # sockets made here live in the client ns
+            urllib.request.urlopen(...)
+Path.close() (also on __exit__ and at interpreter exit) deletes the namespaces;
+Path() first deletes leftovers of the same tag whose creating process is gone.
+"""
+import atexit
+import contextlib
+import ctypes
+import os
+import re
+import shutil
+import subprocess
+
+CLIENT_IP = "10.77.0.2"
+ROUTER_CLIENT_IP = "10.77.0.1"
+ROUTER_SERVER_IP = "10.77.0.5"
+SERVER_IP = "10.77.0.6"
+_CLONE_NEWNET = 0x40000000
+_NETNS_DIR = "/run/netns"
+_TIMEOUT = 20  # seconds for any single ip/tc command
+
+
+def _run(argv):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=_TIMEOUT)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({r.returncode}): {r.stderr.strip()}")
+    return r.stdout
+
+
+def unavailable():
+    """None when namespaces, veth and tbf can be used; otherwise the reason."""
+    if os.geteuid() != 0:
+        return "needs root (creates network namespaces, veth pairs and tbf qdiscs)"
+    for tool in ("ip", "tc"):
+        if shutil.which(tool) is None:
+            return f"'{tool}' (iproute2) is not installed"
+    name = f"hermes-probe-{os.getpid()}"
+    try:
+        _run(["ip", "netns", "add", name])
+        try:
+            _run(["ip", "-n", name, "link", "add", "p0", "type", "veth", "peer", "name", "p1"])
+            _run(["tc", "-n", name, "qdisc", "add", "dev", "p0", "root", "tbf", "rate", "1mbit",
+                  "burst", "32kb", "limit", "64kb"])
+        finally:
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=_TIMEOUT)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        return f"network namespaces/veth/tbf unusable here: {e}"
+    return None
+
+
+@contextlib.contextmanager
+def entered(ns):
+    """Runs the block with the calling thread in namespace `ns` (sockets created
+    inside keep that namespace), then returns the thread to where it was."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(f"/proc/thread-self/ns/net") as home, open(f"{_NETNS_DIR}/{ns}") as target:
+        if libc.setns(target.fileno(), _CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns({ns})")
+        try:
+            yield
+        finally:
+            if libc.setns(home.fileno(), _CLONE_NEWNET) != 0:
+                # A thread stuck in a test namespace would send later traffic astray.
+                os.abort()
+
+
+class Path:
+    """client ns -- router ns -- server ns, unshaped until shape() is called."""
+
+    def __init__(self, tag):
+        if not re.fullmatch(r"[a-z0-9]{1,8}", tag):
+            raise ValueError("tag must be 1-8 of [a-z0-9]")
+        self.tag = tag
+        prefix = f"hermes-{tag}-{os.getpid()}"
+        self.client_ns, self.router_ns, self.server_ns = (f"{prefix}-{x}" for x in "crs")
+        self.client_ip, self.server_ip = CLIENT_IP, SERVER_IP
+        self._created = []
+        _sweep(tag)
+        atexit.register(self.close)
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _build(self):
+        c, r, s = self.client_ns, self.router_ns, self.server_ns
+        for ns in (c, r, s):
+            _run(["ip", "netns", "add", ns])
+            self._created.append(ns)
+            _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        # Each veth is created inside the router namespace, then one end moved out,
+        # so no interface ever appears in the root namespace.
+        _run(["ip", "-n", r, "link", "add", "to-client", "type", "veth", "peer", "name", "up0"])
+        _run(["ip", "-n", r, "link", "set", "up0", "netns", c])
+        _run(["ip", "-n", r, "link", "add", "to-server", "type", "veth", "peer", "name", "up0"])
+        _run(["ip", "-n", r, "link", "set", "up0", "netns", s])
+        for ns, dev, addr in ((r, "to-client", f"{ROUTER_CLIENT_IP}/30"),
+                              (r, "to-server", f"{ROUTER_SERVER_IP}/30"),
+                              (c, "up0", f"{CLIENT_IP}/30"), (s, "up0", f"{SERVER_IP}/30")):
+            _run(["ip", "-n", ns, "addr", "add", addr, "dev", dev])
+            _run(["ip", "-n", ns, "link", "set", dev, "up"])
+        _run(["ip", "-n", c, "route", "add", "default", "via", ROUTER_CLIENT_IP])
+        _run(["ip", "-n", s, "route", "add", "default", "via", ROUTER_SERVER_IP])
+        _run(self.cmd(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
+        for ns in (c, s):
+            _run(self.cmd(ns, ["sysctl", "-qw", "net.ipv4.tcp_congestion_control=reno"]))
+
+    def cmd(self, ns, argv):
+        """argv that runs `argv` inside namespace `ns` (exec'd: same pid)."""
+        return ["ip", "netns", "exec", ns, *argv]
+
+    def _dev(self, direction):
+        if direction == "download":
+            return "to-client"
+        if direction == "upload":
+            return "to-server"
+        raise ValueError(f"direction must be download or upload, got {direction!r}")
+
+    def shape(self, direction, rate_bit, burst_bytes=32 * 1024, queue_seconds=0.02):
+        """tbf on the router's egress toward the client (download) or the server
+        (upload): `rate_bit` bit/s counting Ethernet frames without FCS (1514 bytes
+        for a full 1500-MTU segment), bucket `burst_bytes`, and a queue of
+        burst + rate * queue_seconds bytes, so a full queue delays a packet by
+        about queue_seconds. Returns the queue limit in bytes."""
+        limit = int(burst_bytes + rate_bit / 8 * queue_seconds)
+        _run(["tc", "-n", self.router_ns, "qdisc", "replace", "dev", self._dev(direction), "root",
+              "tbf", "rate", f"{int(rate_bit)}bit", "burst", str(int(burst_bytes)),
+              "limit", str(limit)])
+        return limit
+
+    def unshape(self, direction):
+        subprocess.run(["tc", "-n", self.router_ns, "qdisc", "del", "dev", self._dev(direction),
+                        "root"], capture_output=True, timeout=_TIMEOUT)
+
+    def qdisc_stats(self, direction):
+        """Counters of the root qdisc on a direction's router egress."""
+        out = _run(["tc", "-s", "-n", self.router_ns, "qdisc", "show", "dev",
+                    self._dev(direction)])
+        m = re.search(r"Sent (\d+) bytes (\d+) pkt \(dropped (\d+), overlimits (\d+)", out)
+        if not m:
+            return {}
+        return dict(zip(("sent_bytes", "sent_packets", "dropped", "overlimits"),
+                        map(int, m.groups())))
+
+    def close(self):
+        """Deletes the namespaces (their veths go with them). Idempotent. Processes
+        still running inside should be stopped first."""
+        while self._created:
+            ns = self._created.pop()
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
+
+
+def _sweep(tag):
+    """Deletes hermes-<tag>-<pid>-* namespaces left by processes that no longer run."""
+    try:
+        names = os.listdir(_NETNS_DIR)
+    except FileNotFoundError:
+        return
+    for name in names:
+        m = re.fullmatch(rf"hermes-{re.escape(tag)}-(\d+)-[crs]", name)
+        if m and not os.path.exists(f"/proc/{m.group(1)}"):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=_TIMEOUT)
