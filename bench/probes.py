@@ -109,9 +109,16 @@ def cost_and_ceiling(env, rows, opts):
     curl_dl = curl_download(tgt.base + "/__down", nbytes, d * 4 + 10)
     up_file = sparse_file(env.path("upload.bin"), min(res["ul1"][0] * d, 20e9))
     curl_ul = curl_upload(tgt.base + "/__up", up_file, d * 4 + 10)
-    ip1 = iperf3("127.0.0.1", port, d, True, 1)
-    ip4 = iperf3("127.0.0.1", port, d, True, 4)
-    ipu = iperf3("127.0.0.1", port, d, False, 1)
+    ip_cpu = {}
+
+    def server_side(key, *a):
+        c0 = util.cpu_seconds(ip)
+        r = iperf3("127.0.0.1", port, d, *a)
+        ip_cpu[key] = (util.cpu_seconds(ip) - c0) / (r[2] / 1e9)
+        return r
+    ip1 = server_side("dl1", True, 1)
+    ip4 = server_side("dl4", True, 4)
+    ipu = server_side("ul1", False, 1)
     procs.stop(ip)
     g = 8 / 1e9
     rows.add("3 probe cost", "download ceiling, 1 stream", res["dl1"][0] * g, "Gbit/s",
@@ -132,6 +139,9 @@ def cost_and_ceiling(env, rows, opts):
         key = {"download, 1 stream": "dl1", "download, 4 streams": "dl4"}.get(label, "ul1")
         rows.add("3 probe cost", f"client CPU s per GB, {label}", res[key][1], "s/GB", peer,
                  pv[1] / (pv[2] / 1e9))
+    for key, label in (("dl1", "download, 1 stream"), ("ul1", "upload, 1 stream")):
+        rows.add("3 probe cost", f"server CPU s per GB, {label} (hermes-target)", res[key][3],
+                 "s/GB", "iperf3 -s", ip_cpu[key])
     # Server side: hermes-target vs nginx sending the same bytes to the same curl.
     root = os.path.join(env.dir, "www")
     os.makedirs(root, exist_ok=True)
@@ -146,7 +156,7 @@ def cost_and_ceiling(env, rows, opts):
         out[label] = (rate, (util.cpu_seconds(s.proc) - c0) / (moved / 1e9))
     rows.add("3 probe cost", "static serving to curl, 1 stream", out["hermes-target"][0] * g,
              "Gbit/s", "nginx (sendfile)", out["nginx"][0] * g, higher_better=True)
-    rows.add("3 probe cost", "server CPU s per GB, 1 stream", out["hermes-target"][1], "s/GB",
+    rows.add("3 probe cost", "server CPU s per GB, static, 1 stream", out["hermes-target"][1], "s/GB",
              "nginx (sendfile)", out["nginx"][1])
     procs.stop(ngx.proc)
     procs.stop(tgt.proc)

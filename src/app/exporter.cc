@@ -31,6 +31,8 @@ Result<std::unique_ptr<Exporter>> Exporter::Create(const Flags& flags, Clock& cl
   opts.limits.max_connections_per_ip = flags.max_connections_per_ip;
   opts.limits.head_deadline = flags.request_head_timeout;
   opts.limits.idle_timeout = flags.idle_timeout;
+  // Two io threads: a bcrypt verification (basic auth, ~50 ms) must not stall scrapes.
+  opts.io_threads = 2;
   if (!opts.web.tls_enabled) {
     LogWarn("TLS is disabled: metrics and credentials travel in plain text; "
               "set tls_server_config in --web.config.file");

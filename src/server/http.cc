@@ -1,5 +1,7 @@
 #include "server/http.h"
 
+#include <strings.h>
+
 #include <cctype>
 #include <string_view>
 
@@ -7,14 +9,7 @@ namespace hermes::server {
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 int HexValue(char c) {

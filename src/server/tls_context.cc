@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -130,10 +131,7 @@ Status ConfigureClientAuth(SSL_CTX* ctx, const config::TlsServerConfig& cfg) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // True when `text` is an IP address literal whose bytes equal `raw`.

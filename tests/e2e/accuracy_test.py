@@ -185,7 +185,7 @@ class AccuracyTest(Harness):
                               f"({rel:+.1%})")
         idle = metric(m, "hermes_latency_seconds", probe="shaped", load="idle")
         record(f"tbf {rate_mbit} Mbit/s", "idle latency, no delay", "0 ms",
-               f"{idle * 1e3:.2f} ms", "< 5 ms", idle < 0.005)
+               f"{idle * 1e3:.3f} ms", "< 5 ms", idle < 0.005)
         self.assertFalse(errors, errors)
         self.assertLess(idle, 0.005)
 
@@ -224,7 +224,7 @@ class AccuracyTest(Harness):
                 ("short", short, "< idle + 20 ms", short[1] < short[0] + 0.02)):
             record(f"50 Mbit/s, {name} queue", "download-loaded latency",
                    f"queue {limit} B = {limit * 8 / (50 * MBIT) * 1e3:.0f} ms",
-                   f"{loaded * 1e3:.1f} ms (idle {idle * 1e3:.2f} ms; {got / 1e6:.2f} MB/s; "
+                   f"{loaded * 1e3:.1f} ms (idle {idle * 1e3:.3f} ms; {got / 1e6:.2f} MB/s; "
                    f"tbf drops {drops})", bound, ok)
         self.assertGreater(deep[1], deep[0] + 0.05, "deep queue: loaded latency not above idle")
         self.assertLess(short[1], short[0] + 0.02, "short queue: loaded latency inflated")

@@ -17,6 +17,7 @@ One scenario, in order:
 4. dashboards: every panel query and template variable of dashboards/*.json, with
    the variables substituted, returns data from this Prometheus (the broken phase
    provides the failure data the failure panels need).
+5. exporter stopped: HermesExporterDown pages for this job and instance.
 
 Run: HERMES_BUILD_DIR=build/release python3 tests/e2e/fullstack_test.py
 """
@@ -27,7 +28,6 @@ import os
 import re
 import shutil
 import socket
-import ssl
 import struct
 import subprocess
 import sys
@@ -110,6 +110,7 @@ scrape_configs:
 FOR_DEFAULT = "2s"
 FOR_OVERRIDES = {"HermesProbeStale": "6s", "HermesPacketLoss": "6s",
                  "HermesExporterAbsent": "1m"}
+
 
 # Dashboard variables -> values matching this setup.
 def dashboard_substitutions(port):
@@ -329,7 +330,7 @@ class FullStackTest(Harness):
         self.setup_tls_and_token()
         self.target_port = free_port()
         self.start_target()
-        self.start_exporter(HERMES_CONFIG.format(
+        self.exporter = self.start_exporter(HERMES_CONFIG.format(
             target_port=self.target_port, dns_port=self.dns.port, dir=self.dir))
         self.start_alertmanager()
         self.start_prometheus()
@@ -338,6 +339,7 @@ class FullStackTest(Harness):
         self.broken_phase()
         self.restored_phase()
         self.dashboard_queries()
+        self.exporter_down()
         print(f"\nfullstack scenario took {time.monotonic() - t0:.0f}s", file=sys.stderr)
 
     def healthy_phase(self):
@@ -446,6 +448,21 @@ class FullStackTest(Harness):
                  timeout=60, what="every probe successful again")
         self.assertEqual(self.webhook.alerts(alertname="HermesProbeStale", probe="tcp"), [],
                          "an inhibited alert must not be delivered when it resolves")
+
+    def exporter_down(self):
+        """The job convention of the rules matches this scrape config: stopping the
+        exporter pages with HermesExporterDown for this job and instance."""
+        self.stop(self.exporter)
+        got = wait_for(lambda: [x for x in self.webhook.alerts(alertname="HermesExporterDown")
+                                if x[1]["status"] == "firing"],
+                       timeout=60, what="HermesExporterDown at the webhook")
+        receiver, alert = got[0]
+        self.assertEqual(receiver, "hermes-pager")
+        self.assertEqual({k: alert["labels"].get(k) for k in ("job", "instance", "severity")},
+                         {"job": JOB, "instance": f"127.0.0.1:{self.port}",
+                          "severity": "critical"})
+        self.assertEqual(alert["annotations"]["summary"],
+                         f"hermes exporter 127.0.0.1:{self.port} is down")
 
     def dashboard_queries(self):
         subst = dashboard_substitutions(self.port)

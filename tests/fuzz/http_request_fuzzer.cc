@@ -429,6 +429,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     s.observer.OnRequest(route ? route->handler_label : kOtherHandlerLabel, response->status, 0);
+    static const bool verbose = std::getenv("HERMES_FUZZ_VERBOSE") != nullptr;
+    if (verbose) {
+      std::fprintf(stderr, "  mode %d: %s %s -> %d\n", mode, request.method.c_str(),
+                   std::string(target).c_str(), response->status);
+    }
     HttpResponse copy = *response;
     CheckPlan(*response, std::move(copy), request, s);
     // session.cc closes after a rejected request with an unread body.

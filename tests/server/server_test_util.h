@@ -220,6 +220,17 @@ inline std::string Get(const std::string& path, const std::string& extra = "") {
   return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + extra + "\r\n";
 }
 
+// Opens `n` connections and proves each is admitted by completing a request.
+inline std::vector<std::unique_ptr<Conn>> OpenServed(uint16_t port, int n) {
+  std::vector<std::unique_ptr<Conn>> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(std::make_unique<Conn>(port));
+    EXPECT_TRUE(out.back()->Send(Get("/a")));
+    EXPECT_EQ(ReadResponse(*out.back()).status, 200);
+  }
+  return out;
+}
+
 // Starts a server on 127.0.0.1:0 with `routes` and runs it on 2 io threads.
 struct TestServer {
   TestServer(ServerOptions options, std::vector<Route> routes, Authenticator* auth = nullptr)

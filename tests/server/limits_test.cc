@@ -1,0 +1,109 @@
+// Limits the listener enforces before auth and before any body is read: header
+// size and count, the head deadline, the idle timeout and connection caps.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "server/http_server.h"
+#include "server/server_test_util.h"
+
+namespace hermes::server {
+namespace {
+
+using namespace test_util;  // NOLINT: test helpers
+using Clock = std::chrono::steady_clock;
+
+TEST(ServerLimitsTest, RejectsOversizedHeaderBlock) {
+  TestServer s(TestServer::Options(), {TextRoute("/a", "hello")});
+  s.Start();
+  Conn c(s.port);
+  ASSERT_TRUE(c.Send(Get("/a", "X-Big: " + std::string(9000, 'a') + "\r\n")));
+  EXPECT_EQ(ReadResponse(c).status, 431);
+  EXPECT_TRUE(c.ClosedWithin(2000ms));
+}
+
+TEST(ServerLimitsTest, RejectsMoreThan64Headers) {
+  TestServer s(TestServer::Options(), {TextRoute("/a", "hello")});
+  s.Start();
+  std::string headers;
+  for (int i = 0; i < 63; ++i) headers += "X-H" + std::to_string(i) + ": v\r\n";
+  Conn ok(s.port);  // Host + 63 = 64 fields
+  ASSERT_TRUE(ok.Send(Get("/a", headers)));
+  EXPECT_EQ(ReadResponse(ok).status, 200);
+  Conn too_many(s.port);
+  ASSERT_TRUE(too_many.Send(Get("/a", headers + "X-One-More: v\r\n")));
+  EXPECT_EQ(ReadResponse(too_many).status, 431);
+}
+
+TEST(ServerLimitsTest, SlowHeaderTrickleIsCutAtHeadDeadline) {
+  ServerOptions o = TestServer::Options();
+  o.limits.head_deadline = 300ms;
+  TestServer s(o, {TextRoute("/a", "hello")});
+  s.Start();
+  Conn c(s.port);
+  auto start = Clock::now();
+  std::string request = Get("/a", "X-Slow: " + std::string(100, 'a') + "\r\n");
+  bool cut = false;
+  for (char ch : request) {
+    if (!c.Send(std::string(1, ch)) || c.ClosedWithin(20ms)) {
+      cut = true;
+      break;
+    }
+  }
+  auto elapsed = Clock::now() - start;
+  EXPECT_TRUE(cut);
+  EXPECT_GE(elapsed, 250ms);
+  EXPECT_LT(elapsed, 1500ms);
+}
+
+TEST(ServerLimitsTest, IdleKeepAliveConnectionIsClosed) {
+  ServerOptions o = TestServer::Options();
+  o.limits.idle_timeout = 200ms;
+  TestServer s(o, {TextRoute("/a", "hello")});
+  s.Start();
+  Conn c(s.port);
+  ASSERT_TRUE(c.Send(Get("/a")));
+  EXPECT_EQ(ReadResponse(c).status, 200);
+  auto start = Clock::now();
+  EXPECT_TRUE(c.ClosedWithin(2000ms));
+  EXPECT_GE(Clock::now() - start, 150ms);
+}
+
+TEST(ServerLimitsTest, PerIpCapRejectsExtraConnections) {
+  ServerOptions o = TestServer::Options();
+  o.limits.max_connections_per_ip = 2;
+  TestServer s(o, {TextRoute("/a", "hello")});
+  s.Start();
+  auto open = OpenServed(s.port, 2);
+  Conn extra(s.port);
+  extra.Send(Get("/a"));
+  Response r = ReadResponse(extra);
+  EXPECT_TRUE(r.status == 503 || r.status == 0) << r.status;
+  EXPECT_TRUE(extra.ClosedWithin(2000ms));
+  for (auto& c : open) {
+    ASSERT_TRUE(c->Send(Get("/a")));
+    EXPECT_EQ(ReadResponse(*c).status, 200);
+  }
+  EXPECT_EQ(s.observer.Rejected(), std::vector<std::string>{"max_connections_per_ip"});
+  EXPECT_EQ(s.observer.open.load(), 2);
+}
+
+TEST(ServerLimitsTest, TotalCapRejectsExtraConnections) {
+  ServerOptions o = TestServer::Options();
+  o.limits.max_connections = 1;
+  TestServer s(o, {TextRoute("/a", "hello")});
+  s.Start();
+  auto open = OpenServed(s.port, 1);
+  Conn extra(s.port);
+  EXPECT_TRUE(extra.ClosedWithin(2000ms));
+  ASSERT_TRUE(open[0]->Send(Get("/a")));
+  EXPECT_EQ(ReadResponse(*open[0]).status, 200);
+  EXPECT_EQ(s.observer.Rejected(), std::vector<std::string>{"max_connections"});
+  // A slot frees when a connection closes.
+  open.clear();
+  for (int i = 0; i < 100 && s.observer.open.load() != 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(OpenServed(s.port, 1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace hermes::server
