@@ -1,6 +1,8 @@
 // Defaults and derived values of the probe configuration; see config.h.
 #include "config/config.h"
 
+#include <cmath>
+
 #include <limits>
 
 namespace hermes::config {
@@ -56,7 +58,7 @@ std::vector<double> DefaultThroughputBuckets() {
   static constexpr double kSteps[] = {1.0, 2.15, 4.64};
   std::vector<double> buckets;
   for (double decade = 1e5; decade < 1e10; decade *= 10) {
-    for (double step : kSteps) buckets.push_back(decade * step);
+    for (double step : kSteps) buckets.push_back(std::round(decade * step));
   }
   buckets.push_back(1e10);
   return buckets;  // 16 buckets

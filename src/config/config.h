@@ -28,10 +28,12 @@ struct TlsConfig {
   std::string server_name;
   bool insecure_skip_verify = false;
   std::string min_version;  // "" (library default), "TLS12" or "TLS13"
+  bool operator==(const TlsConfig&) const = default;
 };
 
 struct LatencyConfig {
   int samples = 20;  // 1..1000
+  bool operator==(const LatencyConfig&) const = default;
 };
 
 // One transfer direction of a speedtest probe.
@@ -41,12 +43,14 @@ struct TransferConfig {
   Duration duration = std::chrono::seconds(10);  // > warmup
   Duration warmup = std::chrono::seconds(1);     // >= 0, < duration
   uint64_t max_bytes = 500ull * 1000 * 1000;     // > 0; upload default 200 MB
+  bool operator==(const TransferConfig&) const = default;
 };
 
 struct ExpectConfig {
   std::optional<double> download_bytes_per_second;
   std::optional<double> upload_bytes_per_second;
   std::optional<double> latency_seconds;
+  bool operator==(const ExpectConfig&) const = default;
 };
 
 struct ProbeConfig {
@@ -89,6 +93,9 @@ struct ProbeConfig {
 
   // Line of the probe's entry in the file, for messages; 0 if unknown.
   int line = 0;
+
+  // Field-by-field equality, `line` included (see scheduler::SameProbeConfig).
+  bool operator==(const ProbeConfig&) const = default;
 };
 
 struct GlobalConfig {

@@ -24,7 +24,10 @@ void ThroughputMeter::Observe(SteadyTime now, uint64_t total_bytes) {
 
 ThroughputMeter::Result ThroughputMeter::Finish(SteadyTime end, uint64_t total_bytes) {
   Result r;
-  if (!warm_ || end <= warm_->t) {
+  // Nothing measurable after the warm-up (the transfer ended before it, or all of
+  // max_bytes arrived during it): fall back to the whole transfer's rate rather than
+  // publishing 0 for a run that moved data.
+  if (!warm_ || end <= warm_->t || total_bytes == warm_->bytes) {
     if (end > start_ && total_bytes > 0) {
       r.bytes_per_second = Rate(total_bytes, end - start_);
       r.measured_bytes = total_bytes;

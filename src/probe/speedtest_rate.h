@@ -12,8 +12,8 @@
 //                      (bytes(b) - bytes(a)) / (b - a); a final window shorter than
 //                      50 ms is dropped as too noisy to be a rate.
 // Times are the engine's own steady clock readings, never libcurl's. If the
-// transfer ended before the warm-up instant (max_bytes reached early), throughput
-// falls back to bytes / (E - start) and there are no samples.
+// transfer ended before the warm-up instant, or nothing moved after it (max_bytes
+// reached early), throughput falls back to bytes / (E - start).
 //
 // Thread-compatible: one engine thread drives a meter.
 #pragma once

@@ -209,6 +209,19 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     const bool any_active = std::any_of(streams_.begin(), streams_.end(),
                                         [](const auto& s) { return s->active; });
     if (now >= end_at || !any_active) {
+      if (total_ == 0) {
+        // Nothing moved at all (e.g. headers, then a stalled body): that is no
+        // measurement of 0 B/s, and publishing it would write a zero into the
+        // throughput gauge.
+        out.failure = net::RequestFailure{
+            FailureReason::kTimeout,
+            "no " + std::string(DirectionName(spec_.direction)) + " data moved within " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(spec_.duration).count()) +
+                "ms",
+            std::nullopt};
+        break;
+      }
       out.rate = meter.Finish(now, total_);
       break;
     }

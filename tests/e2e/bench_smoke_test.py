@@ -31,7 +31,8 @@ EXPECTED = [
     ("3", "client CPU s per GB, upload"), ("3", "static serving to curl"),
     ("3", "server CPU s per GB"),
     ("4", "idle latency, server adds"),
-    ("5", "/metrics p99, 8 conn: during speedtest"), ("5", "/metrics req/s, 8 conn"),
+    ("5", "/metrics p99, 8 conn, idle"), ("5", "/metrics p99, 8 conn, loopback saturated"),
+    ("5", "/metrics req/s, 8 conn, loopback saturated"),
 ]
 SHAPED = [("4", "download at tbf"), ("4", "upload at tbf"),
           ("4", "loaded-latency increase, short queue"), ("4", "loaded-latency increase, deep queue")]

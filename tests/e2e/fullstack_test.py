@@ -46,12 +46,11 @@ ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertman
 PROBES = ("st", "web", "tcp", "dns", "icmp")
 JOB = "hermes"  # the rules' convention: exporter jobs match .*hermes.* (docs/runbook.md)
 
-# The target delays every /__down and /__up answer (TEST-ONLY flag) so that a speed
-# test lasts its configured duration instead of finishing max_bytes in milliseconds on
-# loopback: the loaded-latency pinger (every 200 ms after warm-up) then gets samples,
-# and the loaded-latency and bufferbloat panels have data.
-TARGET_DELAY = "50ms"
-
+# The speed test is bound by its duration, not by max_bytes (which loopback moves in
+# milliseconds): only then does it take 100 ms throughput samples after the warm-up
+# and loaded-latency pings (every 200 ms after warm-up), which the throughput-sample
+# heatmaps and the loaded-latency/bufferbloat panels need. 600 ms per direction every
+# 10 s keeps the CPU cost small.
 HERMES_CONFIG = """
 global:
   scrape_interval: 1s
@@ -60,12 +59,12 @@ probes:
   - name: st
     kind: speedtest
     url: https://127.0.0.1:{target_port}
-    interval: 5s
-    timeout: 4s
+    interval: 10s
+    timeout: 8s
     tls_config: {{ca_file: {dir}/ca.crt}}
     latency: {{samples: 3}}
-    download: {{streams: 1, duration: 1s, warmup: 200ms, max_bytes: 30MB}}
-    upload: {{streams: 1, duration: 1s, warmup: 200ms, max_bytes: 30MB}}
+    download: {{streams: 1, duration: 600ms, warmup: 100ms, max_bytes: 2GB}}
+    upload: {{streams: 1, duration: 600ms, warmup: 100ms, max_bytes: 2GB}}
     expect: {{download: 1Mbit, upload: 1Mbit, latency: 1s}}
   - name: web
     kind: http
@@ -101,10 +100,11 @@ scrape_configs:
 # make this test take an hour; what the test checks (routing, labels, annotations,
 # inhibition, resolution) does not depend on them. Range windows ([5m], [1h], ...)
 # are left alone so the expressions stay the shipped ones. HermesProbeStale and
-# HermesPacketLoss get a longer `for:` than HermesProbeFailing: in production the
-# failing alert leads the stale one by half a probe interval (minutes), with the test's
-# 2 s intervals by only 1 s, and Alertmanager can only inhibit the stale alert once
-# the failing one has arrived. HermesExporterAbsent keeps a longer `for:` because
+# HermesPacketLoss get a longer `for:` than HermesProbeFailing, which inhibits them:
+# all three become true about two intervals after the last success (stale can even
+# be first), and Alertmanager only inhibits once the failing alert has arrived; the
+# shipped config gets that margin from group_wait (30s), the test's 1s does not give
+# it. HermesExporterAbsent keeps a longer `for:` because
 # absent(up) is true until Prometheus' first scrape: the shipped 15m rides out
 # startup, 2s would not.
 FOR_DEFAULT = "2s"
@@ -254,6 +254,8 @@ def finite_values(result):
 
 
 class FullStackTest(Harness):
+    maxDiff = None
+
     def setUp(self):
         super().setUp()
         for tool in ("prometheus",):
@@ -281,8 +283,7 @@ class FullStackTest(Harness):
     def start_target(self):
         self.target = self.start("hermes-target", [
             binary("hermes-target"), "--web.listen-address", f"127.0.0.1:{self.target_port}",
-            "--web.config.file", self.path("web.yml"), f"--test.response-delay={TARGET_DELAY}",
-            "--max-bytes-per-request", "100MB"])
+            "--web.config.file", self.path("web.yml")])
 
         def healthy():
             self.assertIsNone(self.target.poll(), self.log_of(self.target))
@@ -446,8 +447,10 @@ class FullStackTest(Harness):
                      timeout=60, what=f"HermesProbeFailing{{probe={probe}}} resolved at the webhook")
         wait_for(lambda: len(self.query(f'hermes_probe_success{{job="{JOB}"}} == 1')) == len(PROBES),
                  timeout=60, what="every probe successful again")
-        self.assertEqual(self.webhook.alerts(alertname="HermesProbeStale", probe="tcp"), [],
-                         "an inhibited alert must not be delivered when it resolves")
+        # No check that the stale alert stays undelivered from here on: when source and
+        # target of an inhibition resolve in the same evaluation, Prometheus posts them
+        # separately and a group flush in between (1 s group_interval here, 5m shipped)
+        # can deliver the target as firing. That is Alertmanager's design, not hermes'.
 
     def exporter_down(self):
         """The job convention of the rules matches this scrape config: stopping the

@@ -24,7 +24,8 @@ API (Python stdlib only, needs root):
         with entered(p.client_ns):  # sockets made here live in the client ns
             urllib.request.urlopen(...)
 Path.close() (also on __exit__ and at interpreter exit) deletes the namespaces;
-Path() first deletes leftovers of the same tag whose creating process is gone.
+Path() first deletes leftovers of the same tag whose creating process is gone,
+killing the programs still running inside them.
 """
 import atexit
 import contextlib
@@ -32,6 +33,7 @@ import ctypes
 import os
 import re
 import shutil
+import signal
 import subprocess
 
 CLIENT_IP = "10.77.0.2"
@@ -163,7 +165,9 @@ class Path:
                         "root"], capture_output=True, timeout=_TIMEOUT)
 
     def qdisc_stats(self, direction):
-        """Counters of the root qdisc on a direction's router egress."""
+        """Counters of the root qdisc on a direction's router egress. sent_bytes
+        counts every segment of a GSO packet with its headers (1514 bytes for a
+        full frame), unlike the device counters in /proc/net/dev."""
         out = _run(["tc", "-s", "-n", self.router_ns, "qdisc", "show", "dev",
                     self._dev(direction)])
         m = re.search(r"Sent (\d+) bytes (\d+) pkt \(dropped (\d+), overlimits (\d+)", out)
@@ -181,7 +185,8 @@ class Path:
 
 
 def _sweep(tag):
-    """Deletes hermes-<tag>-<pid>-* namespaces left by processes that no longer run."""
+    """Deletes hermes-<tag>-<pid>-* namespaces (and kills what still runs in them)
+    left by a test process that no longer runs, e.g. one killed by SIGKILL."""
     try:
         names = os.listdir(_NETNS_DIR)
     except FileNotFoundError:
@@ -189,4 +194,10 @@ def _sweep(tag):
     for name in names:
         m = re.fullmatch(rf"hermes-{re.escape(tag)}-(\d+)-[crs]", name)
         if m and not os.path.exists(f"/proc/{m.group(1)}"):
+            # Programs the dead test started inside would keep the namespace alive.
+            pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True,
+                                  text=True, timeout=_TIMEOUT).stdout.split()
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
             subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=_TIMEOUT)

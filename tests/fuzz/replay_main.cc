@@ -2,10 +2,14 @@
 // that the seed corpus and every regression input run in the normal test suite,
 // with any compiler. Arguments are files or directories (read recursively, in
 // sorted order); a missing directory is skipped. A crash or failed invariant
-// aborts the process, which fails the CTest test.
+// aborts the process, which fails the CTest test. An input that takes more than
+// HERMES_FUZZ_REPLAY_MAX_CPU_SECONDS (default 20) of CPU time also fails it, like
+// libFuzzer's -timeout: regression inputs include hangs (quadratic parsing).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -36,7 +40,10 @@ std::vector<std::filesystem::path> Inputs(const std::filesystem::path& arg) {
 
 int main(int argc, char** argv) {
   if (LLVMFuzzerInitialize != nullptr) LLVMFuzzerInitialize(&argc, &argv);
+  const char* limit_env = std::getenv("HERMES_FUZZ_REPLAY_MAX_CPU_SECONDS");
+  const double max_cpu_seconds = limit_env != nullptr ? std::atof(limit_env) : 20.0;
   int replayed = 0;
+  int slow = 0;
   for (int i = 1; i < argc; ++i) {
     for (const auto& path : Inputs(argv[i])) {
       std::ifstream in(path, std::ios::binary);
@@ -47,10 +54,17 @@ int main(int argc, char** argv) {
       // catches reads past the end.
       std::unique_ptr<uint8_t[]> copy(new uint8_t[data.size() + (data.empty() ? 1 : 0)]);
       std::copy(data.begin(), data.end(), copy.get());
+      const std::clock_t start = std::clock();
       LLVMFuzzerTestOneInput(copy.get(), data.size());
+      const double cpu = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+      if (cpu > max_cpu_seconds) {
+        std::fprintf(stderr, "replay: %s took %.1f s of CPU, limit %.1f s\n", path.c_str(), cpu,
+                     max_cpu_seconds);
+        ++slow;
+      }
       ++replayed;
     }
   }
-  std::printf("replayed %d inputs\n", replayed);
-  return replayed > 0 ? 0 : 1;
+  std::printf("replayed %d inputs, %d too slow\n", replayed, slow);
+  return replayed > 0 && slow == 0 ? 0 : 1;
 }

@@ -58,6 +58,17 @@ TEST(SpeedtestRateTest, EndBeforeWarmupFallsBackToWholeTransfer) {
   EXPECT_TRUE(r.samples_bytes_per_second.empty());
 }
 
+TEST(SpeedtestRateTest, AllBytesDuringWarmupFallsBackToWholeTransfer) {
+  // max_bytes arrived during the warm-up, the transfer finished just after it:
+  // nothing moved after W, yet the run moved data and must not report 0.
+  ThroughputMeter m(kStart, milliseconds(1000));
+  m.Observe(kStart + milliseconds(500), 3'000'000);
+  m.Observe(kStart + milliseconds(1000), 4'000'000);
+  auto r = m.Finish(kStart + milliseconds(1000) + milliseconds(100), 4'000'000);
+  ASSERT_TRUE(r.bytes_per_second.has_value());
+  EXPECT_NEAR(*r.bytes_per_second, 4e6 / 1.1, 1e-3);
+}
+
 TEST(SpeedtestRateTest, NoBytesNoThroughput) {
   ThroughputMeter m(kStart, milliseconds(100));
   auto r = m.Finish(kStart + milliseconds(50), 0);
