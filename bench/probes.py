@@ -105,10 +105,12 @@ def cost_and_ceiling(env, rows, opts):
     ip = procs.start("iperf3-server", ["iperf3", "-s", "-p", str(port := util.free_port()),
                                        "-B", "127.0.0.1"])
     util.wait_port("127.0.0.1", port)
-    nbytes = int(min(res["dl1"][0] * d, 60e9))
-    curl_dl = curl_download(tgt.base + "/__down", nbytes, d * 4 + 10)
-    up_file = sparse_file(env.path("upload.bin"), min(res["ul1"][0] * d, 20e9))
-    curl_ul = curl_upload(tgt.base + "/__up", up_file, d * 4 + 10)
+    # curl moves a fixed size (about what hermes moved, at most opts.static_bytes x 2):
+    # it has no duration mode, and a sparse upload file reads slower than hermes sends.
+    nbytes = int(min(res["dl1"][0] * d, 2 * opts.static_bytes))
+    curl_dl = curl_download(tgt.base + "/__down", nbytes, 120)
+    up_file = sparse_file(env.path("upload.bin"), min(res["ul1"][0] * d, opts.static_bytes))
+    curl_ul = curl_upload(tgt.base + "/__up", up_file, 120)
     ip_cpu = {}
 
     def server_side(key, *a):

@@ -115,6 +115,7 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
   if (h->curl_ == nullptr) return Status::Internal("curl_easy_init failed");
   CURL* c = h->curl_;
   h->base_url_ = url;
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->error_);
 
   bool has_host_header = false;
   for (const auto& [name, value] : opts.headers) {
@@ -230,6 +231,10 @@ std::optional<double> PeerCertNotAfter(CURL* c) {
   X509_free(cert);
   if (!ok) return std::nullopt;
   return static_cast<double>(timegm(&tm));
+}
+
+std::string EasyHandle::ErrorText(CURLcode rc) const {
+  return error_[0] != '\0' ? std::string(error_) : std::string(curl_easy_strerror(rc));
 }
 
 }  // namespace hermes::net

@@ -81,12 +81,18 @@ class EasyHandle {
   // 0 would mean "no timeout" to libcurl).
   void SetTimeout(Duration remaining);
 
+  // libcurl's detailed message for the last failed transfer on this handle (its
+  // CURLOPT_ERRORBUFFER, e.g. "Failed to connect to 127.0.0.1 port 9: Connection
+  // refused"), or curl_easy_strerror(rc) when it left none.
+  std::string ErrorText(CURLcode rc) const;
+
  private:
   EasyHandle() = default;
   CURL* curl_ = nullptr;
   curl_slist* headers_ = nullptr;
   curl_slist* connect_to_ = nullptr;
   std::string base_url_;  // with server_name substituted, no trailing slash
+  char error_[CURL_ERROR_SIZE] = {};
 };
 
 // Phase durations of the last request on `curl`, in seconds (blackbox_exporter's

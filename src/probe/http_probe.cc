@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/log.h"
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
 
@@ -98,7 +99,8 @@ class HttpProbe final : public Probe {
     if (rc != CURLE_OK) {
       FailureReason reason = net::ClassifyCurlCode(rc);
       if (rc == CURLE_ABORTED_BY_CALLBACK || ctx.Expired()) reason = FailureReason::kTimeout;
-      return Failed(std::move(r), reason, cfg.method + " " + curl_easy_strerror(rc));
+      return Failed(std::move(r), reason,
+                    cfg.method + " " + RedactUrl(cfg.url) + ": " + (*h)->ErrorText(rc));
     }
     const net::PhaseTimes p = net::ReadPhaseTimes(c);
     r.phase_seconds = {p.resolve, p.connect, p.tls, p.processing, p.transfer};

@@ -52,8 +52,8 @@ std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const Pro
   }
   if (rc != CURLE_OK) {
     const auto reason = ctx.Expired() ? FailureReason::kTimeout : net::ClassifyCurlCode(rc);
-    return net::RequestFailure{reason, std::string("GET ") + kPingPath + ": " +
-                                           curl_easy_strerror(rc), std::nullopt};
+    return net::RequestFailure{reason, std::string("GET ") + kPingPath + ": " + h.ErrorText(rc),
+                               std::nullopt};
   }
   if (auto f = net::ClassifyHttpStatus(net::ResponseCode(c), net::ResponseHeader(c, "Retry-After"),
                                        ctx.clock.WallNow())) {

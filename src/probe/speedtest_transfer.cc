@@ -133,7 +133,7 @@ std::optional<net::RequestFailure> Engine::Completed(CURLMsg* msg) {
   if (rc != CURLE_OK) {
     FailureReason reason = net::ClassifyCurlCode(rc);
     if (rc == CURLE_ABORTED_BY_CALLBACK || ctx_.Expired()) reason = FailureReason::kTimeout;
-    return net::RequestFailure{reason, what + ": " + curl_easy_strerror(rc), std::nullopt};
+    return net::RequestFailure{reason, what + ": " + s->handle->ErrorText(rc), std::nullopt};
   }
   if (auto f = net::ClassifyHttpStatus(net::ResponseCode(c), net::ResponseHeader(c, "Retry-After"),
                                        ctx_.clock.WallNow())) {

@@ -60,8 +60,11 @@ class DosTest(Harness):
 
     def begin(self, extra=()):
         """Exporter + scraper + RSS sampler; returns after a few clean scrapes."""
+        # HERMES_DOS_EXTRA_FLAGS (e.g. "--web.request-head-timeout=60s") weakens a
+        # protection to check that the attacks notice.
+        weaken = os.environ.get("HERMES_DOS_EXTRA_FLAGS", "").split()
         self.proc = self.start_exporter(
-            CONFIG, extra=["--web.request-head-timeout=2s", *extra])
+            CONFIG, extra=["--web.request-head-timeout=2s", *extra, *weaken])
         self.scraper = Scraper(self.port, self.ctx, self.token, src=SCRAPER_IP, interval=0.5)
         self.scraper.start()
         self.addCleanup(self.scraper.stop)
@@ -123,18 +126,20 @@ class DosTest(Harness):
         rows, out, _ = run_slowhttptest(url, self.path("slow"), connections=300, rate=100,
                                         interval=1, length=15)
         took = time.monotonic() - t0
-        by_sec = {r["seconds"]: r for r in rows}
         peak_connected = max(r["connected"] for r in rows)
         # 300 opened over ~3 s; each lives ~2 s: never all 300 at once, and none after
         # ramp + deadline + slack, although slowhttptest keeps feeding them.
         late = [r for r in rows if r["seconds"] >= 3 + HEAD_TIMEOUT + 4 and r["connected"] > 0]
         self.assertTrue(rows, out[-2000:])
-        self.assertGreater(by_sec.get(max(by_sec))["closed"], 250, out[-1500:])
+        # slowhttptest stops early once the server has closed every connection; a server
+        # without a total head deadline would keep all 300 for the whole 15 s.
+        self.assertIn("No open connections left", out, out[-1500:])
+        self.assertLess(took, 14)
         self.assertFalse(late, f"connections outlived the head deadline: {late[:3]}")
         self.assertLess(peak_connected, 300, "all 300 slow connections were open at once")
         print(f"\n(a) slowhttptest: 300 connections, peak {peak_connected} open at once, "
-              f"{rows[-1]['closed']} closed by the server; slowhttptest ran {took:.0f}s "
-              f"(ends when none is left open)")
+              f"all closed by the server; slowhttptest ended after {took:.0f}s of 15 "
+              f"(none left open)")
         self.finish("a slow headers (slowhttptest)")
 
     def test_a2_slow_headers_default_caps_and_trickle_deadline(self):
@@ -151,9 +156,11 @@ class DosTest(Harness):
                              "per-IP cap not applied to slowhttptest")
         self.assertGreater(self.rejected("max_connections_per_ip") - before, 100)
         # Trickle from 4 addresses x 4 connections.
-        socks = [connect(self.port, f"127.0.0.{20 + i // 4}", self.ctx) for i in range(16)]
-        for s in socks:
-            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        socks, opened = [], []
+        for i in range(16):
+            socks.append(connect(self.port, f"127.0.0.{20 + i // 4}", self.ctx))
+            opened.append(time.monotonic())  # the deadline runs from the handshake's end
+            socks[-1].sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
         t0 = time.monotonic()
         closed_at = [None] * len(socks)
         while time.monotonic() - t0 < HEAD_TIMEOUT + 6 and None in closed_at:
@@ -164,7 +171,7 @@ class DosTest(Harness):
                         if wait_closed(s, 0.0001) is not None:
                             raise ConnectionError
                     except (ConnectionError, ssl.SSLError, OSError):
-                        closed_at[i] = time.monotonic() - t0
+                        closed_at[i] = time.monotonic() - opened[i]
             time.sleep(0.2)
         for s in socks:
             s.close()
@@ -367,34 +374,32 @@ class DosTest(Harness):
     def test_f_idle_connections_closed_at_head_deadline(self):
         self.begin()
         # 7 addresses x 8 = 56 connections: half TCP only (no ClientHello), half after a
-        # completed TLS handshake; none sends a request.
-        socks = []
+        # completed TLS handshake; none sends a request. Each must stay open (admitted,
+        # not refused) until the head deadline and be closed then.
+        socks, opened = [], []
         for i in range(56):
             src = f"127.0.2.{1 + i // 8}"
             socks.append(connect(self.port, src, self.ctx if i % 2 else None))
-        t0 = time.monotonic()
-        n = metric(self.fresh_metrics(), "hermes_http_connections")
-        self.assertGreaterEqual(n, 50)
-        closed = []
-        results = [None] * len(socks)
+            opened.append(time.monotonic())
+        lifetimes = [None] * len(socks)
 
-        def watch(i, s):
-            results[i] = wait_closed(s, HEAD_TIMEOUT + 8)
+        def watch(i):
+            if wait_closed(socks[i], HEAD_TIMEOUT + 10) is not None:
+                lifetimes[i] = time.monotonic() - opened[i]
 
-        threads = [threading.Thread(target=watch, args=(i, s)) for i, s in enumerate(socks)]
+        threads = [threading.Thread(target=watch, args=(i,)) for i in range(len(socks))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        elapsed = [r + 0 for r in results if r is not None]
         for s in socks:
             s.close()
-        self.assertNotIn(None, results, "idle connections survived the head deadline")
-        total = [time.monotonic() - t0]
-        closed = max(elapsed)
-        self.assertLess(closed, HEAD_TIMEOUT + 3)
-        print(f"\n(f) 56 idle connections closed {min(elapsed):.1f}-{closed:.1f}s after "
-              f"opening (deadline {HEAD_TIMEOUT}s); {total[0]:.1f}s")
+        self.assertNotIn(None, lifetimes, "idle connections survived the head deadline")
+        self.assertGreater(min(lifetimes), HEAD_TIMEOUT - 0.5, "closed before the deadline?")
+        self.assertLess(max(lifetimes), HEAD_TIMEOUT + 3)
+        print(f"\n(f) 56 idle connections (28 TCP-only, 28 after the TLS handshake) closed "
+              f"{min(lifetimes):.1f}-{max(lifetimes):.1f}s after opening (deadline "
+              f"{HEAD_TIMEOUT:.0f}s)")
         self.finish("f idle hoarding")
 
 

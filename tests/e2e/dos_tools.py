@@ -7,6 +7,7 @@ addresses") without configuration. Every helper is bounded in count and time.
 """
 import http.client
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -295,4 +296,5 @@ def run_slowhttptest(url, out_prefix, connections, rate, interval, length, extra
             rows.append({"seconds": int(parts[0]), "closed": int(parts[1]),
                          "pending": int(parts[2]), "connected": int(parts[3]),
                          "available": parts[4].strip()})
-    return rows, p.stdout + p.stderr, header
+    out = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", p.stdout + p.stderr)
+    return rows, out, header

@@ -177,8 +177,8 @@ HTTP_GAUGES = [
 DNS_GAUGES = [("hermes_probe_phase_duration_seconds", {"phase": "resolve"})]
 # Loaded latency needs a transfer longer than its warm-up; these runs stop at
 # max_bytes first, so only these must be > 0 after a good run.
-NONZERO = {("hermes_throughput_bytes_per_second", "download"),
-           ("hermes_latency_seconds", "idle")}
+NONZERO = {("hermes_throughput_bytes_per_second", ("direction", "download")),
+           ("hermes_latency_seconds", ("load", "idle"))}
 
 
 class FaultTest(Harness):
@@ -195,11 +195,7 @@ class FaultTest(Harness):
         return self.exporter
 
     def _dump_log_on_failure(self):
-        outcome = getattr(self, "_outcome", None)
-        errors = getattr(outcome, "errors", None) or []
-        result = getattr(outcome, "result", None)
-        failed = any(e for _, e in errors) or (result is not None and (
-            any(t is self for t, _ in result.failures + result.errors)))
+        failed = not getattr(getattr(self, "_outcome", None), "success", True)
         if failed and self.exporter is not None:
             sys.stderr.write(f"--- hermes-exporter log ---\n{self.log_of(self.exporter)[-4000:]}\n")
 
@@ -255,7 +251,7 @@ class FaultTest(Harness):
         for name, labels in gauges:
             v = metric(m0, name, probe=probe, **labels)
             self.assertIsNotNone(v, f"{name}{labels}")
-            if (name, next(iter(labels.values()), "")) in NONZERO:
+            if any((name, kv) in NONZERO for kv in labels.items()):
                 self.assertGreater(v, 0, f"{name}{labels} after a good run")
             kept[(name, tuple(sorted(labels.items())))] = v
         ok_ts = metric(m0, "hermes_probe_last_success_timestamp_seconds", probe=probe)
@@ -282,7 +278,7 @@ class FaultTest(Harness):
         self.assertLessEqual(run_s, timeout_s + DURATION_SLACK_S, f"{probe} run took {run_s:.2f}s")
         self.assertGreaterEqual(run_s, min_duration_s, f"{probe} run took {run_s:.2f}s")
         rss1 = self.rss()
-        RSS_SERIES.append((self.id().split(".")[-1], rss0, rss1))
+        RSS_SERIES.append((f"{self.id().split('.')[-1]} [{probe}]", rss0, rss1))
         self.assertLess(rss1 - rss0, RSS_GROWTH_LIMIT,
                         f"exporter RSS grew {rss0 >> 20} -> {rss1 >> 20} MiB")
 
@@ -360,7 +356,7 @@ class SpeedtestFaultTest(FaultTest):
 
         self.check_fault("st", "rate_limited",
                          lambda: self.target.restart("--test.status", "503",
-                                                     "--test.retry-after", "3"),
+                                                     "--test.retry-after", "5"),
                          restore, SPEEDTEST_GAUGES, timeout_s=6)
 
     def kill_mid_transfer(self, direction):
@@ -407,16 +403,18 @@ class SpeedtestFaultTest(FaultTest):
         # Long enough that the kill lands in the download on any machine. The dying
         # sender's kernel closes with FIN (nothing unread), so the client sees a body
         # shorter than Content-Length: on the wire that is exactly --test.short-body,
-        # which the README classifies as protocol. A reset (RST) would be network.
+        # which the README classifies as protocol (observed every time). A stream
+        # that reconnects first sees connect; a reset would be network.
         self.speedtest_exporter(timeout="15s", duration="8s", max_bytes="4GB")
-        self.assertIn(self.kill_mid_transfer("download"), ("network", "protocol"))
+        self.assertIn(self.kill_mid_transfer("download"), ("protocol", "network", "connect"))
 
     def test_target_killed_during_upload(self):
         # The receiver dies with upload bytes unread in its socket: the kernel answers
-        # with RST, so the send fails mid-transfer -> network.
+        # with RST and the send fails (network), unless a stream that had just
+        # finished a request reconnects first (connect). Both seen.
         self.speedtest_exporter(timeout="15s", duration="8s", max_bytes="4GB",
                                 directions=("upload",))
-        self.assertEqual(self.kill_mid_transfer("upload"), "network")
+        self.assertIn(self.kill_mid_transfer("upload"), ("network", "connect"))
 
 
 class TlsFaultTest(FaultTest):
@@ -474,7 +472,7 @@ class HttpFixtureFaultTest(FaultTest):
                                      self.mode("ok"), HTTP_GAUGES, timeout_s=3)
         flood = max(self.fx.sent)
         print(f"\nheader flood: fixture sent {flood >> 10} KiB before hermes gave up, "
-              f"run {run_s:.2f}s", file=sys.stderr)
+              f"run {run_s:.3f}s", file=sys.stderr)
         self.assertLess(flood, self.fx.flood_bytes, "hermes read the whole flood")
 
     def _flood_reason(self):
@@ -535,7 +533,7 @@ class RetryAfterScheduleTest(Harness):
 
     def test_retry_after_skips_scheduled_runs(self):
         target = Target(self)
-        target.start("--test.status", "429", "--test.retry-after", "3")
+        target.start("--test.status", "429", "--test.retry-after", "4")
         cfg = f"""
 global:
   scrape_interval: 1s
@@ -543,8 +541,8 @@ probes:
   - name: paused
     kind: http
     url: "http://127.0.0.1:{target.port}/__down?bytes=10"
-    interval: 1s
-    timeout: 800ms
+    interval: 2s
+    timeout: 1500ms
 """
         p = self.start_exporter(cfg, tls=False)
         t0 = time.monotonic()
@@ -555,7 +553,7 @@ probes:
                     metric(m, "hermes_probe_skipped_total", probe="paused", reason="retry_after"),
                     metric(m, "hermes_probe_runs_total", probe="paused"), m)
 
-        wait_for(lambda: counts()[0] >= 3 and counts()[1] >= 4, timeout=30,
+        wait_for(lambda: counts()[0] >= 2 and counts()[1] >= 2, timeout=40,
                  what="rate_limited failures and retry_after skips")
         limited, skipped, runs, m = counts()
         elapsed = time.monotonic() - t0
@@ -567,8 +565,8 @@ probes:
                 self.assertEqual(metric(m, "hermes_probe_failures_total", probe="paused",
                                         reason=r), 0, r)
         self.assertEqual(runs, limited)
-        # At 1s slots a 3s pause leaves at most one run per ~3-4 slots.
-        self.assertLessEqual(runs, elapsed / 3 + 2)
+        # With 2s slots a 4s pause leaves at most one run per ~4s.
+        self.assertLessEqual(runs, elapsed / 4 + 2)
         target.restart()
         wait_for(lambda: metric(parse_metrics(self.get("/metrics").text()),
                                 "hermes_probe_success", probe="paused") == 1,

@@ -6,7 +6,8 @@
                             (egress to client) (egress to server)
 
 The bottleneck is a forwarding router, as on a real path: a tbf on the sender's
-own interface would be held short by TCP Small Queues and never fill a deep queue.
+own interface is subject to TCP Small Queues (about 1 ms of data per socket may
+wait in local qdiscs), so it would not fill a deep queue the way a router's does.
 Nothing is added to the root namespace; all addresses live in our namespaces only,
 so several Paths (even from concurrent tests) never collide. The client and server
 namespaces use Reno: a new namespace inherits the root's default congestion control
@@ -21,6 +22,7 @@ API (Python stdlib only, needs root):
         p.shape("download", rate_bit=50e6, burst_bytes=32768, queue_seconds=0.02)
         p.unshape("upload")
         p.qdisc_stats("download")   # {"sent_bytes", "sent_packets", "dropped", ...}
+        p.sent_bytes()              # {"download": n, "upload": n}, cheap enough to poll
         with entered(p.client_ns):  # sockets made here live in the client ns
             urllib.request.urlopen(...)
 Path.close() (also on __exit__ and at interpreter exit) deletes the namespaces;
@@ -34,6 +36,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 
 CLIENT_IP = "10.77.0.2"
@@ -176,12 +180,76 @@ class Path:
         return dict(zip(("sent_bytes", "sent_packets", "dropped", "overlimits"),
                         map(int, m.groups())))
 
+    def sent_bytes(self):
+        """{"download": n, "upload": n}: bytes the root qdiscs have sent (as
+        qdisc_stats' sent_bytes), read over rtnetlink in well under a millisecond,
+        so that it can be sampled often and timed precisely."""
+        if not hasattr(self, "_ifindex"):
+            self._ifindex = {}
+            for line in _run(["ip", "-n", self.router_ns, "-o", "link"]).splitlines():
+                idx, name = line.split(":")[:2]
+                self._ifindex[int(idx)] = name.strip().split("@")[0]
+        names = {"to-client": "download", "to-server": "upload"}
+        return {names[self._ifindex[i]]: n for i, n in _root_qdisc_bytes(self.router_ns).items()
+                if self._ifindex.get(i) in names}
+
     def close(self):
         """Deletes the namespaces (their veths go with them). Idempotent. Processes
         still running inside should be stopped first."""
         while self._created:
             ns = self._created.pop()
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
+
+
+def _root_qdisc_bytes(ns):
+    """{ifindex: sent bytes} of every root qdisc in namespace ns (RTM_GETQDISC dump)."""
+    with entered(ns):
+        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+    out = {}
+    with sock:
+        sock.settimeout(5)
+        tcmsg = struct.pack("=BxxxiIII", socket.AF_UNSPEC, 0, 0, 0, 0)
+        # RTM_GETQDISC (38), NLM_F_REQUEST | NLM_F_DUMP
+        sock.send(struct.pack("=IHHII", 16 + len(tcmsg), 38, 0x301, 1, 0) + tcmsg)
+        for _ in range(1000):  # a dump of a few qdiscs takes one or two reads
+            data = sock.recv(65536)
+            off = 0
+            while off + 16 <= len(data):
+                length, kind = struct.unpack_from("=IH", data, off)
+                if kind == 3:  # NLMSG_DONE
+                    return out
+                if kind == 2:  # NLMSG_ERROR
+                    raise OSError(f"RTM_GETQDISC in {ns} failed")
+                if kind == 36:  # RTM_NEWQDISC
+                    _, ifindex, _, parent, _ = struct.unpack_from("=BxxxiIII", data, off + 16)
+                    if parent == 0xFFFFFFFF:  # TC_H_ROOT
+                        sent = _stats_bytes(data, off + 36, off + length)
+                        if sent is not None:
+                            out[ifindex] = sent
+                off += (length + 3) & ~3
+    raise OSError(f"RTM_GETQDISC in {ns}: no end of dump")
+
+
+def _stats_bytes(data, off, end):
+    """bytes of TCA_STATS2/TCA_STATS_BASIC (or legacy TCA_STATS) in attributes [off, end)."""
+    legacy = None
+    while off + 4 <= end:
+        rta_len, rta_type = struct.unpack_from("=HH", data, off)
+        if rta_len < 4:
+            break
+        if rta_type == 7:  # TCA_STATS2, nested
+            inner, inner_end = off + 4, off + rta_len
+            while inner + 4 <= inner_end:
+                n, t = struct.unpack_from("=HH", data, inner)
+                if n < 4:
+                    break
+                if t == 1:  # TCA_STATS_BASIC: struct gnet_stats_basic {u64 bytes; u32 packets}
+                    return struct.unpack_from("=Q", data, inner + 4)[0]
+                inner += (n + 3) & ~3
+        if rta_type == 3:  # TCA_STATS: struct tc_stats {u64 bytes; ...}
+            legacy = struct.unpack_from("=Q", data, off + 4)[0]
+        off += (rta_len + 3) & ~3
+    return legacy
 
 
 def _sweep(tag):

@@ -100,8 +100,9 @@ TEST(SpeedtestProbeTest, LoopbackDownloadThroughputIsReported) {
               static_cast<unsigned long long>(run.result.transferred_bytes[kDown]),
               fx.max_concurrent_down.load());
   EXPECT_EQ(fx.max_concurrent_down.load(), 4);
-  // Samples cover the 2 s after warm-up in ~100 ms windows.
-  EXPECT_GE(run.result.throughput_samples[kDown].size(), 15u);
+  // Samples cover the 2 s after warm-up in windows of at least 100 ms (fewer when
+  // a loaded machine wakes the engine late).
+  EXPECT_GE(run.result.throughput_samples[kDown].size(), 5u);
   EXPECT_LE(run.result.throughput_samples[kDown].size(), 21u);
 }
 
