@@ -48,6 +48,39 @@ WHY = {
         "should count what the server acknowledges (the /__up answer's byte count) for "
         "completed requests and not the unacknowledged tail of aborted ones "
         "(src/probe/speedtest_transfer.cc). At <= 200 Mbit/s the error is within 0.5 %.",
+    ("upload at tbf 10 ", None):
+        "same upload meter as the 1 Gbit/s row: bytes still in the socket buffers when the "
+        "window closes are counted as sent; on a 6 MB window that is ~1-2 % high.",
+    ("download at tbf 10 ", None):
+        "within tolerance; likely the idle round trip each stream spends between two "
+        "sequential /__down requests (iperf3's streams never pause), which weighs most on "
+        "the smallest window (~6 MB at 10 Mbit/s).",
+    ("download ceiling, 1 stream", "iperf3 -R"):
+        "on loopback above 10 Gbit/s the limit is CPU on 2 shared cores: hermes moves HTTP "
+        "through libcurl and hermes-target through Beast, iperf3 raw TCP both ends. The "
+        "client cost per GB, which is what matters on a real link, is lower for hermes "
+        "(row \"client CPU s per GB\"); no real path gets near this ceiling.",
+    ("download ceiling, 4 streams", None):
+        "as the 1-stream row, and 4 streams plus hermes-target plus the exporter contend for "
+        "two cores; iperf3's client and server are one thread each.",
+    ("upload ceiling, 1 stream", "iperf3"):
+        "CPU-bound on loopback as the download ceiling; hermes-target parses HTTP and "
+        "discards the body through Beast 64 KiB at a time. 13 Gbit/s is far above any "
+        "real uplink.",
+    ("server CPU s per GB, download", "iperf3 -s"):
+        "hermes-target writes HTTP bodies through Beast (one user-space copy per 1 MiB write); "
+        "iperf3 -s writes one static buffer. 16 % more CPU per GB on the server side.",
+    ("p99 latency, keep-alive, 1 conn", None):
+        "a one-off stall of the shared machine (load average > 10): four reruns of the same "
+        "case right after gave p99 7.0-9.4 ms with p50 0.8-1.2 ms, and the previous full "
+        "run gave 10.7 ms vs node_exporter's 59 ms.",
+    ("p99 latency, keep-alive, 8 conn", None):
+        "p99 of one 10 s run on a shared 2-CPU machine; the previous full run gave hermes "
+        "43.9 ms vs node_exporter 113 ms for this row. p50 (ahead in both runs) is the "
+        "steadier comparison.",
+    ("p99 latency, keep-alive + gzip", None):
+        "as above (previous full run: hermes 51.6 ms vs node_exporter 197 ms). hermes "
+        "compresses each scrape with zlib level 6 and does not cache the compressed page.",
     ("/metrics p99", None):
         "the loaded and idle wrk runs each last 10 s on a 2-CPU machine shared with other "
         "builds (load average above 10); p99 varies by 2x between reruns here.",

@@ -55,7 +55,6 @@ Exporter::Exporter(const Flags& flags, Clock& clock, std::shared_ptr<const confi
   scheduler_ =
       std::make_unique<scheduler::Scheduler>(clock_, registry_, *this, flags_.probe_workers);
   metrics_->Apply(config_);
-  metrics_->RecordReload(true);
 }
 
 Exporter::~Exporter() { Stop(); }
@@ -92,8 +91,9 @@ Status Exporter::Reload() {
     LogError("config reload failed; the previous config keeps running", {{"err", st.message()}});
     return st;
   }
+  // Apply() publishes "reload ok, now" in the same step as the new series; a
+  // second RecordReload(true) would move the timestamp again after a scrape saw it.
   metrics_->Apply(cfg.value());
-  metrics_->RecordReload(true);
   {
     std::lock_guard<std::mutex> cl(config_mu_);
     config_ = cfg.value();

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace hermes::probe {
 namespace {
@@ -22,13 +23,37 @@ int AbortCheck(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
+// The two instants of one ping, read from the probe's clock inside libcurl's
+// callbacks, i.e. on the pinging thread right where the events happen.
+struct PingStamps {
+  const Clock* clock;
+  std::optional<SteadyTime> sent;   // connection ready, request not yet written
+  std::optional<SteadyTime> first;  // status line of the last response since `sent`
+};
+
+// CURLOPT_PREREQFUNCTION. libcurl calls it again when it retries on a fresh
+// connection (a reused one found dead), so the latest call is the one that counts.
+int OnPrereq(void* p, char*, char*, int, int) {
+  auto* s = static_cast<PingStamps*>(p);
+  s->sent = s->clock->SteadyNow();
+  s->first.reset();
+  return CURL_PREREQFUNC_OK;
+}
+
+// CURLOPT_HEADERFUNCTION, once per header line. Every response starts with a
+// status line (HTTP/2's is synthesized by libcurl as "HTTP/2 200"), 1xx
+// informational ones included; the last one stamped is the final response's.
+size_t OnHeader(char* buf, size_t size, size_t n, void* p) {
+  auto* s = static_cast<PingStamps*>(p);
+  const size_t len = size * n;
+  if (s->sent && len >= 5 && std::memcmp(buf, "HTTP/", 5) == 0) s->first = s->clock->SteadyNow();
+  return len;
+}
+
 }  // namespace
 
-double RttFromTimings(CURL* curl, const std::string& server_timing) {
-  curl_off_t pretransfer = 0, start = 0;
-  curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-  curl_easy_getinfo(curl, CURLINFO_STARTTRANSFER_TIME_T, &start);
-  double rtt = static_cast<double>(start - pretransfer) / 1e6;
+double RttSeconds(Duration wire, const std::string& server_timing) {
+  double rtt = ToSeconds(wire);
   if (auto server = net::ParseServerTimingSeconds(server_timing)) rtt -= *server;
   return std::max(rtt, 0.0);
 }
@@ -37,6 +62,7 @@ std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const Pro
                                                    const std::atomic<bool>* stop) {
   CURL* c = h.get();
   AbortFlags flags{&ctx, stop};
+  PingStamps stamps{&ctx.clock, std::nullopt, std::nullopt};
   h.SetPath(kPingPath);
   h.SetTimeout(ctx.Remaining());
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -44,9 +70,18 @@ std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const Pro
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &flags);
+  curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, OnPrereq);
+  curl_easy_setopt(c, CURLOPT_PREREQDATA, &stamps);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &stamps);
   const CURLcode rc = curl_easy_perform(c);
+  // No pointer to this frame may outlive it.
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, nullptr);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+  curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, nullptr);
+  curl_easy_setopt(c, CURLOPT_PREREQDATA, nullptr);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, nullptr);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, nullptr);
   if (rc == CURLE_ABORTED_BY_CALLBACK) {
     return net::RequestFailure{FailureReason::kTimeout, "run cancelled", std::nullopt};
   }
@@ -60,7 +95,13 @@ std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const Pro
     f->error = std::string("GET ") + kPingPath + ": " + f->error;
     return *f;
   }
-  return RttFromTimings(c, net::ResponseHeader(c, "Server-Timing"));
+  if (!stamps.sent || !stamps.first) {  // HTTP/0.9 is off: a response has a status line
+    return net::RequestFailure{FailureReason::kUnknown,
+                               std::string("GET ") + kPingPath +
+                                   ": libcurl reported no request send or response status line",
+                               std::nullopt};
+  }
+  return RttSeconds(*stamps.first - *stamps.sent, net::ResponseHeader(c, "Server-Timing"));
 }
 
 std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_url,

@@ -1,9 +1,14 @@
 // Speedtest latency: idle RTT samples on one warm connection, and the loaded-latency
 // pinger that runs beside a bulk transfer on its own connection and thread.
 //
-// RTT of one `GET {url}/__down?bytes=0` = STARTTRANSFER - PRETRANSFER (request
-// handed to the socket -> first response byte) minus the server's own processing
-// time when it reports it in Server-Timing (largest dur=, in ms), clamped at 0.
+// RTT of one `GET {url}/__down?bytes=0` = t_first - t_send minus the server's own
+// processing time when it reports it in Server-Timing (largest dur=, in ms),
+// clamped at 0. Both instants are hermes' own, read from ctx.clock: t_send in
+// CURLOPT_PREREQFUNCTION (connection ready, request not yet written), t_first in
+// the header callback at the final response's status line. libcurl's PRETRANSFER
+// is not used: 7.88 stamps it after writing the request, so a ping thread
+// descheduled in between read short (never long). The run's phase timings still
+// come from libcurl's timers (net::ReadPhaseTimes).
 //
 // Thread-safety: MeasureIdleLatency runs on the caller's thread. LoadedPinger owns
 // one thread ("hermes-ping") between Start() and Stop(); its public methods are
@@ -28,8 +33,9 @@ namespace hermes::probe {
 
 inline constexpr const char* kPingPath = "/__down?bytes=0";
 
-// Seconds of RTT from the last request's timings and Server-Timing header value.
-double RttFromTimings(CURL* curl, const std::string& server_timing);
+// Seconds of RTT: `wire` (t_first - t_send) minus the processing time reported in
+// the `server_timing` header value ("" if absent), clamped at 0.
+double RttSeconds(Duration wire, const std::string& server_timing);
 
 // Performs one ping on `h` (blocking). Aborts when `ctx` expires or is cancelled,
 // or when `stop` (may be null) becomes true. Returns the RTT or the failure.

@@ -87,13 +87,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // Between requests: wait up to idle_timeout for the first byte of the next one,
-  // then give the whole head head_deadline.
+  // then give the whole head head_deadline. Only a connection that has passed
+  // authentication earns the long keep-alive: otherwise a few clients could hold
+  // the connection cap for minutes with one unauthenticated request each.
   void WaitForRequest() {
     if (buffer_.size() > 0) {
       Tcp().expires_after(core_.limits.head_deadline);
       return ReadHead();
     }
-    Tcp().expires_after(core_.limits.idle_timeout);
+    Tcp().expires_after(authenticated_ ? core_.limits.idle_timeout : core_.limits.head_deadline);
     stream_.async_read_some(buffer_.prepare(kReadSlack),
                             [self = Self()](beast::error_code ec, size_t n) {
                               if (ec) return self->Abort();
@@ -143,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto reject = core_.router.CheckAuth(*route_, request_)) {
       return Reply(std::move(*reject), has_body_);
     }
+    if (route_->requires_auth) authenticated_ = true;
     if (!has_body_) return RunHandler();
     parser_->body_limit(route_->max_body_bytes);
     if (!body_buf_) {
@@ -337,6 +340,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::chrono::steady_clock::time_point start_;
   bool keep_alive_ = false;
   bool has_body_ = false;
+  bool authenticated_ = false;  // a request on this connection passed auth
   bool request_open_ = false;  // a response is owed to OnRequest
   uint64_t stream_limit_ = 0;
   uint64_t stream_sent_ = 0;

@@ -16,7 +16,7 @@ import time
 import unittest
 
 from dos_tools import connect, ensure_tool, https_connection, request
-from harness import Harness, run, wait_for
+from harness import Harness, run
 
 CONFIG = """
 global:

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "probe/curl_probe_test_util.h"
+#include "probe/speedtest_latency.h"
 #include "testing/speed_fixture.h"
 #include "testing/testing.h"
 
@@ -171,10 +172,50 @@ TEST(SpeedtestProbeTest, RttIncludesServerTimeWithoutServerTiming) {
   SpeedFixture fx(o);
   auto cfg = SpeedConfig(fx.url());
   cfg.download.enabled = cfg.upload.enabled = false;
+  cfg.latency.samples = 40;
   const auto run = RunSpeedtest(cfg);
   ASSERT_TRUE(run.result.success) << run.result.error;
-  EXPECT_GE(*run.result.latency[kIdle].median_seconds, 0.019);
+  // The answer leaves the fixture >= 20 ms after the request arrived: any sample
+  // below that is a measurement error, however rare.
+  ASSERT_EQ(run.result.latency[kIdle].samples_seconds.size(), 40u);
+  for (double rtt : run.result.latency[kIdle].samples_seconds) EXPECT_GE(rtt, 0.020);
   EXPECT_LT(*run.result.latency[kIdle].median_seconds, 0.2);
+}
+
+// libcurl's debug callback sees the request head right after it was written to
+// the socket. Stalling there is the ping thread being descheduled between send()
+// and libcurl's PRETRANSFER stamp: the response arrives meanwhile, and an RTT of
+// STARTTRANSFER - PRETRANSFER read ~0 against a 20 ms server.
+int StallAfterSend(CURL*, curl_infotype type, char*, size_t, void*) {
+  if (type == CURLINFO_HEADER_OUT) std::this_thread::sleep_for(milliseconds(30));
+  return 0;
+}
+
+TEST(SpeedtestLatencyTest, RttCountsFromBeforeTheRequestIsWritten) {
+  ASSERT_TRUE(net::CurlGlobalInit().ok());
+  SpeedFixtureOptions o;
+  o.delay = milliseconds(20);
+  SpeedFixture fx(o);
+  const auto cfg = SpeedConfig(fx.url());
+  const config::Config global;
+  SystemClock clock;
+  std::atomic<bool> cancelled{false};
+  const ProbeContext ctx{cfg, global, clock, clock.SteadyNow() + seconds(10), cancelled};
+  auto h = net::EasyHandle::Create(fx.url(), {});
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  curl_easy_setopt((*h)->get(), CURLOPT_DEBUGFUNCTION, StallAfterSend);
+  curl_easy_setopt((*h)->get(), CURLOPT_VERBOSE, 1L);
+  for (int i = 0; i < 3; ++i) {  // the first one opens the connection
+    const auto r = PingOnce(**h, ctx, nullptr);
+    ASSERT_TRUE(std::holds_alternative<double>(r)) << std::get<net::RequestFailure>(r).error;
+    EXPECT_GE(std::get<double>(r), 0.020) << "ping " << i;
+  }
+}
+
+TEST(SpeedtestLatencyTest, RttSubtractsServerTimingAndClampsAtZero) {
+  EXPECT_DOUBLE_EQ(RttSeconds(milliseconds(30), ""), 0.030);
+  EXPECT_NEAR(RttSeconds(milliseconds(30), "db;dur=5, app;dur=20"), 0.010, 1e-12);
+  EXPECT_DOUBLE_EQ(RttSeconds(milliseconds(5), "app;dur=20"), 0.0);
 }
 
 TEST(SpeedtestProbeTest, UnresolvableHostIsDns) {

@@ -59,7 +59,7 @@ TEST(ServerLimitsTest, SlowHeaderTrickleIsCutAtHeadDeadline) {
 TEST(ServerLimitsTest, IdleKeepAliveConnectionIsClosed) {
   ServerOptions o = TestServer::Options();
   o.limits.idle_timeout = 200ms;
-  TestServer s(o, {TextRoute("/a", "hello")});
+  TestServer s(o, {TextRoute("/a", "hello", /*auth=*/true)});
   s.Start();
   Conn c(s.port);
   ASSERT_TRUE(c.Send(Get("/a")));
@@ -67,6 +67,24 @@ TEST(ServerLimitsTest, IdleKeepAliveConnectionIsClosed) {
   auto start = Clock::now();
   EXPECT_TRUE(c.ClosedWithin(2000ms));
   EXPECT_GE(Clock::now() - start, 150ms);
+}
+
+TEST(ServerLimitsTest, OnlyAuthenticatedConnectionsEarnTheLongKeepAlive) {
+  // One unauthenticated request (a health check, a 401) must not let a client hold
+  // a connection slot for the whole idle timeout.
+  ServerOptions o = TestServer::Options();
+  o.limits.head_deadline = 300ms;
+  o.limits.idle_timeout = 60s;
+  TestServer s(o, {TextRoute("/open", "hello"), TextRoute("/auth", "secret", /*auth=*/true)});
+  s.Start();
+  Conn anonymous(s.port);
+  ASSERT_TRUE(anonymous.Send(Get("/open")));
+  EXPECT_EQ(ReadResponse(anonymous).status, 200);
+  EXPECT_TRUE(anonymous.ClosedWithin(2000ms));
+  Conn scraper(s.port);
+  ASSERT_TRUE(scraper.Send(Get("/auth")));
+  EXPECT_EQ(ReadResponse(scraper).status, 200);
+  EXPECT_FALSE(scraper.ClosedWithin(1000ms));
 }
 
 TEST(ServerLimitsTest, PerIpCapRejectsExtraConnections) {
