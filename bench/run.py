@@ -8,7 +8,7 @@ Usage:
 
 --smoke runs every row with tiny durations (about a minute); the numbers are then only
 a proof that the harness works (tests/e2e/bench_smoke_test.py runs it). The full run
-takes about 15 minutes. Needs root for the accuracy rows (network namespaces, tbf) and
+takes about 10 minutes. Needs root for the accuracy rows (network namespaces, tbf) and
 to install missing peers via scripts/deps.sh all.
 """
 import argparse
@@ -162,6 +162,9 @@ def main():
         ex = serving.start_realistic(env, target)
         node, bb = env.start_node_exporter(), env.start_blackbox()
         ctx["series"] = util.harness.metric(servers.scrape(ex), "hermes_metrics_series") or 0
+        time.sleep(1.0)
+        section(rows, "2 footprint", serving.rss_rows, rows,
+                "idle RSS (started, every probe run once)", ex, node, bb)
 
         def scrape_and_size():
             res, sizes = serving.serving(env, rows, opts, target, ex, node, bb)

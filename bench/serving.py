@@ -34,9 +34,8 @@ def hermes_config(target, ca, dns_port, scrape="15s", light="15s", speed_interva
     upload: {{streams: 1, duration: 1s, warmup: 200ms, max_bytes: 100MB}}
     expect: {{download: 1Gbit, upload: 1Gbit, latency: 10ms}}
 """)
-    n = 0
-    for kind, name, body in (LIGHT[0], LIGHT[1], LIGHT[0], LIGHT[2], LIGHT[2], LIGHT[2]):
-        n += 1
+    for n, (kind, name, body) in enumerate((LIGHT[0], LIGHT[1], LIGHT[0], LIGHT[2], LIGHT[2],
+                                            LIGHT[2]), start=1):
         out.append(f"  - name: {name.format(i=n)}\n    kind: {kind}\n    interval: {light}\n"
                    f"    {body.format(target=target.base, ca=ca, port=port)}\n")
     out.append(f"""  - name: resolver
@@ -132,9 +131,13 @@ def footprint_static(env, rows, ex, node, bb):
     for peer, path in peers.items():
         rows.add("2 footprint", "shared libraries (ldd)", util.ldd_count(hb), "libs", peer,
                  util.ldd_count(path))
+    rss_rows(rows, "RSS after the scrape runs (up to 50 conn)", ex, node, bb)
+
+
+def rss_rows(rows, what, ex, node, bb):
     for peer, s in (("node_exporter", node), ("blackbox_exporter", bb)):
-        rows.add("2 footprint", "idle RSS (after start, probes done once)", util.rss_bytes(ex.proc) / 2**20,
-                 "MiB", peer, util.rss_bytes(s.proc) / 2**20)
+        rows.add("2 footprint", what, util.rss_bytes(ex.proc) / 2**20, "MiB", peer,
+                 util.rss_bytes(s.proc) / 2**20)
 
 
 def binary_note(path):

@@ -117,11 +117,6 @@ def rss_bytes(p):
     return total
 
 
-def leaf_pid(p):
-    """For `ip netns exec X cmd` the interesting process is the exec'd child (same pid)."""
-    return p.pid
-
-
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -176,7 +171,7 @@ def wait_ready(url, ca=None, timeout=20.0, proc=None, interval=0.005, get=None):
     raise RuntimeError(f"timed out waiting for {url}")
 
 
-def wait_port(host, port, timeout=10.0, netns_check=None):
+def wait_port(host, port, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

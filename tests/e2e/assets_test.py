@@ -6,7 +6,7 @@
 - promtool check rules / test rules, amtool check-config (skipped with a message when a
   tool is missing; HERMES_REQUIRE_TOOLS=1 turns that into a failure);
 - every alert: severity, summary, description, runbook_url whose anchor exists in
-  docs/runbook.md; unit tests that fire and that stay silent for every alert; every
+  README.md; unit tests that fire and that stay silent for every alert; every
   recording rule tested;
 - dashboards: stable uid, ${datasource} everywhere, job/instance/probe variables,
   non-empty queries, units, generated JSON up to date;
@@ -32,7 +32,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ALERTS = os.path.join(ROOT, "alerts")
 DASHBOARDS = os.path.join(ROOT, "dashboards")
-RUNBOOK = os.path.join(ROOT, "docs", "runbook.md")
+RUNBOOK = os.path.join(ROOT, "README.md")
 RULE_FILES = [os.path.join(ALERTS, f) for f in ("hermes-alerts.yml", "hermes-recording.yml")]
 AM_EXAMPLE = os.path.join(ALERTS, "alertmanager.example.yml")
 DASHBOARD_UIDS = {"hermes-overview.json": "hermes-overview",
@@ -563,7 +563,7 @@ class AlertRulesTest(unittest.TestCase):
                 url = ann["runbook_url"]
                 self.assertEqual(url, RUNBOOK_URL + name.lower())
                 self.assertIn(url.split("#", 1)[1], anchors,
-                              f"{name}: anchor missing in docs/runbook.md")
+                              f"{name}: anchor missing in README.md")
                 self.assertIn("for", r, f"{name}: no 'for:' (a single evaluation pages)")
                 expr = r["expr"]
                 if any(m in expr for m in ("hermes_probe_", "hermes_latency", "hermes_throughput",
@@ -577,7 +577,7 @@ class AlertRulesTest(unittest.TestCase):
             with self.subTest(alert=name):
                 anchor = "runbook-" + name.lower()
                 self.assertIn(anchor, anchors)
-                self.assertRegex(text, rf'<a id="{anchor}"></a>\s*\n### {name}\n')
+                self.assertRegex(text, rf'<a id="{anchor}"></a>\s*\n#{{3,4}} {name}\n')
 
     def test_no_specific_le_matchers(self):
         for path, _, r in alerting_rules() + recording_rules():

@@ -235,7 +235,7 @@ class AuthNegativeTest(Harness):
         status, headers, _ = self.call("Bearer wrong-again", src=ip)
         self.assertEqual(status, 429)
         self.assertGreater(int(headers["Retry-After"]), 0)
-        # Rule (auth.h, docs/security.md): a limited IP still gets in with a valid token;
+        # Rule (auth.h, README "Security"): a limited IP still gets in with a valid token;
         # a missing, wrong or malformed credential gets 429.
         self.assertEqual(self.call("Bearer " + TOKEN_A, src=ip)[0], 200)
         self.assertEqual(self.call(None, src=ip)[0], 429)

@@ -1,6 +1,6 @@
 """bench/run.py --smoke: the benchmark harness still runs end to end and fills every row.
 
-The full benchmark takes ~15 minutes and is run by hand (see docs/BENCHMARKS.md); this
+The full benchmark takes ~10 minutes and is run by hand (see docs/BENCHMARKS.md); this
 test runs the same code paths with second-long durations so the harness cannot rot.
 It checks that every expected row is present with numeric hermes and peer values.
 """
@@ -25,7 +25,7 @@ EXPECTED = [
     ("1", "p99 latency, new TLS connection per scrape"), ("1", "req/s, keep-alive + gzip"),
     ("2", "CPU s per 1000 scrapes (keep-alive"), ("2", "CPU s per 1000 scrapes (new TLS"),
     ("2", "CPU µs per sample served"), ("2", "binary size"), ("2", "shared libraries"),
-    ("2", "idle RSS"), ("2", "start to ready"), ("2", "RSS after an hour-equivalent"),
+    ("2", "idle RSS"), ("2", "RSS after the scrape runs"), ("2", "start to ready"), ("2", "RSS after an hour-equivalent"),
     ("3", "download ceiling, 1 stream"), ("3", "download ceiling, 4 streams"),
     ("3", "upload ceiling, 1 stream"), ("3", "client CPU s per GB, download"),
     ("3", "client CPU s per GB, upload"), ("3", "static serving to curl"),

@@ -44,7 +44,7 @@ DASHBOARDS = os.path.join(SOURCE_DIR, "dashboards")
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
 PROBES = ("st", "web", "tcp", "dns", "icmp")
-JOB = "hermes"  # the rules' convention: exporter jobs match .*hermes.* (docs/runbook.md)
+JOB = "hermes"  # the rules' convention: exporter jobs match .*hermes.* (README, "Alerts, dashboards and runbook")
 
 # The speed test is bound by its duration, not by max_bytes (which loopback moves in
 # milliseconds): only then does it take 100 ms throughput samples after the warm-up

@@ -41,7 +41,7 @@ ALLOWED = {
 
 SEVERE = {"MEDIUM", "HIGH", "CRITICAL"}
 
-# The response headers docs/security.md recommends (testssl rates their absence MEDIUM).
+# The response headers README "Security" recommends (testssl rates their absence MEDIUM).
 RECOMMENDED_HEADERS = ("http_server_config:\n  headers:\n"
                        "    Strict-Transport-Security: max-age=31536000\n"
                        "    X-Content-Type-Options: nosniff\n"
