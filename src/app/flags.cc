@@ -1,6 +1,7 @@
 #include "app/flags.h"
 
 #include "common/flag_set.h"
+#include "config/parse.h"
 
 namespace hermes::app {
 namespace {
@@ -33,9 +34,9 @@ FlagSet Define(Flags& f) {
            &f.max_connections_per_ip);
   s.AddDuration("web.request-head-timeout",
                 "total time a client has to send a request head (default 5s)",
-                &f.request_head_timeout);
+                config::ParseDuration, &f.request_head_timeout);
   s.AddDuration("web.idle-timeout", "keep-alive idle timeout between requests (default 2m)",
-                &f.idle_timeout);
+                config::ParseDuration, &f.idle_timeout);
   s.AddBool("web.enable-lifecycle", "enable POST /-/reload and POST /-/trigger",
             &f.enable_lifecycle);
   s.AddString("log.level", "debug, info, warn or error (default info)", &f.log_level);

@@ -1,6 +1,5 @@
 #include "common/flag_set.h"
 
-#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -52,48 +51,15 @@ void FlagSet::AddInt(const std::string& name, std::string help, int min, int max
   });
 }
 
-namespace {
-
-// Prometheus duration syntax, kept here (not in config/) so common has no
-// dependency on the config module: units ms s m h d, in decreasing order.
-std::optional<std::chrono::milliseconds> ParseFlagDuration(const std::string& v) {
-  static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
-  int64_t total = 0;
-  size_t i = 0;
-  size_t last_unit = 0;
-  if (v.empty()) return std::nullopt;
-  while (i < v.size()) {
-    int64_t n = 0;
-    auto [p, ec] = std::from_chars(v.data() + i, v.data() + v.size(), n);
-    if (ec != std::errc() || n < 0) return std::nullopt;
-    i = static_cast<size_t>(p - v.data());
-    size_t unit_len = 0;
-    while (i + unit_len < v.size() && std::isalpha(static_cast<unsigned char>(v[i + unit_len]))) {
-      ++unit_len;
-    }
-    std::string_view unit(v.data() + i, unit_len);
-    size_t idx = 0;
-    while (idx < std::size(kUnits) && kUnits[idx].first != unit) ++idx;
-    if (idx == std::size(kUnits) || (last_unit && idx < last_unit)) return std::nullopt;
-    last_unit = idx + 1;
-    total += n * kUnits[idx].second;
-    i += unit_len;
-  }
-  return std::chrono::milliseconds(total);
-}
-
-}  // namespace
-
-void FlagSet::AddDuration(const std::string& name, std::string help,
+void FlagSet::AddDuration(const std::string& name, std::string help, DurationParser parse,
                           std::chrono::milliseconds* target) {
-  Add(name, std::move(help), [name, target](const std::string& v) {
-    auto d = ParseFlagDuration(v);
-    if (!d || d->count() <= 0) {
+  Add(name, std::move(help), [name, parse, target](const std::string& v) {
+    auto d = parse(v);
+    if (!d.ok() || d.value() <= Duration::zero()) {
       return Status::Invalid("--" + name + ": must be a positive duration like 5s or 250ms, got \"" +
                              v + "\"");
     }
-    *target = *d;
+    *target = std::chrono::duration_cast<std::chrono::milliseconds>(d.value());
     return Status::Ok();
   });
 }

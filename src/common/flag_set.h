@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace hermes {
@@ -25,8 +26,10 @@ class FlagSet {
   void AddString(const std::string& name, std::string help, std::string* target);
   void AddRepeated(const std::string& name, std::string help, std::vector<std::string>* target);
   void AddInt(const std::string& name, std::string help, int min, int max, int* target);
-  // Prometheus duration syntax ("5s", "1m30s"), must be > 0.
-  void AddDuration(const std::string& name, std::string help, std::chrono::milliseconds* target);
+  // A duration parsed by `parse` (config::ParseDuration: "5s", "1m30s"); must be > 0.
+  using DurationParser = Result<Duration> (*)(std::string_view);
+  void AddDuration(const std::string& name, std::string help, DurationParser parse,
+                   std::chrono::milliseconds* target);
 
   Status Parse(const std::vector<std::string>& args);
   std::string Usage(const std::string& program) const;

@@ -253,7 +253,7 @@ class ReloadLoadTest(Harness):
             ok, new_ts, names = got
             if ok != (1 if good else 0) or names != want:
                 wrong.append((i, "state", ok, sorted(names)))
-            if good and new_ts < ts or not good and new_ts != ts:
+            if good and new_ts <= ts or not good and new_ts != ts:
                 wrong.append((i, "success timestamp", ts, new_ts))
             ts = new_ts
             current = want
