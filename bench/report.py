@@ -31,7 +31,7 @@ WHY = {
         "user space; hermes-target generates the body and writes it through Beast. (nginx "
         "is still slower per stream here; hermes-target needs no file.)",
     ("RSS after the scrape runs", None):
-        "after wrk's 50 keep-alive TLS connections hermes keeps ~10 MiB more than at idle: "
+        "after wrk's 50 keep-alive TLS connections hermes keeps ~7 MiB more than at idle: "
         "glibc keeps freed memory in the two listener threads' malloc arenas for reuse "
         "(bounded by the connection cap, not growing across runs); the Go runtime returns "
         "more to the OS. MALLOC_ARENA_MAX=2 or malloc_trim after bursts would narrow it.",
@@ -47,7 +47,7 @@ WHY = {
         "hermes answers /-/ready only after the config is parsed and validated (series "
         "budget, data budget), the TLS context is built and the scheduler threads run; the "
         "peers' measured URLs answer as soon as the listener is up. All three are well under "
-        "0.1 s; the difference is ~10 ms with 5 ms polling on a loaded machine.",
+        "0.1 s; the difference is a few ms with 5 ms polling on a loaded machine.",
     ("upload at tbf 1000", None):
         "**likely bug in the speedtest upload meter, found by this benchmark**: a separate "
         "check in the same namespaces at 1 Gbit/s counted exactly 1000.0 MB (ten 100 MB POST "
@@ -58,17 +58,18 @@ WHY = {
         "completed requests and not the unacknowledged tail of aborted ones "
         "(src/probe/speedtest_transfer.cc). At <= 200 Mbit/s the error is within 0.5 %.",
     ("upload at tbf 10 ", None):
-        "same upload meter as the 1 Gbit/s row: bytes still in the socket buffers when the "
-        "window closes are counted as sent; on a 6 MB window that is ~1-2 % high.",
+        "within tolerance. At 10 Mbit/s the 5 s window holds only ~6 MB, and each stream's "
+        "sequential requests (an idle round trip between two, and for upload the bytes in "
+        "socket buffers at the window edges) move the result 1-3 % either way between runs "
+        "(upload: +1.8 % in one full run, -2.6 % in another); iperf3's streams never pause.",
     ("download at tbf 10 ", None):
-        "within tolerance; likely the idle round trip each stream spends between two "
-        "sequential /__down requests (iperf3's streams never pause), which weighs most on "
-        "the smallest window (~6 MB at 10 Mbit/s).",
-    ("download ceiling, 1 stream", "iperf3 -R"):
-        "on loopback above 10 Gbit/s the limit is CPU on 2 shared cores: hermes moves HTTP "
-        "through libcurl and hermes-target through Beast, iperf3 raw TCP both ends. The "
-        "client cost per GB, which is what matters on a real link, is lower for hermes "
-        "(row \"client CPU s per GB\"); no real path gets near this ceiling.",
+        "within tolerance; as the upload row: the idle round trip between two sequential "
+        "/__down requests of a stream weighs most on the smallest window (~6 MB).",
+    ("download ceiling, 1 stream", None):
+        "on loopback above 10 Gbit/s the limit is CPU on 2 shared cores and the three tools "
+        "trade places between runs (hermes was ahead of curl and behind iperf3 in another "
+        "full run). The client cost per GB, which is what matters on a real link, is equal "
+        "or lower for hermes (row \"client CPU s per GB\"); no real path gets near this.",
     ("download ceiling, 4 streams", None):
         "as the 1-stream row, and 4 streams plus hermes-target plus the exporter contend for "
         "two cores; iperf3's client and server are one thread each.",
@@ -77,12 +78,17 @@ WHY = {
         "discards the body through Beast 64 KiB at a time. 13 Gbit/s is far above any "
         "real uplink.",
     ("server CPU s per GB, download", "iperf3 -s"):
-        "hermes-target writes HTTP bodies through Beast (one user-space copy per 1 MiB write); "
-        "iperf3 -s writes one static buffer. 16 % more CPU per GB on the server side.",
+        "hermes-target writes HTTP bodies through Beast (a user-space copy per 1 MiB write) "
+        "and, unlike iperf3 -s, also answers the probe's latency requests; iperf3 -s writes "
+        "one static buffer: 16-40 % more CPU per GB on the server side, about 0.3 s per GB.",
     ("p99 latency, keep-alive, 1 conn", None):
-        "a one-off stall of the shared machine (load average > 10): four reruns of the same "
-        "case right after gave p99 7.0-9.4 ms with p50 0.8-1.2 ms, and the previous full "
-        "run gave 10.7 ms vs node_exporter's 59 ms.",
+        "**open**: 2 of 3 full runs showed a hermes p99 of 0.2-0.9 s at one connection while "
+        "p50 stayed ~1 ms and node_exporter's p99 ~90 ms; the first full run (10.7 ms) and "
+        "four standalone reruns (7.0-9.4 ms) did not. It is the first wrk run after the "
+        "exporter starts and its speedtests run, so a start-up effect (first light-probe "
+        "runs, allocator warm-up) is the likely suspect; wrk's numbers are also internally "
+        "odd (1 % of ~3,900 requests above 218 ms would not fit in 10 s at one connection). "
+        "Next step: compare with hermes' own hermes_http_request_duration_seconds.",
     ("p99 latency, keep-alive, 8 conn", None):
         "p99 of one 10 s run on a shared 2-CPU machine; the previous full run gave hermes "
         "43.9 ms vs node_exporter 113 ms for this row. p50 (ahead in both runs) is the "
@@ -98,9 +104,6 @@ WHY = {
         "varies by 2x here, p50 is the steadier comparison.",
     ("p50 latency", None):
         "single 10 s wrk run on a shared 2-CPU machine (load average > 10).",
-    ("download ceiling, 4 streams", None):
-        "on 2 CPUs, 4 streams plus hermes-target plus the exporter contend for the same two "
-        "cores; the 1-stream row is the fairer loopback ceiling.",
     ("loaded-latency", None):
         "queue occupancy under a loss-based TCP saw-tooths between ~70 % and 100 % of the "
         "limit, so both measurements land below the configured queue; hermes samples every "
@@ -195,7 +198,7 @@ def text_row(r):
 
 
 def text_table(rows):
-    table = [HEAD] + [cells(r) for r in rows]
+    table = [HEAD] + [cells(r) for r in by_section(rows)]
     widths = [min(48, max(len(c) for c in col)) for col in zip(*(t[:-1] for t in table))]
     out = []
     for t in table:
@@ -203,16 +206,20 @@ def text_table(rows):
     return "\n".join(out)
 
 
+def by_section(rows):
+    return sorted(rows, key=lambda r: r["section"].split()[0])  # stable: run order within
+
+
 def md_table(rows):
     out = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
-    for r in rows:
+    for r in by_section(rows):
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(r)) + " |")
     return "\n".join(out)
 
 
 def behind(rows):
     out = []
-    for r in rows:
+    for r in by_section(rows):
         v, flag = verdict(r)
         if flag == "behind" or v == "FAILED":
             why = next((w for (k, peer), w in WHY.items()

@@ -29,6 +29,8 @@ struct PingStamps {
   const Clock* clock;
   std::optional<SteadyTime> sent;   // connection ready, request not yet written
   std::optional<SteadyTime> first;  // status line of the last response since `sent`
+  CURL* curl = nullptr;                          // set to read the peer certificate
+  std::optional<double>* cert_not_after = nullptr;
 };
 
 // CURLOPT_PREREQFUNCTION. libcurl calls it again when it retries on a fresh
@@ -46,7 +48,11 @@ int OnPrereq(void* p, char*, char*, int, int) {
 size_t OnHeader(char* buf, size_t size, size_t n, void* p) {
   auto* s = static_cast<PingStamps*>(p);
   const size_t len = size * n;
-  if (s->sent && len >= 5 && std::memcmp(buf, "HTTP/", 5) == 0) s->first = s->clock->SteadyNow();
+  if (s->sent && len >= 5 && std::memcmp(buf, "HTTP/", 5) == 0) {
+    s->first = s->clock->SteadyNow();
+    // After `first`, so reading the certificate never counts towards the RTT.
+    if (s->cert_not_after != nullptr) *s->cert_not_after = net::PeerCertNotAfter(s->curl);
+  }
   return len;
 }
 
@@ -59,10 +65,11 @@ double RttSeconds(Duration wire, const std::string& server_timing) {
 }
 
 std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const ProbeContext& ctx,
-                                                   const std::atomic<bool>* stop) {
+                                                   const std::atomic<bool>* stop,
+                                                   std::optional<double>* cert_not_after) {
   CURL* c = h.get();
   AbortFlags flags{&ctx, stop};
-  PingStamps stamps{&ctx.clock, std::nullopt, std::nullopt};
+  PingStamps stamps{&ctx.clock, std::nullopt, std::nullopt, c, cert_not_after};
   h.SetPath(kPingPath);
   h.SetTimeout(ctx.Remaining());
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -114,9 +121,13 @@ std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_ur
   }
   // The first request opens (and warms) the connection; it is the one whose
   // resolve/connect/tls phases mean something.
-  auto first = PingOnce(**h, ctx, nullptr);
+  auto first = PingOnce(**h, ctx, nullptr, &result->tls_cert_expiry_unix_seconds);
+  CURL* c = (*h)->get();
+  if (const long code = net::ResponseCode(c); code > 0) {  // NOLINT(runtime/int)
+    result->http_status_code = static_cast<int>(code);
+  }
   if (auto* f = std::get_if<net::RequestFailure>(&first)) return *f;
-  const net::PhaseTimes p = net::ReadPhaseTimes((*h)->get());
+  const net::PhaseTimes p = net::ReadPhaseTimes(c);
   result->phase_seconds[static_cast<size_t>(Phase::kResolve)] = p.resolve;
   result->phase_seconds[static_cast<size_t>(Phase::kConnect)] = p.connect;
   result->phase_seconds[static_cast<size_t>(Phase::kTls)] = p.tls;

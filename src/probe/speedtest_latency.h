@@ -38,9 +38,12 @@ inline constexpr const char* kPingPath = "/__down?bytes=0";
 double RttSeconds(Duration wire, const std::string& server_timing);
 
 // Performs one ping on `h` (blocking). Aborts when `ctx` expires or is cancelled,
-// or when `stop` (may be null) becomes true. Returns the RTT or the failure.
+// or when `stop` (may be null) becomes true. Returns the RTT or the failure. With
+// `cert_not_after`, also reads the server certificate's notAfter (Unix seconds)
+// while the connection is certainly open (in the header callback).
 std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const ProbeContext& ctx,
-                                                   const std::atomic<bool>* stop);
+                                                   const std::atomic<bool>* stop,
+                                                   std::optional<double>* cert_not_after = nullptr);
 
 // `samples` idle pings on one connection after a first, unsampled request that
 // opens it; that first request's phases go into result->phase_seconds. Samples go

@@ -331,12 +331,7 @@ class SpeedtestFaultTest(FaultTest):
         _, m2 = self.both("http_status", "--test.status", "500")
         self.assertEqual(metric(m2, "hermes_http_status_code", probe="page"), 500)
 
-    @unittest.expectedFailure
     def test_speedtest_exports_http_status_code(self):
-        # BUG: the speedtest probe never sets ProbeResult::http_status_code (nor
-        # tls_cert_expiry_unix_seconds), so hermes_http_status_code{probe=<speedtest>}
-        # stays 0 although the README lists both families for speedtest. Remove
-        # expectedFailure once fixed.
         self.speedtest_exporter()
         self.assertEqual(metric(self.run_ok("st"), "hermes_http_status_code", probe="st"), 200)
 
