@@ -170,14 +170,14 @@ void RawHttpFixture::Serve(int fd) {
     buf.erase(0, end + 4);
     if (head.find("bytes=0 ") != std::string::npos) {
       const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-      if (write(fd, ok.data(), ok.size()) < 0) break;
+      if (send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
       continue;
     }
     const std::string hdr = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(declared_) +
                             "\r\nContent-Type: application/octet-stream\r\n\r\n";
-    if (write(fd, hdr.data(), hdr.size()) < 0) break;
+    if (send(fd, hdr.data(), hdr.size(), MSG_NOSIGNAL) < 0) break;
     const std::string body(sent_, 'x');
-    if (write(fd, body.data(), body.size()) < 0) break;
+    if (send(fd, body.data(), body.size(), MSG_NOSIGNAL) < 0) break;
     if (reset_) {
       usleep(50 * 1000);  // let the client read the partial body before the reset
       linger lg{1, 0};
