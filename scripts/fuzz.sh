@@ -6,6 +6,8 @@
 # Usage: scripts/fuzz.sh [seconds-per-target, default 60]
 #   FUZZ_TARGETS="config_fuzzer ..."  run only these targets
 #   FUZZ_JOBS=2                       ninja parallelism
+#   FUZZ_SEED=1 FUZZ_RUNS=20000       a fixed seed and run count make a run repeatable
+#                                     (CI); the seconds still bound each target
 # Prints "fuzz: <target> <execs> executions, <n> crashes" per target and the path
 # of every crash/leak/timeout/oom input; exits 1 if any target found one.
 # A finding becomes a regression test by copying the file into
@@ -43,7 +45,10 @@ for t in "${targets[@]}"; do
   set +e
   # -max_len: regression inputs may be 1 MiB (hang reproducers); the replay tests
   # run them whole, the fuzzer mutates their first 16 KiB.
-  "$build/tests/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+  repeat=()
+  [ -z "${FUZZ_SEED:-}" ] || repeat+=(-seed="$FUZZ_SEED")
+  [ -z "${FUZZ_RUNS:-}" ] || repeat+=(-runs="$FUZZ_RUNS")
+  "$build/tests/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 "${repeat[@]}" \
     -max_len="${FUZZ_MAX_LEN:-16384}" -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" "tests/fuzz/regressions/$t" >"$log" 2>&1
   rc=$?

@@ -252,9 +252,21 @@ std::string DecodeBase64Lenient(std::string_view in) {
   return out;
 }
 
+// RFC 4648 base64 with padding: whole quads, '=' only as the last one or two.
+bool WellFormedBase64(std::string_view c) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (c.empty() || c.size() % 4 != 0) return false;
+  const size_t pad = std::min(c.find('='), c.size());
+  if (c.size() - pad > 2 || c.find_first_not_of('=', pad) != std::string_view::npos) return false;
+  return c.substr(0, pad).find_first_not_of(kAlphabet) == std::string_view::npos;
+}
+
 // Would any reasonable reading of this Authorization header present the
-// configured credentials? (Generous on purpose: it is used to prove a bypass.)
-bool CredentialsValid(std::string_view h, int mode) {
+// configured credentials? Generous by default (it is used to prove a bypass);
+// `strict` accepts only well-formed base64, as a server must (used to prove that
+// valid credentials are never refused).
+bool CredentialsValid(std::string_view h, int mode, bool strict = false) {
   while (!h.empty() && static_cast<unsigned char>(h.front()) <= ' ') h.remove_prefix(1);
   while (!h.empty() && static_cast<unsigned char>(h.back()) <= ' ') h.remove_suffix(1);
   const size_t sp = h.find(' ');
@@ -265,6 +277,7 @@ bool CredentialsValid(std::string_view h, int mode) {
   while (!cred.empty() && cred.front() == ' ') cred.remove_prefix(1);
   if ((mode & 1) && scheme == "bearer" && cred == kToken) return true;
   if ((mode & 2) && scheme == "basic") {
+    if (strict && !WellFormedBase64(cred)) return false;
     return DecodeBase64Lenient(cred) == std::string(kUser) + ":" + kPassword;
   }
   return false;
@@ -389,7 +402,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (response) {
         if (response->status == 401) {
           FUZZ_CHECK(HasHeader(*response, "WWW-Authenticate"), "401 without WWW-Authenticate");
-          FUZZ_CHECK(!CredentialsValid(request.Header("Authorization").value_or(""), mode),
+          FUZZ_CHECK(!CredentialsValid(request.Header("Authorization").value_or(""), mode,
+                                       /*strict=*/true),
                      "valid credentials answered 401");
         } else {
           FUZZ_CHECK(response->status == 429 && HasHeader(*response, "Retry-After"),
