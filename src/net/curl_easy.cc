@@ -234,7 +234,11 @@ std::optional<double> PeerCertNotAfter(CURL* c) {
 }
 
 std::string EasyHandle::ErrorText(CURLcode rc) const {
-  return error_[0] != '\0' ? std::string(error_) : std::string(curl_easy_strerror(rc));
+  // The buffer holds libcurl's detail, which can describe an earlier error of the
+  // same transfer (one libcurl retried), so the final code's text comes first.
+  std::string text = curl_easy_strerror(rc);
+  if (error_[0] != '\0') text += std::string(": ") + error_;
+  return text;
 }
 
 }  // namespace hermes::net

@@ -81,9 +81,9 @@ class EasyHandle {
   // 0 would mean "no timeout" to libcurl).
   void SetTimeout(Duration remaining);
 
-  // libcurl's detailed message for the last failed transfer on this handle (its
-  // CURLOPT_ERRORBUFFER, e.g. "Failed to connect to 127.0.0.1 port 9: Connection
-  // refused"), or curl_easy_strerror(rc) when it left none.
+  // curl_easy_strerror(rc), then libcurl's detail for the transfer on this handle
+  // when it left one (its CURLOPT_ERRORBUFFER), e.g. "Couldn't connect to server:
+  // Failed to connect to 127.0.0.1 port 9: Connection refused".
   std::string ErrorText(CURLcode rc) const;
 
  private:

@@ -64,6 +64,9 @@ probe::FailureReason ClassifyCurlCode(CURLcode code) {
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
+    // libcurl retries a request whose reused connection broke before any answer;
+    // an upload body cannot be replayed, so the broken connection surfaces as this.
+    case CURLE_SEND_FAIL_REWIND:
       return FailureReason::kNetwork;
     case CURLE_PARTIAL_FILE:
     case CURLE_WEIRD_SERVER_REPLY:

@@ -410,8 +410,10 @@ class SpeedtestFaultTest(FaultTest):
 
     def test_target_killed_during_upload(self):
         # The receiver dies with upload bytes unread in its socket: the kernel answers
-        # with RST and the send fails (network), unless a stream that had just
-        # finished a request reconnects first (connect). Both seen.
+        # with RST and the send fails (network; on a reused connection libcurl wants
+        # to retry, cannot replay the body and reports a failed rewind, also network),
+        # unless a stream that had just finished a request reconnects first (connect).
+        # All seen.
         self.speedtest_exporter(timeout="15s", duration="8s", max_bytes="4GB",
                                 directions=("upload",))
         self.assertIn(self.kill_mid_transfer("upload"), ("network", "connect"))

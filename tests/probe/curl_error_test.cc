@@ -66,6 +66,7 @@ TEST(CurlErrorTest, CurlCodesMapToExactlyOneReason) {
   EXPECT_EQ(ClassifyCurlCode(CURLE_RECV_ERROR), FailureReason::kNetwork);
   EXPECT_EQ(ClassifyCurlCode(CURLE_SEND_ERROR), FailureReason::kNetwork);
   EXPECT_EQ(ClassifyCurlCode(CURLE_GOT_NOTHING), FailureReason::kNetwork);
+  EXPECT_EQ(ClassifyCurlCode(CURLE_SEND_FAIL_REWIND), FailureReason::kNetwork);
   EXPECT_EQ(ClassifyCurlCode(CURLE_PARTIAL_FILE), FailureReason::kProtocol);
   EXPECT_EQ(ClassifyCurlCode(CURLE_WEIRD_SERVER_REPLY), FailureReason::kProtocol);
   EXPECT_EQ(ClassifyCurlCode(CURLE_BAD_CONTENT_ENCODING), FailureReason::kProtocol);

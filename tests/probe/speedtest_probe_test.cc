@@ -298,6 +298,19 @@ TEST(SpeedtestProbeTest, ConnectionResetMidBodyIsNetwork) {
   ExpectFailure(run.result, FailureReason::kNetwork);
 }
 
+// libcurl retries a request whose reused connection broke before any answer, and
+// an upload body cannot be replayed: that must still read as a network failure.
+TEST(SpeedtestProbeTest, ReusedConnectionResetMidUploadIsNetwork) {
+  testing::RawHttpFixture fx(0, 200'000, /*reset=*/true);
+  config::ProbeConfig cfg = SpeedConfig(fx.url());
+  cfg.download.enabled = false;
+  // One stream: a full 100 MB request, then a second one on the same connection.
+  cfg.upload = {true, 1, seconds(5), milliseconds(200), 101'000'000ull};
+  const auto run = RunSpeedtest(cfg);
+  ExpectFailure(run.result, FailureReason::kNetwork);
+  EXPECT_GE(run.result.transferred_bytes[kUp], 100'000'000u);
+}
+
 TEST(SpeedtestProbeTest, MissingBearerTokenFileIsUnknown) {
   SpeedFixture fx;
   auto cfg = SpeedConfig(fx.url());

@@ -156,6 +156,7 @@ RawHttpFixture::~RawHttpFixture() {
 void RawHttpFixture::Serve(int fd) {
   std::string buf;
   char tmp[4096];
+  int posts = 0;
   for (;;) {
     size_t end;
     while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
@@ -168,6 +169,23 @@ void RawHttpFixture::Serve(int fd) {
     }
     const std::string head = buf.substr(0, end);
     buf.erase(0, end + 4);
+    if (head.rfind("POST ", 0) == 0) {
+      const size_t cl = head.find("Content-Length: ");
+      const uint64_t length = cl == std::string::npos ? 0 : std::stoull(head.substr(cl + 16));
+      const uint64_t want = posts++ == 0 ? length : std::min(length, sent_);
+      uint64_t got = std::min<uint64_t>(buf.size(), want);
+      buf.erase(0, got);
+      ssize_t n = 1;
+      while (got < want && (n = read(fd, tmp, std::min<uint64_t>(sizeof(tmp), want - got))) > 0) {
+        got += static_cast<uint64_t>(n);
+      }
+      if (got < length) break;
+      const std::string count = std::to_string(length) + "\n";
+      const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(count.size()) +
+                             "\r\n\r\n" + count;
+      if (send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
+      continue;
+    }
     if (head.find("bytes=0 ") != std::string::npos) {
       const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
       if (send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
@@ -177,13 +195,13 @@ void RawHttpFixture::Serve(int fd) {
                             "\r\nContent-Type: application/octet-stream\r\n\r\n";
     if (send(fd, hdr.data(), hdr.size(), MSG_NOSIGNAL) < 0) break;
     const std::string body(sent_, 'x');
-    if (send(fd, body.data(), body.size(), MSG_NOSIGNAL) < 0) break;
-    if (reset_) {
-      usleep(50 * 1000);  // let the client read the partial body before the reset
-      linger lg{1, 0};
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-    }
+    send(fd, body.data(), body.size(), MSG_NOSIGNAL);
+    usleep(50 * 1000);  // let the client read the partial body before the reset
     break;
+  }
+  if (reset_) {
+    linger lg{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
   close(fd);
 }

@@ -8,7 +8,10 @@
 // RawHttpFixture speaks just enough HTTP/1.1 on a raw socket to break a response in
 // ways httplib will not: it answers `bytes=0` pings normally and every other
 // request with a Content-Length of `declared_bytes` but only `sent_bytes` of body,
-// then closes the connection (FIN) or resets it (RST).
+// then closes the connection (FIN) or resets it (RST). `POST /__up`: the first on a
+// connection is read and answered (keep-alive); the next is read for `sent_bytes`
+// of its body, then the connection is closed or reset the same way, so the
+// client sees a reused connection break mid-upload.
 //
 // Thread-safety: counters are atomic; the servers run on their own threads and are
 // stopped by the destructors.
