@@ -110,11 +110,15 @@ void Engine::CountUploaded() {
   if (!upload()) return;
   for (auto& s : streams_) {
     if (!s->active) continue;
-    curl_off_t sent = 0;
-    curl_easy_getinfo(s->handle->get(), CURLINFO_SIZE_UPLOAD_T, &sent);
-    if (static_cast<uint64_t>(sent) > s->sent_counted) {
-      total_ += static_cast<uint64_t>(sent) - s->sent_counted;
-      s->sent_counted = static_cast<uint64_t>(sent);
+    curl_off_t info = 0;
+    curl_easy_getinfo(s->handle->get(), CURLINFO_SIZE_UPLOAD_T, &info);
+    // Until libcurl starts a re-added handle's transfer (the next perform), the
+    // counter still holds the previous request's total; nothing of this request
+    // can have been sent before its body was read, hence the clamp.
+    const uint64_t sent = std::min(static_cast<uint64_t>(info), s->read_offset);
+    if (sent > s->sent_counted) {
+      total_ += sent - s->sent_counted;
+      s->sent_counted = sent;
     }
   }
 }

@@ -153,6 +153,20 @@ TEST(SpeedtestProbeTest, MaxBytesCapsTheTransfer) {
   EXPECT_LT(run.elapsed_seconds, 4.0);  // stopped at the cap, not at `duration`
 }
 
+// A stream sends several requests in a row (100 MB each at most): each counts once,
+// including right after one finishes, when libcurl still reports its byte count.
+TEST(SpeedtestProbeTest, UploadCountsWhatTheServerReceived) {
+  SpeedFixture fx;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download.enabled = false;
+  cfg.upload = {true, 1, seconds(20), milliseconds(100), 201'000'000};
+  const auto run = RunSpeedtest(cfg, seconds(30));
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  EXPECT_EQ(fx.up_requests.load(), 3);
+  EXPECT_EQ(fx.up_bytes.load(), 201'000'000u);
+  EXPECT_EQ(run.result.transferred_bytes[kUp], 201'000'000u);
+}
+
 TEST(SpeedtestProbeTest, ServerTimingIsSubtractedFromRtt) {
   SpeedFixtureOptions o;
   o.delay = milliseconds(20);
