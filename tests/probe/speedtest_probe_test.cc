@@ -10,6 +10,7 @@
 
 #include "probe/curl_probe_test_util.h"
 #include "probe/speedtest_latency.h"
+#include "testing/raw_server.h"
 #include "testing/speed_fixture.h"
 #include "testing/testing.h"
 
@@ -95,11 +96,12 @@ TEST(SpeedtestProbeTest, LoopbackDownloadThroughputIsReported) {
   const auto run = RunSpeedtest(cfg, seconds(20));
   ASSERT_TRUE(run.result.success) << run.result.error;
   const double bps = *run.result.throughput_bytes_per_second[kDown];
-  std::printf("[ report ] loopback download: %.1f MB/s (%.2f Gbit/s), %zu samples, "
-              "%llu bytes moved, %d concurrent streams at the server\n",
-              bps / 1e6, bps * 8 / 1e9, run.result.throughput_samples[kDown].size(),
-              static_cast<unsigned long long>(run.result.transferred_bytes[kDown]),
-              fx.max_concurrent_down.load());
+  std::printf(
+      "[ report ] loopback download: %.1f MB/s (%.2f Gbit/s), %zu samples, "
+      "%llu bytes moved, %d concurrent streams at the server\n",
+      bps / 1e6, bps * 8 / 1e9, run.result.throughput_samples[kDown].size(),
+      static_cast<unsigned long long>(run.result.transferred_bytes[kDown]),
+      fx.max_concurrent_down.load());
   EXPECT_EQ(fx.max_concurrent_down.load(), 4);
   // Samples cover the 2 s after warm-up in windows of at least 100 ms (fewer when
   // a loaded machine wakes the engine late).
@@ -233,7 +235,8 @@ TEST(SpeedtestLatencyTest, RttSubtractsServerTimingAndClampsAtZero) {
 }
 
 TEST(SpeedtestProbeTest, UnresolvableHostIsDns) {
-  ExpectFailure(RunSpeedtest(SpeedConfig("http://hermes-test.invalid")).result, FailureReason::kDns);
+  ExpectFailure(RunSpeedtest(SpeedConfig("http://hermes-test.invalid")).result,
+                FailureReason::kDns);
 }
 
 TEST(SpeedtestProbeTest, RefusedPortIsConnect) {
@@ -268,6 +271,37 @@ TEST(SpeedtestProbeTest, TrustedTlsWithServerNameOverrideSucceeds) {
   const auto run = RunSpeedtest(cfg);
   ASSERT_TRUE(run.result.success) << run.result.error;
   EXPECT_GT(*run.result.phase_seconds[static_cast<size_t>(Phase::kTls)], 0.0);
+}
+
+// libcurl reads HTTPS_PROXY / NO_PROXY itself: an https target is reached through a
+// CONNECT tunnel (TLS still verified end to end), or directly when NO_PROXY lists it.
+TEST(SpeedtestProbeTest, HttpsTargetGoesThroughHttpsProxyUnlessNoProxy) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")});
+  testing::ConnectProxy proxy;
+  auto cfg = SpeedConfig(fx.url());
+  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  cfg.download.max_bytes = cfg.upload.max_bytes = 2'000'000;
+  for (const char* v : {"https_proxy", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"}) {
+    unsetenv(v);
+  }
+  setenv("HTTPS_PROXY", proxy.url().c_str(), 1);
+  const auto via_proxy = RunSpeedtest(cfg);
+  setenv("NO_PROXY", "127.0.0.1", 1);
+  const auto direct = RunSpeedtest(cfg);
+  unsetenv("HTTPS_PROXY");
+  unsetenv("NO_PROXY");
+
+  ASSERT_TRUE(via_proxy.result.success) << via_proxy.result.error;
+  ASSERT_TRUE(direct.result.success) << direct.result.error;
+  const auto targets = proxy.targets();
+  ASSERT_FALSE(targets.empty());
+  for (const auto& t : targets) EXPECT_EQ(t, "127.0.0.1:" + std::to_string(fx.port()));
+  // Every byte of the first run went through the tunnel; none of the second's did.
+  EXPECT_GE(proxy.relayed_bytes(), 4'000'000u);
+  EXPECT_LT(proxy.relayed_bytes(), 5'000'000u);
+  EXPECT_EQ(fx.down_bytes.load() + fx.up_bytes.load(), 8'000'000u);
 }
 
 TEST(SpeedtestProbeTest, StalledServerTimesOutWithinDeadline) {

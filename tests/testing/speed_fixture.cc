@@ -26,8 +26,7 @@ uint64_t QueryBytes(const httplib::Request& req) {
 
 SpeedFixture::SpeedFixture(SpeedFixtureOptions opts, Routes extra) : opts_(std::move(opts)) {
   if (!opts_.cert_file.empty()) {
-    server_ = std::make_unique<httplib::SSLServer>(opts_.cert_file.c_str(),
-                                                   opts_.key_file.c_str());
+    server_ = std::make_unique<httplib::SSLServer>(opts_.cert_file.c_str(), opts_.key_file.c_str());
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
@@ -117,41 +116,7 @@ void SpeedFixture::Install() {
 }
 
 RawHttpFixture::RawHttpFixture(uint64_t declared_bytes, uint64_t sent_bytes, bool reset)
-    : declared_(declared_bytes), sent_(sent_bytes), reset_(reset) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(listen_fd_, 16) != 0 ||
-      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    std::abort();
-  }
-  port_ = ntohs(addr.sin_port);
-  acceptor_ = std::thread([this] {
-    for (;;) {
-      const int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0 || stopping_) {
-        if (fd >= 0) close(fd);
-        return;
-      }
-      std::lock_guard<std::mutex> l(mu_);
-      fds_.push_back(fd);
-      conns_.emplace_back([this, fd] { Serve(fd); });
-    }
-  });
-}
-
-RawHttpFixture::~RawHttpFixture() {
-  stopping_ = true;
-  shutdown(listen_fd_, SHUT_RDWR);
-  acceptor_.join();
-  close(listen_fd_);
-  std::lock_guard<std::mutex> l(mu_);
-  for (int fd : fds_) shutdown(fd, SHUT_RDWR);
-  for (auto& t : conns_) t.join();
-}
+    : declared_(declared_bytes), sent_(sent_bytes), reset_(reset) {}
 
 void RawHttpFixture::Serve(int fd) {
   std::string buf;
@@ -161,10 +126,7 @@ void RawHttpFixture::Serve(int fd) {
     size_t end;
     while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
       const ssize_t n = read(fd, tmp, sizeof(tmp));
-      if (n <= 0) {
-        close(fd);
-        return;
-      }
+      if (n <= 0) return;
       buf.append(tmp, static_cast<size_t>(n));
     }
     const std::string head = buf.substr(0, end);
@@ -181,8 +143,8 @@ void RawHttpFixture::Serve(int fd) {
       }
       if (got < length) break;
       const std::string count = std::to_string(length) + "\n";
-      const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(count.size()) +
-                             "\r\n\r\n" + count;
+      const std::string ok =
+          "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(count.size()) + "\r\n\r\n" + count;
       if (send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) break;
       continue;
     }
@@ -199,11 +161,10 @@ void RawHttpFixture::Serve(int fd) {
     usleep(50 * 1000);  // let the client read the partial body before the reset
     break;
   }
-  if (reset_) {
+  if (reset_) {  // the acceptor's close then sends RST
     linger lg{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
   }
-  close(fd);
 }
 
 }  // namespace hermes::testing

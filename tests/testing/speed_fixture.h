@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/raw_server.h"
+
 namespace hermes::testing {
 
 struct SpeedFixtureOptions {
@@ -39,7 +41,7 @@ struct SpeedFixtureOptions {
   int status = 200;                    // != 200: every request answers this
   std::string retry_after;             // with `status`, "" for none
   bool stall = false;                  // handlers block until the fixture stops
-  double down_rate = 0;  // > 0: each /__down response is paced to this many bytes/s
+  double down_rate = 0;                // > 0: each /__down response is paced to this many bytes/s
 };
 
 class SpeedFixture {
@@ -54,10 +56,10 @@ class SpeedFixture {
   // "http://127.0.0.1:<port>" or "https://localhost:<port>".
   std::string url() const;
 
-  std::atomic<uint64_t> down_bytes{0};   // body bytes written by /__down
-  std::atomic<uint64_t> up_bytes{0};     // body bytes read by /__up
-  std::atomic<int> ping_requests{0};     // /__down?bytes=0
-  std::atomic<int> down_requests{0};     // /__down with bytes > 0
+  std::atomic<uint64_t> down_bytes{0};  // body bytes written by /__down
+  std::atomic<uint64_t> up_bytes{0};    // body bytes read by /__up
+  std::atomic<int> ping_requests{0};    // /__down?bytes=0
+  std::atomic<int> down_requests{0};    // /__down with bytes > 0
   std::atomic<int> up_requests{0};
   std::atomic<int> max_concurrent_down{0};
 
@@ -78,23 +80,14 @@ class SpeedFixture {
 class RawHttpFixture {
  public:
   RawHttpFixture(uint64_t declared_bytes, uint64_t sent_bytes, bool reset);
-  ~RawHttpFixture();
-  RawHttpFixture(const RawHttpFixture&) = delete;
-  RawHttpFixture& operator=(const RawHttpFixture&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.port()); }
 
  private:
   void Serve(int fd);
 
   const uint64_t declared_, sent_;
   const bool reset_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<std::thread> conns_;
-  std::vector<int> fds_;
+  LoopbackAcceptor acceptor_{[this](int fd) { Serve(fd); }};
 };
 
 }  // namespace hermes::testing
