@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 
+#include "server/request_head.h"
 #include "server/response_plan.h"
 
 namespace hermes::server {
@@ -22,10 +23,10 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-constexpr size_t kReadSlack = 4096;            // room for pipelined bytes after a head
-constexpr size_t kBodyChunk = 64 * 1024;       // request-body discard buffer
-constexpr size_t kChunksPerWrite = 16;         // streamed body: 16 x 64 KiB per write
-constexpr size_t kMaxDrainBytes = 1 << 20;     // lingering close reads at most this much
+constexpr size_t kReadSlack = 4096;         // room for pipelined bytes after a head
+constexpr size_t kBodyChunk = 64 * 1024;    // request-body discard buffer
+constexpr size_t kChunksPerWrite = 16;      // streamed body: 16 x 64 KiB per write
+constexpr size_t kMaxDrainBytes = 1 << 20;  // lingering close reads at most this much
 constexpr auto kDrainTimeout = std::chrono::seconds(1);
 
 template <class Stream>
@@ -52,10 +53,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Tcp().socket().set_option(tcp::no_delay(true), ec);
     Tcp().expires_after(core_.limits.head_deadline);
     if constexpr (kTls) {
-      stream_.async_handshake(net::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                self->OnHandshake(ec);
-                              });
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
     } else {
       ReadHead();
     }
@@ -115,35 +115,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnHead(beast::error_code ec) {
     start_ = std::chrono::steady_clock::now();
-    route_ = nullptr;
-    request_ = HttpRequest();
-    request_.client_ip = ip_;
-    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-      return Reply(HttpResponse::Text(431, "request header fields too large\n"), true);
-    }
-    if (ec) {
-      bool parse_error = ec.category() == beast::error_code(http::error::bad_target).category() &&
-                         ec != http::error::end_of_stream && ec != http::error::partial_message;
-      // Closed, timed out (head deadline) or an I/O error: nobody to answer.
-      if (!parse_error) return Abort();
-      return Reply(HttpResponse::Text(400, "malformed request\n"), true);
-    }
-    const auto& req = parser_->get();
-    size_t fields = std::distance(req.begin(), req.end());
-    if (fields > static_cast<size_t>(core_.limits.max_headers)) {
-      return Reply(HttpResponse::Text(431, "too many request header fields\n"), true);
-    }
-    FillRequest();
-    route_ = core_.router.Find(request_.path);
-    bool chunked = parser_->chunked();
-    std::optional<uint64_t> length;
-    if (auto cl = parser_->content_length()) length = *cl;
-    has_body_ = chunked || length.value_or(0) > 0;
-    if (auto reject = core_.router.CheckHead(route_, request_.method, length, chunked)) {
-      return Reply(std::move(*reject), has_body_);
-    }
-    if (auto reject = core_.router.CheckAuth(*route_, request_)) {
-      return Reply(std::move(*reject), has_body_);
+    HeadDecision head = DecideHead(*parser_, ec, core_.limits, core_.router, ip_, kTls);
+    request_ = std::move(head.request);
+    route_ = head.route;
+    keep_alive_ = head.keep_alive;
+    has_body_ = head.has_body;
+    switch (head.kind) {
+      case HeadDecision::Kind::kAbort:
+        return Abort();
+      case HeadDecision::Kind::kReply:
+        return Reply(std::move(head.reply), head.close_after);
+      case HeadDecision::Kind::kProceed:
+        break;
     }
     if (route_->requires_auth) authenticated_ = true;
     if (!has_body_) return RunHandler();
@@ -166,22 +149,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                });
     }
     ReadBody();
-  }
-
-  void FillRequest() {
-    const auto& req = parser_->get();
-    request_ = HttpRequest();
-    request_.method = std::string(req.method_string());
-    std::string_view target = req.target();
-    size_t q = target.find('?');
-    request_.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) request_.query = std::string(target.substr(q + 1));
-    for (const auto& f : req) {
-      request_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    }
-    request_.client_ip = ip_;
-    request_.tls = kTls;
-    keep_alive_ = req.keep_alive();
   }
 
   void ReadBody() {
@@ -291,8 +258,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (core_.observer == nullptr) return;
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    core_.observer->OnRequest(route_ ? route_->handler_label : kOtherHandlerLabel,
-                              response_.status, seconds);
+    core_.observer->OnRequest(route_ ? route_->handler_label : kOtherHandlerLabel, response_.status,
+                              seconds);
   }
 
   // Half-closes and reads (and drops) what the client still sends for a moment, so
@@ -328,7 +295,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;  // bounded: head limit plus slack (plus kBodyChunk for uploads)
-  std::optional<http::request_parser<http::buffer_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::optional<http::response<http::empty_body>> continue_res_;
   std::optional<http::response<http::string_body>> res_;
   std::unique_ptr<char[]> body_buf_;  // allocated for the first request with a body
@@ -341,7 +308,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = false;
   bool has_body_ = false;
   bool authenticated_ = false;  // a request on this connection passed auth
-  bool request_open_ = false;  // a response is owed to OnRequest
+  bool request_open_ = false;   // a response is owed to OnRequest
   uint64_t stream_limit_ = 0;
   uint64_t stream_sent_ = 0;
   bool stream_reset_ = false;  // TEST-ONLY reset_after: RST once stream_limit_ is sent
