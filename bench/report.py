@@ -48,15 +48,6 @@ WHY = {
         "budget, data budget), the TLS context is built and the scheduler threads run; the "
         "peers' measured URLs answer as soon as the listener is up. All three are well under "
         "0.1 s; the difference is a few ms with 5 ms polling on a loaded machine.",
-    ("upload at tbf 1000", None):
-        "**likely bug in the speedtest upload meter, found by this benchmark**: a separate "
-        "check in the same namespaces at 1 Gbit/s counted exactly 1000.0 MB (ten 100 MB POST "
-        "bodies) in `hermes_transferred_bytes_total` while the bottleneck tbf passed 757.8 MB "
-        "(725 MB of payload) in that run. The meter sums CURLINFO_SIZE_UPLOAD_T, which counts "
-        "what libcurl handed on, including bodies the server never received in full; it "
-        "should count what the server acknowledges (the /__up answer's byte count) for "
-        "completed requests and not the unacknowledged tail of aborted ones "
-        "(src/probe/speedtest_transfer.cc). At <= 200 Mbit/s the error is within 0.5 %.",
     ("upload at tbf 10 ", None):
         "within tolerance. At 10 Mbit/s the 5 s window holds only ~6 MB, and each stream's "
         "sequential requests (an idle round trip between two, and for upload the bytes in "
@@ -81,6 +72,11 @@ WHY = {
         "hermes-target writes HTTP bodies through Beast (a user-space copy per 1 MiB write) "
         "and, unlike iperf3 -s, also answers the probe's latency requests; iperf3 -s writes "
         "one static buffer: 16-40 % more CPU per GB on the server side, about 0.3 s per GB.",
+    ("server CPU s per GB, upload", "iperf3 -s"):
+        "hermes-target reads each request body through Beast's HTTP parser into a 64 KiB "
+        "buffer (one recv per 64 KiB, plus the parser) where iperf3 -s recv()s raw bytes "
+        "into one buffer; about 0.02 s per GB, at the edge of this run's noise (ahead in an "
+        "earlier full run).",
     ("p99 latency, keep-alive, 1 conn", None):
         "**open**: 2 of 3 full runs showed a hermes p99 of 0.2-0.9 s at one connection while "
         "p50 stayed ~1 ms and node_exporter's p99 ~90 ms; the first full run (10.7 ms) and "
