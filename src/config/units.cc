@@ -20,6 +20,18 @@ struct Unit {
   double factor;
 };
 
+// Duration units in the order Prometheus requires them, with their length in ms.
+constexpr struct {
+  std::string_view name;
+  int64_t ms;
+} kDurationUnits[] = {{"y", 365ll * 24 * 3600 * 1000},
+                      {"w", 7ll * 24 * 3600 * 1000},
+                      {"d", 24ll * 3600 * 1000},
+                      {"h", 3600ll * 1000},
+                      {"m", 60ll * 1000},
+                      {"s", 1000},
+                      {"ms", 1}};
+
 std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -62,17 +74,6 @@ Result<Duration> ParseDuration(std::string_view text) {
   const std::string hint = "; use Prometheus duration syntax such as 500ms, 15s, 5m, 1h30m";
   if (text.empty()) return Status::Invalid("empty duration" + hint);
   if (text == "0") return Duration::zero();
-  // Units in the order Prometheus requires them, with their length in milliseconds.
-  static constexpr struct {
-    std::string_view name;
-    uint64_t ms;
-  } kUnits[] = {{"y", 365ull * 24 * 3600 * 1000},
-                {"w", 7ull * 24 * 3600 * 1000},
-                {"d", 24ull * 3600 * 1000},
-                {"h", 3600ull * 1000},
-                {"m", 60ull * 1000},
-                {"s", 1000},
-                {"ms", 1}};
   constexpr uint64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1'000'000;
   const Status bad = Status::Invalid("invalid duration " + Quote(text) + hint);
   uint64_t total_ms = 0;
@@ -85,13 +86,14 @@ Result<Duration> ParseDuration(std::string_view text) {
     while (unit_len < tail.size() && !IsDigit(tail[unit_len])) ++unit_len;
     std::string_view unit = tail.substr(0, unit_len);
     size_t u = next_unit;
-    while (u < std::size(kUnits) && kUnits[u].name != unit) ++u;
-    if (u == std::size(kUnits)) return bad;
+    while (u < std::size(kDurationUnits) && kDurationUnits[u].name != unit) ++u;
+    if (u == std::size(kDurationUnits)) return bad;
+    const auto unit_ms = static_cast<uint64_t>(kDurationUnits[u].ms);
     std::optional<uint64_t> n = ToUint(number);
-    if (!n || *n > kMaxMs / kUnits[u].ms || total_ms + *n * kUnits[u].ms > kMaxMs) {
+    if (!n || *n > kMaxMs / unit_ms || total_ms + *n * unit_ms > kMaxMs) {
       return Status::Invalid("duration " + Quote(text) + " is too large");
     }
-    total_ms += *n * kUnits[u].ms;
+    total_ms += *n * unit_ms;
     next_unit = u + 1;
     rest = tail.substr(unit_len);
   }
@@ -164,20 +166,10 @@ Result<double> ParseRate(std::string_view text) {
 std::string FormatDuration(Duration d) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   if (ms <= 0) return "0s";
-  static constexpr struct {
-    const char* name;
-    int64_t ms;
-  } kUnits[] = {{"y", 365ll * 24 * 3600 * 1000},
-                {"w", 7ll * 24 * 3600 * 1000},
-                {"d", 24ll * 3600 * 1000},
-                {"h", 3600ll * 1000},
-                {"m", 60ll * 1000},
-                {"s", 1000},
-                {"ms", 1}};
   std::string out;
-  for (const auto& u : kUnits) {
+  for (const auto& u : kDurationUnits) {
     if (ms >= u.ms) {
-      out += std::to_string(ms / u.ms) + u.name;
+      out += std::to_string(ms / u.ms) + std::string(u.name);
       ms %= u.ms;
     }
   }

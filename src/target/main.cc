@@ -47,28 +47,21 @@ hermes::FlagSet Define(TargetFlags& f) {
                 &f.bearer_token_files);
   s.AddInt("web.max-connections", "total open connections (default 256)", 1, 100000,
            &f.max_connections);
-  s.AddInt("web.max-connections-per-ip", "open connections per client IP (default 64)", 1,
-           100000, &f.max_connections_per_ip);
-  s.AddString("max-bytes-per-request", "largest __down/__up transfer (default 1GiB)",
-              &f.max_bytes);
+  s.AddInt("web.max-connections-per-ip", "open connections per client IP (default 64)", 1, 100000,
+           &f.max_connections_per_ip);
+  s.AddString("max-bytes-per-request", "largest __down/__up transfer (default 1GiB)", &f.max_bytes);
   s.AddString("log.level", "debug, info, warn or error (default info)", &f.log_level);
   s.AddString("log.format", "logfmt or json (default logfmt)", &f.log_format);
   s.AddBool("version", "print version information and exit", &f.version);
   s.AddBool("help", "print this help and exit", &f.help);
-  s.Add("test.response-delay", "TEST ONLY: delay every __down/__up answer by this duration",
-        [&f](const std::string& v) {
-          auto d = hermes::config::ParseDuration(v);
-          if (!d.ok()) return hermes::Status::Invalid("--test.response-delay: " + d.status().message());
-          f.delay = std::chrono::duration_cast<std::chrono::milliseconds>(d.value());
-          return hermes::Status::Ok();
-        });
+  s.AddDuration("test.response-delay", "TEST ONLY: delay every __down/__up answer by this duration",
+                hermes::config::ParseDuration, &f.delay);
   s.AddBool("test.stall", "TEST ONLY: send __down headers, then never the body", &f.stall);
   s.AddString("test.reset-after-bytes", "TEST ONLY: reset __down connections after N bytes",
               &f.reset_after);
   s.AddBool("test.short-body", "TEST ONLY: declare a longer Content-Length than sent",
             &f.short_body);
-  s.AddInt("test.status", "TEST ONLY: answer __down/__up with this HTTP status", 0, 599,
-           &f.status);
+  s.AddInt("test.status", "TEST ONLY: answer __down/__up with this HTTP status", 0, 599, &f.status);
   s.AddInt("test.retry-after", "TEST ONLY: Retry-After seconds with --test.status", 0, 86400,
            &f.retry_after);
   return s;
@@ -88,8 +81,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (f.version) {
-    std::cout << "hermes-target, version " << hermes::kVersion << " (revision: "
-              << hermes::kRevision << ")\n";
+    std::cout << "hermes-target, version " << hermes::kVersion
+              << " (revision: " << hermes::kRevision << ")\n";
     return 0;
   }
   if (auto st = hermes::InitLogging(f.log_level, f.log_format); !st.ok()) {
@@ -154,8 +147,9 @@ int main(int argc, char** argv) {
   server.Run();
   for (uint16_t port : server.BoundPorts()) hermes::LogInfo("listening", {{"port", port}});
   if (f.delay.count() || f.stall || opts.faults.reset_after_bytes || f.short_body || f.status) {
-    hermes::LogWarn("TEST-ONLY fault injection is enabled; do not use this target for real "
-                    "measurements");
+    hermes::LogWarn(
+        "TEST-ONLY fault injection is enabled; do not use this target for real "
+        "measurements");
   }
   int sig = 0;
   sigwait(&signals, &sig);
