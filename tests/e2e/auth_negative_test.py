@@ -20,19 +20,9 @@ import warnings
 
 from dos_tools import ensure_tool, https_connection, request
 from harness import (Harness, binary, free_port, make_pki, metric, parse_metrics, run,
-                     wait_for)
+                     tcp_probe_config, wait_for)
 
-CONFIG = """
-global:
-  scrape_interval: 1s
-probes:
-  - name: local
-    kind: tcp
-    address: "127.0.0.1:9"
-    interval: 10s
-    timeout: 1s
-    samples: 1
-"""
+CONFIG = tcp_probe_config()
 
 TOKEN_A = "tokA-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 TOKEN_B = "tokB-0a1b2c3d4e5f60718293a4b5c6d7e8f9"

@@ -19,19 +19,9 @@ import unittest
 
 from dos_tools import (RssSampler, Scraper, connect, percentile, read_response_head,
                        run_slowhttptest, stream_until_answer, wait_closed)
-from harness import Harness, make_pki, metric, parse_metrics
+from harness import Harness, make_pki, metric, parse_metrics, tcp_probe_config
 
-CONFIG = """
-global:
-  scrape_interval: 1s
-probes:
-  - name: local
-    kind: tcp
-    address: "127.0.0.1:9"
-    interval: 2s
-    timeout: 1s
-    samples: 1
-"""
+CONFIG = tcp_probe_config(interval="2s")
 
 HEAD_TIMEOUT = 2.0          # --web.request-head-timeout in these tests
 MAX_SCRAPE_SECONDS = 1.0    # every legitimate scrape, whatever the attack

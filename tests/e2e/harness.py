@@ -55,6 +55,22 @@ def make_pki(d):
          "-CAcreateserial", "-days", "30", "-extfile", f"{d}/server.ext", "-out", f"{d}/server.crt")
 
 
+def tcp_probe_config(interval="10s"):
+    """hermes.yml with one cheap tcp probe (to the discard port): for tests about the
+    listener, where probing is only background activity."""
+    return f"""
+global:
+  scrape_interval: 1s
+probes:
+  - name: local
+    kind: tcp
+    address: "127.0.0.1:9"
+    interval: {interval}
+    timeout: 1s
+    samples: 1
+"""
+
+
 def wait_for(predicate, timeout=30.0, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     last = None

@@ -16,19 +16,9 @@ import time
 import unittest
 
 from dos_tools import connect, ensure_tool, https_connection, request
-from harness import Harness, run
+from harness import Harness, run, tcp_probe_config
 
-CONFIG = """
-global:
-  scrape_interval: 1s
-probes:
-  - name: local
-    kind: tcp
-    address: "127.0.0.1:9"
-    interval: 10s
-    timeout: 1s
-    samples: 1
-"""
+CONFIG = tcp_probe_config()
 
 # Findings of severity >= MEDIUM that are accepted, by testssl finding id, each with the
 # reason. Anything else at MEDIUM/HIGH/CRITICAL fails the test.

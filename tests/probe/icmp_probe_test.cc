@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/icmp.h"
+#include "probe/probe_test_util.h"
 #include "probe/registry.h"
 
 namespace hermes::probe {
@@ -118,17 +119,7 @@ TEST(IcmpProbeTest, PingsLoopbackAndCountsEveryReply) {
   auto p = NewIcmpProbe(env.cfg, caps, net::NewSystemResolver());
   ASSERT_TRUE(p.ok()) << p.status().message();
   ProbeResult r = env.Run(**p, seconds(5));
-  ASSERT_TRUE(r.success) << r.error;
-  EXPECT_EQ(r.packets_sent, 5u);
-  EXPECT_EQ(r.packets_lost, 0u);
-  EXPECT_EQ(r.packet_loss_ratio, 0.0);
-  const LatencyResult& idle = r.latency[static_cast<size_t>(Load::kIdle)];
-  ASSERT_EQ(idle.samples_seconds.size(), 5u);
-  for (double s : idle.samples_seconds) {
-    EXPECT_GT(s, 0);
-    EXPECT_LT(s, 0.5);
-  }
-  EXPECT_TRUE(idle.median_seconds && idle.jitter_seconds);
+  ASSERT_NO_FATAL_FAILURE(testutil::ExpectAllAnswered(r, 5));
   EXPECT_EQ(r.transferred_bytes[static_cast<size_t>(Direction::kUpload)],
             5 * net::kEchoMessageBytes);
   EXPECT_EQ(r.transferred_bytes[static_cast<size_t>(Direction::kDownload)],
