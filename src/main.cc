@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (flags->version) {
-    std::cout << "hermes-exporter, version " << hermes::kVersion << " (revision: "
-              << hermes::kRevision << ")\n  build date: " << hermes::kBuildDate
+    std::cout << "hermes-exporter, version " << hermes::kVersion
+              << " (revision: " << hermes::kRevision << ")\n  build date: " << hermes::kBuildDate
               << "\n  compiler: " << hermes::kCompiler << "\n";
     return 0;
   }

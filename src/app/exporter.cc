@@ -34,15 +34,17 @@ Result<std::unique_ptr<Exporter>> Exporter::Create(const Flags& flags, Clock& cl
   // Two io threads: a bcrypt verification (basic auth, ~50 ms) must not stall scrapes.
   opts.io_threads = 2;
   if (!opts.web.tls_enabled) {
-    LogWarn("TLS is disabled: metrics and credentials travel in plain text; "
-              "set tls_server_config in --web.config.file");
+    LogWarn(
+        "TLS is disabled: metrics and credentials travel in plain text; "
+        "set tls_server_config in --web.config.file");
   }
   if (!e->auth_->Enabled()) {
-    LogWarn("authentication is disabled: anyone who reaches the port can read metrics; "
-              "use --web.bearer-token-file or basic_auth_users");
+    LogWarn(
+        "authentication is disabled: anyone who reaches the port can read metrics; "
+        "use --web.bearer-token-file or basic_auth_users");
   }
-  e->server_ = std::make_unique<server::HttpServer>(std::move(opts), e->Routes(), e->auth_.get(),
-                                                    e.get());
+  e->server_ =
+      std::make_unique<server::HttpServer>(std::move(opts), e->Routes(), e->auth_.get(), e.get());
   return e;
 }
 
@@ -66,12 +68,12 @@ Status Exporter::Start() {
   ready_ = true;
   const auto ports = server_->BoundPorts();
   for (size_t i = 0; i < ports.size(); ++i) {
-    LogInfo("listening", {{"address", flags_.listen_addresses[i]},
-                            {"port", std::to_string(ports[i])}});
+    LogInfo("listening",
+            {{"address", flags_.listen_addresses[i]}, {"port", std::to_string(ports[i])}});
   }
   LogInfo("started", {{"version", kVersion},
-                        {"probes", std::to_string(CurrentConfig()->probes.size())},
-                        {"series", std::to_string(metrics_->SeriesCount())}});
+                      {"probes", std::to_string(CurrentConfig()->probes.size())},
+                      {"series", std::to_string(metrics_->SeriesCount())}});
   return Status::Ok();
 }
 
@@ -99,7 +101,7 @@ Status Exporter::Reload() {
     config_ = cfg.value();
   }
   LogInfo("config reloaded", {{"hash", cfg.value()->source_hash.substr(0, 12)},
-                                {"probes", std::to_string(cfg.value()->probes.size())}});
+                              {"probes", std::to_string(cfg.value()->probes.size())}});
   return Status::Ok();
 }
 
@@ -111,21 +113,21 @@ std::shared_ptr<const config::Config> Exporter::CurrentConfig() const {
 void Exporter::OnRunComplete(const config::ProbeConfig& probe, const scheduler::RunRecord& run) {
   metrics_->PublishRun(probe.name, run.started, run.duration, run.result);
   if (run.result.success) {
-    LogDebug("probe succeeded", {{"probe", probe.name},
-                                   {"duration", std::to_string(ToSeconds(run.duration))}});
+    LogDebug("probe succeeded",
+             {{"probe", probe.name}, {"duration", std::to_string(ToSeconds(run.duration))}});
   } else {
     LogWarn("probe failed",
-              {{"probe", probe.name},
-               {"reason", std::string(probe::FailureReasonName(
-                              run.result.reason.value_or(probe::FailureReason::kUnknown)))},
-               {"err", run.result.error}});
+            {{"probe", probe.name},
+             {"reason", std::string(probe::FailureReasonName(
+                            run.result.reason.value_or(probe::FailureReason::kUnknown)))},
+             {"err", run.result.error}});
   }
 }
 
 void Exporter::OnSkip(const config::ProbeConfig& probe, scheduler::SkipReason reason) {
   metrics_->RecordSkip(probe.name, scheduler::SkipReasonName(reason));
   LogInfo("probe run skipped",
-            {{"probe", probe.name}, {"reason", scheduler::SkipReasonName(reason)}});
+          {{"probe", probe.name}, {"reason", scheduler::SkipReasonName(reason)}});
 }
 
 void Exporter::OnStartLag(Duration lag) { metrics_->ObserveStartLag(lag); }
@@ -149,8 +151,10 @@ std::vector<server::Route> Exporter::Routes() {
     return [body](const HttpRequest&) { return HttpResponse::Text(200, body); };
   };
   std::vector<server::Route> routes;
-  routes.push_back({flags_.telemetry_path, {"GET"}, "metrics", true, 0,
-                    [this](const HttpRequest& r) { return HandleMetrics(r); }});
+  routes.push_back(
+      {flags_.telemetry_path, {"GET"}, "metrics", true, 0, [this](const HttpRequest& r) {
+         return HandleMetrics(r);
+       }});
   routes.push_back({"/", {"GET"}, "landing", true, 0, [this](const HttpRequest&) {
                       HttpResponse r = HttpResponse::Text(200, LandingPage(flags_.telemetry_path));
                       r.content_type = "text/html; charset=utf-8";
@@ -161,12 +165,15 @@ std::vector<server::Route> Exporter::Routes() {
                       return ready_ ? HttpResponse::Text(200, "Ready.\n")
                                     : HttpResponse::Text(503, "Not ready.\n");
                     }});
-  routes.push_back({"/-/status", {"GET"}, "status", true, 0,
-                    [this](const HttpRequest& r) { return HandleStatus(r); }});
-  routes.push_back({"/-/reload", {"POST"}, "reload", true, 0,
-                    [this](const HttpRequest& r) { return HandleReload(r); }});
-  routes.push_back({"/-/trigger", {"POST"}, "trigger", true, 0,
-                    [this](const HttpRequest& r) { return HandleTrigger(r); }});
+  routes.push_back({"/-/status", {"GET"}, "status", true, 0, [this](const HttpRequest& r) {
+                      return HandleStatus(r);
+                    }});
+  routes.push_back({"/-/reload", {"POST"}, "reload", true, 0, [this](const HttpRequest& r) {
+                      return HandleReload(r);
+                    }});
+  routes.push_back({"/-/trigger", {"POST"}, "trigger", true, 0, [this](const HttpRequest& r) {
+                      return HandleTrigger(r);
+                    }});
   return routes;
 }
 
@@ -212,13 +219,12 @@ HttpResponse Exporter::HandleTrigger(const HttpRequest& req) {
     case scheduler::TriggerResult::kUnknownProbe:
       return HttpResponse::Text(404, "No such probe.\n");
     case scheduler::TriggerResult::kTooSoon: {
-      HttpResponse r = HttpResponse::Text(
-          429, "Probe was triggered less than one scrape interval ago.\n");
-      r.headers.emplace_back(
-          "Retry-After",
-          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                             CurrentConfig()->global.scrape_interval)
-                             .count()));
+      HttpResponse r =
+          HttpResponse::Text(429, "Probe was triggered less than one scrape interval ago.\n");
+      r.headers.emplace_back("Retry-After",
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                CurrentConfig()->global.scrape_interval)
+                                                .count()));
       return r;
     }
   }

@@ -22,8 +22,8 @@ FlagSet Define(Flags& f) {
   s.Add("web.telemetry-path", "path of the metrics endpoint (default /metrics)",
         [&f](const std::string& v) {
           if (v.empty() || v[0] != '/' || v.find_first_of("\"<>") != std::string::npos) {
-            return Status::Invalid("--web.telemetry-path: must be a path starting with '/', got \"" +
-                                   v + "\"");
+            return Status::Invalid(
+                "--web.telemetry-path: must be a path starting with '/', got \"" + v + "\"");
           }
           f.telemetry_path = v;
           return Status::Ok();

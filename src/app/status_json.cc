@@ -11,11 +11,21 @@ std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -43,9 +53,9 @@ std::string Rfc3339(WallTime t) {
 
 std::string StatusJson(const config::Config& config,
                        const std::vector<scheduler::ProbeStatus>& probes) {
-  std::string out = "{\"version\":" + JsonString(kVersion) + ",\"revision\":" +
-                    JsonString(kRevision) + ",\"config_hash\":" +
-                    JsonString(config.source_hash) + ",\"probes\":[";
+  std::string out = "{\"version\":" + JsonString(kVersion) +
+                    ",\"revision\":" + JsonString(kRevision) +
+                    ",\"config_hash\":" + JsonString(config.source_hash) + ",\"probes\":[";
   bool first = true;
   for (const auto& p : probes) {
     const config::ProbeConfig* pc = config.FindProbe(p.name);

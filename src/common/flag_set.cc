@@ -10,17 +10,17 @@ void FlagSet::Add(const std::string& name, std::string help, Setter set) {
 }
 
 void FlagSet::AddBool(const std::string& name, std::string help, bool* target) {
-  specs_[name] = Spec{true, std::move(help), [name, target](const std::string& v) {
-                        if (v == "true" || v == "1") {
-                          *target = true;
-                        } else if (v == "false" || v == "0") {
-                          *target = false;
-                        } else {
-                          return Status::Invalid("--" + name + ": must be true or false, got \"" +
-                                                 v + "\"");
-                        }
-                        return Status::Ok();
-                      }};
+  specs_[name] =
+      Spec{true, std::move(help), [name, target](const std::string& v) {
+             if (v == "true" || v == "1") {
+               *target = true;
+             } else if (v == "false" || v == "0") {
+               *target = false;
+             } else {
+               return Status::Invalid("--" + name + ": must be true or false, got \"" + v + "\"");
+             }
+             return Status::Ok();
+           }};
 }
 
 void FlagSet::AddString(const std::string& name, std::string help, std::string* target) {
@@ -56,8 +56,8 @@ void FlagSet::AddDuration(const std::string& name, std::string help, DurationPar
   Add(name, std::move(help), [name, parse, target](const std::string& v) {
     auto d = parse(v);
     if (!d.ok() || d.value() <= Duration::zero()) {
-      return Status::Invalid("--" + name + ": must be a positive duration like 5s or 250ms, got \"" +
-                             v + "\"");
+      return Status::Invalid("--" + name +
+                             ": must be a positive duration like 5s or 250ms, got \"" + v + "\"");
     }
     *target = std::chrono::duration_cast<std::chrono::milliseconds>(d.value());
     return Status::Ok();

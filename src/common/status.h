@@ -20,7 +20,7 @@ enum class StatusCode {
   kInvalidArgument,  // bad config, flag or request
   kNotFound,
   kAlreadyExists,
-  kUnavailable,       // environment: cannot bind, cannot open a file
+  kUnavailable,  // environment: cannot bind, cannot open a file
   kDeadlineExceeded,
   kPermissionDenied,
   kInternal,
@@ -55,7 +55,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     if (status_.ok()) std::abort();  // a Result without a value must carry an error
   }
@@ -87,8 +87,8 @@ class [[nodiscard]] Result {
 }  // namespace hermes
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define HERMES_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::hermes::Status _hermes_st = (expr);   \
+#define HERMES_RETURN_IF_ERROR(expr)         \
+  do {                                       \
+    ::hermes::Status _hermes_st = (expr);    \
     if (!_hermes_st.ok()) return _hermes_st; \
   } while (0)

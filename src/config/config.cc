@@ -2,7 +2,6 @@
 #include "config/config.h"
 
 #include <cmath>
-
 #include <limits>
 
 namespace hermes::config {

@@ -128,8 +128,8 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
     h->headers_ = curl_slist_append(h->headers_, line.c_str());
   }
   if (!opts.bearer_token.empty()) {
-    h->headers_ = curl_slist_append(h->headers_,
-                                    ("Authorization: Bearer " + opts.bearer_token).c_str());
+    h->headers_ =
+        curl_slist_append(h->headers_, ("Authorization: Bearer " + opts.bearer_token).c_str());
   }
 
   if (opts.tls && !opts.tls->server_name.empty()) {
@@ -146,8 +146,8 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
     }
     curl_url_set(u.get(), CURLUPART_HOST, sn.c_str(), 0);
     h->base_url_ = UrlPart(u.get(), CURLUPART_URL);
-    if (!url.empty() && url.back() != '/' && !h->base_url_.empty() &&
-        h->base_url_.back() == '/' && UrlPart(u.get(), CURLUPART_PATH) == "/") {
+    if (!url.empty() && url.back() != '/' && !h->base_url_.empty() && h->base_url_.back() == '/' &&
+        UrlPart(u.get(), CURLUPART_PATH) == "/") {
       h->base_url_.pop_back();  // curl_url_get adds "/" to an empty path
     }
   }
@@ -182,8 +182,7 @@ void EasyHandle::SetTimeout(Duration remaining) {
 }
 
 PhaseTimes ReadPhaseTimes(CURL* c) {
-  curl_off_t namelookup = 0, connect = 0, appconnect = 0, pretransfer = 0, start = 0,
-             total = 0;
+  curl_off_t namelookup = 0, connect = 0, appconnect = 0, pretransfer = 0, start = 0, total = 0;
   curl_easy_getinfo(c, CURLINFO_NAMELOOKUP_TIME_T, &namelookup);
   curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect);
   curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T, &appconnect);

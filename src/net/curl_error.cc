@@ -82,8 +82,7 @@ probe::FailureReason ClassifyCurlCode(CURLcode code) {
 }
 
 std::optional<RequestFailure> ClassifyHttpStatus(long status,  // NOLINT(runtime/int)
-                                                 std::string_view retry_after,
-                                                 WallTime now) {
+                                                 std::string_view retry_after, WallTime now) {
   if (status < 400) return std::nullopt;
   if (status == 429 || status == 503) {
     if (auto delay = ParseRetryAfter(retry_after, now)) {

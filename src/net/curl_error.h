@@ -42,8 +42,7 @@ struct RequestFailure {
 // Failure for an HTTP status, or nullopt when `status` < 400. `retry_after` is the
 // raw Retry-After header value ("" if absent); `now` resolves HTTP-dates.
 std::optional<RequestFailure> ClassifyHttpStatus(long status,  // NOLINT(runtime/int)
-                                                 std::string_view retry_after,
-                                                 WallTime now);
+                                                 std::string_view retry_after, WallTime now);
 
 // Retry-After as delta-seconds ("7") or HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT",
 // also RFC 850 and asctime forms) relative to `now`; a date in the past gives 0.

@@ -105,8 +105,8 @@ class HttpProbe final : public Probe {
     const net::PhaseTimes p = net::ReadPhaseTimes(c);
     r.phase_seconds = {p.resolve, p.connect, p.tls, p.processing, p.transfer};
     if (!ValidStatus(cfg, code)) {
-      auto f = net::ClassifyHttpStatus(code, net::ResponseHeader(c, "Retry-After"),
-                                       ctx.clock.WallNow());
+      auto f =
+          net::ClassifyHttpStatus(code, net::ResponseHeader(c, "Retry-After"), ctx.clock.WallNow());
       if (f && f->reason == FailureReason::kRateLimited) {
         r.retry_after = f->retry_after;
         return Failed(std::move(r), f->reason, f->error);

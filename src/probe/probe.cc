@@ -7,35 +7,52 @@ namespace hermes::probe {
 
 std::string_view FailureReasonName(FailureReason r) {
   switch (r) {
-    case FailureReason::kDns: return "dns";
-    case FailureReason::kConnect: return "connect";
-    case FailureReason::kTls: return "tls";
-    case FailureReason::kTimeout: return "timeout";
-    case FailureReason::kHttpStatus: return "http_status";
-    case FailureReason::kRateLimited: return "rate_limited";
-    case FailureReason::kNetwork: return "network";
-    case FailureReason::kProtocol: return "protocol";
-    case FailureReason::kUnknown: return "unknown";
+    case FailureReason::kDns:
+      return "dns";
+    case FailureReason::kConnect:
+      return "connect";
+    case FailureReason::kTls:
+      return "tls";
+    case FailureReason::kTimeout:
+      return "timeout";
+    case FailureReason::kHttpStatus:
+      return "http_status";
+    case FailureReason::kRateLimited:
+      return "rate_limited";
+    case FailureReason::kNetwork:
+      return "network";
+    case FailureReason::kProtocol:
+      return "protocol";
+    case FailureReason::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
 
 std::string_view PhaseName(Phase p) {
   switch (p) {
-    case Phase::kResolve: return "resolve";
-    case Phase::kConnect: return "connect";
-    case Phase::kTls: return "tls";
-    case Phase::kProcessing: return "processing";
-    case Phase::kTransfer: return "transfer";
+    case Phase::kResolve:
+      return "resolve";
+    case Phase::kConnect:
+      return "connect";
+    case Phase::kTls:
+      return "tls";
+    case Phase::kProcessing:
+      return "processing";
+    case Phase::kTransfer:
+      return "transfer";
   }
   return "";
 }
 
 std::string_view LoadName(Load l) {
   switch (l) {
-    case Load::kIdle: return "idle";
-    case Load::kDownload: return "download";
-    case Load::kUpload: return "upload";
+    case Load::kIdle:
+      return "idle";
+    case Load::kDownload:
+      return "download";
+    case Load::kUpload:
+      return "upload";
   }
   return "";
 }

@@ -37,15 +37,14 @@ enum class FailureReason {
   kUnknown,
 };
 inline constexpr std::array<FailureReason, 9> kAllFailureReasons = {
-    FailureReason::kDns,        FailureReason::kConnect,     FailureReason::kTls,
-    FailureReason::kTimeout,    FailureReason::kHttpStatus,  FailureReason::kRateLimited,
-    FailureReason::kNetwork,    FailureReason::kProtocol,    FailureReason::kUnknown};
+    FailureReason::kDns,     FailureReason::kConnect,    FailureReason::kTls,
+    FailureReason::kTimeout, FailureReason::kHttpStatus, FailureReason::kRateLimited,
+    FailureReason::kNetwork, FailureReason::kProtocol,   FailureReason::kUnknown};
 std::string_view FailureReasonName(FailureReason r);
 
 enum class Phase { kResolve, kConnect, kTls, kProcessing, kTransfer };
-inline constexpr std::array<Phase, 5> kAllPhases = {Phase::kResolve, Phase::kConnect,
-                                                    Phase::kTls, Phase::kProcessing,
-                                                    Phase::kTransfer};
+inline constexpr std::array<Phase, 5> kAllPhases = {Phase::kResolve, Phase::kConnect, Phase::kTls,
+                                                    Phase::kProcessing, Phase::kTransfer};
 std::string_view PhaseName(Phase p);
 
 // Which load an RTT sample was taken under.
@@ -68,7 +67,7 @@ struct LatencyResult {
 struct ProbeResult {
   bool success = false;
   std::optional<FailureReason> reason;  // set iff !success
-  std::string error;  // detail for logs and /-/status; never a label value
+  std::string error;                    // detail for logs and /-/status; never a label value
 
   // Set when the target answered 429/503 with Retry-After: the scheduler pauses the
   // probe until then.
@@ -100,8 +99,8 @@ struct ProbeContext {
   const config::ProbeConfig& config;
   const config::Config& global;  // whole snapshot (buckets, instance)
   Clock& clock;
-  SteadyTime deadline;                   // the run's one deadline
-  const std::atomic<bool>& cancelled;    // set on shutdown or reload
+  SteadyTime deadline;                 // the run's one deadline
+  const std::atomic<bool>& cancelled;  // set on shutdown or reload
 
   Duration Remaining() const { return deadline - clock.SteadyNow(); }
   bool Expired() const { return clock.SteadyNow() >= deadline || cancelled.load(); }

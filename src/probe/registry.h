@@ -13,8 +13,7 @@
 
 namespace hermes::probe {
 
-using ProbeFactory =
-    std::function<Result<std::unique_ptr<Probe>>(const config::ProbeConfig&)>;
+using ProbeFactory = std::function<Result<std::unique_ptr<Probe>>(const config::ProbeConfig&)>;
 
 class ProbeRegistry {
  public:

@@ -29,7 +29,7 @@ struct PingStamps {
   const Clock* clock;
   std::optional<SteadyTime> sent;   // connection ready, request not yet written
   std::optional<SteadyTime> first;  // status line of the last response since `sent`
-  CURL* curl = nullptr;                          // set to read the peer certificate
+  CURL* curl = nullptr;             // set to read the peer certificate
   std::optional<double>* cert_not_after = nullptr;
 };
 

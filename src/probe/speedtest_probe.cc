@@ -61,8 +61,8 @@ class SpeedtestProbe final : public Probe {
  private:
   std::optional<net::RequestFailure> RunDirection(const ProbeContext& ctx,
                                                   const net::RequestOptions& opts,
-                                                  const config::TransferConfig& tc,
-                                                  Direction dir, ProbeResult& result) {
+                                                  const config::TransferConfig& tc, Direction dir,
+                                                  ProbeResult& result) {
     const auto d = static_cast<size_t>(dir);
     const Load load = dir == Direction::kDownload ? Load::kDownload : Load::kUpload;
     TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes};

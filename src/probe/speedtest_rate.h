@@ -37,8 +37,8 @@ class ThroughputMeter {
   struct Result {
     std::optional<double> bytes_per_second;
     std::vector<double> samples_bytes_per_second;
-    uint64_t measured_bytes = 0;    // bytes(E) - bytes(W)
-    double measured_seconds = 0;    // E - W
+    uint64_t measured_bytes = 0;  // bytes(E) - bytes(W)
+    double measured_seconds = 0;  // E - W
   };
   Result Finish(SteadyTime end, uint64_t total_bytes);
 

@@ -10,8 +10,8 @@ namespace {
 
 constexpr uint64_t kMinRequestBytes = 1000 * 1000;
 constexpr uint64_t kMaxRequestBytes = 100 * 1000 * 1000;
-constexpr long kBufferBytes = 512 * 1024;         // NOLINT(runtime/int)
-constexpr long kUploadBufferBytes = 512 * 1024;   // NOLINT(runtime/int)
+constexpr long kBufferBytes = 512 * 1024;        // NOLINT(runtime/int)
+constexpr long kUploadBufferBytes = 512 * 1024;  // NOLINT(runtime/int)
 constexpr size_t kUploadPatternBytes = 1 << 20;
 constexpr auto kMaxPollWait = std::chrono::milliseconds(20);
 
@@ -28,9 +28,9 @@ class Engine {
     Engine* engine = nullptr;
     std::unique_ptr<net::EasyHandle> handle;
     uint64_t request_size = 0;
-    uint64_t received = 0;       // download: body bytes of the current request
-    uint64_t read_offset = 0;    // upload: body bytes handed to libcurl
-    uint64_t sent_counted = 0;   // upload: SIZE_UPLOAD already added to total_
+    uint64_t received = 0;      // download: body bytes of the current request
+    uint64_t read_offset = 0;   // upload: body bytes handed to libcurl
+    uint64_t sent_counted = 0;  // upload: SIZE_UPLOAD already added to total_
     bool active = false;
   };
 
@@ -74,8 +74,8 @@ size_t Engine::OnRead(char* dst, size_t size, size_t n, void* p) {
   auto* s = static_cast<Stream*>(p);
   const std::vector<char>& pat = s->engine->pattern_;
   const size_t off = s->read_offset % pat.size();
-  const size_t len = std::min<uint64_t>({size * n, s->request_size - s->read_offset,
-                                         pat.size() - off});
+  const size_t len =
+      std::min<uint64_t>({size * n, s->request_size - s->read_offset, pat.size() - off});
   std::memcpy(dst, pat.data() + off, len);
   s->read_offset += len;
   return len;
@@ -146,8 +146,8 @@ std::optional<net::RequestFailure> Engine::Completed(CURLMsg* msg) {
   }
   if (!upload() && s->received != s->request_size) {
     return net::RequestFailure{FailureReason::kProtocol,
-                               what + ": short response, " + std::to_string(s->received) +
-                                   " of " + std::to_string(s->request_size) + " bytes",
+                               what + ": short response, " + std::to_string(s->received) + " of " +
+                                   std::to_string(s->request_size) + " bytes",
                                std::nullopt};
   }
   ++completed_;
@@ -210,8 +210,8 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
           std::nullopt};
       break;
     }
-    const bool any_active = std::any_of(streams_.begin(), streams_.end(),
-                                        [](const auto& s) { return s->active; });
+    const bool any_active =
+        std::any_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->active; });
     if (now >= end_at || !any_active) {
       if (total_ == 0) {
         // Nothing moved at all (e.g. headers, then a stalled body): that is no
@@ -230,8 +230,8 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
       break;
     }
     const auto wait = std::min<Duration>({end_at - now, ctx_.deadline - now, kMaxPollWait});
-    const int wait_ms = static_cast<int>(
-        std::chrono::ceil<std::chrono::milliseconds>(wait).count());
+    const int wait_ms =
+        static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
     curl_multi_poll(multi_, nullptr, 0, std::max(wait_ms, 1), nullptr);
   }
   CountUploaded();  // bytes that left before the abort still count as transferred

@@ -75,9 +75,8 @@ uint64_t ByteWindow::Sum(WallTime now) const {
   uint64_t sum = 0;
   for (const auto& [start, bytes] : buckets_) {
     if (start + W(kBucket) <= now - W(kWindow)) continue;
-    sum = bytes > std::numeric_limits<uint64_t>::max() - sum
-              ? std::numeric_limits<uint64_t>::max()
-              : sum + bytes;
+    sum = bytes > std::numeric_limits<uint64_t>::max() - sum ? std::numeric_limits<uint64_t>::max()
+                                                             : sum + bytes;
   }
   return sum;
 }

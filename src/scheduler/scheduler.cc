@@ -12,10 +12,14 @@ namespace hermes::scheduler {
 
 const char* SkipReasonName(SkipReason r) {
   switch (r) {
-    case SkipReason::kOverrun: return "overrun";
-    case SkipReason::kBandwidthBusy: return "bandwidth_busy";
-    case SkipReason::kRetryAfter: return "retry_after";
-    case SkipReason::kBudget: return "budget";
+    case SkipReason::kOverrun:
+      return "overrun";
+    case SkipReason::kBandwidthBusy:
+      return "bandwidth_busy";
+    case SkipReason::kRetryAfter:
+      return "retry_after";
+    case SkipReason::kBudget:
+      return "budget";
   }
   return "unknown";
 }

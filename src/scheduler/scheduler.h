@@ -54,9 +54,9 @@ const char* SkipReasonName(SkipReason r);
 
 struct RunRecord {
   std::string probe;
-  WallTime started;        // actual start
-  Duration duration{};     // actual run time
-  Duration start_lag{};    // actual - planned start (0 for triggered runs)
+  WallTime started;      // actual start
+  Duration duration{};   // actual run time
+  Duration start_lag{};  // actual - planned start (0 for triggered runs)
   bool triggered = false;
   probe::ProbeResult result;
 };

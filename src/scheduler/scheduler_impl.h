@@ -36,10 +36,10 @@ struct ProbeState {
   WallTime slot;     // start of the next slot not yet handled
   WallTime planned;  // committed planned start for `slot`
 
-  bool in_flight = false;  // queued or running
-  bool running = false;    // inside Probe::Run
+  bool in_flight = false;                        // queued or running
+  bool running = false;                          // inside Probe::Run
   std::shared_ptr<std::atomic<bool>> cancelled;  // of the in-flight run
-  bool removed = false;  // retired by Reload/Stop: results are dropped
+  bool removed = false;                          // retired by Reload/Stop: results are dropped
 
   std::deque<Duration> durations;  // most recent last, at most kDurationHistory
   std::optional<WallTime> last_run;
@@ -83,24 +83,23 @@ struct Scheduler::Impl {
   std::vector<std::thread> threads;  // control_mu
 
   mutable std::mutex mu;
-  std::condition_variable sched_cv;  // planning loop: time, scrapes, completions
-  std::condition_variable light_cv;  // light_queue non-empty or stopping
-  std::condition_variable bulk_cv;   // bulk_queue non-empty or stopping
-  bool running = false;              // mu
-  bool stopping = false;             // mu
-  bool bulk_running = false;         // mu
-  std::shared_ptr<const config::Config> config;      // mu
-  std::vector<std::shared_ptr<ProbeState>> probes;   // mu, config order
-  std::deque<Job> light_queue;                       // mu, <= one entry per probe
-  std::deque<Job> bulk_queue;                        // mu, <= one entry per probe
-  ScrapeOffsetEstimator scrapes;                     // mu
-  ByteWindow bytes;                                  // mu
+  std::condition_variable sched_cv;                 // planning loop: time, scrapes, completions
+  std::condition_variable light_cv;                 // light_queue non-empty or stopping
+  std::condition_variable bulk_cv;                  // bulk_queue non-empty or stopping
+  bool running = false;                             // mu
+  bool stopping = false;                            // mu
+  bool bulk_running = false;                        // mu
+  std::shared_ptr<const config::Config> config;     // mu
+  std::vector<std::shared_ptr<ProbeState>> probes;  // mu, config order
+  std::deque<Job> light_queue;                      // mu, <= one entry per probe
+  std::deque<Job> bulk_queue;                       // mu, <= one entry per probe
+  ScrapeOffsetEstimator scrapes;                    // mu
+  ByteWindow bytes;                                 // mu
 
   // Helpers; all require `mu` held.
   Duration ScrapeInterval() const;
   std::shared_ptr<ProbeState> Find(const std::string& name) const;
-  WallTime PlanFor(const ProbeState& s, WallTime slot,
-                   const std::vector<Duration>& offsets) const;
+  WallTime PlanFor(const ProbeState& s, WallTime slot, const std::vector<Duration>& offsets) const;
   // The plan for s.slot given what is known now; never moves a committed plan
   // that has already passed, and never plans in the past otherwise.
   WallTime CurrentPlan(const ProbeState& s, WallTime now,

@@ -77,7 +77,7 @@ void Scheduler::Impl::HandleDue(const std::shared_ptr<ProbeState>& sp, WallTime 
 void Scheduler::Impl::Enqueue(const std::shared_ptr<ProbeState>& sp, WallTime planned,
                               WallTime slot, bool triggered) {
   ProbeState& s = *sp;
-  Job job{sp, s.snapshot, s.cfg, s.prober, std::make_shared<std::atomic<bool>>(false),
+  Job job{sp,      s.snapshot,   s.cfg,    s.prober, std::make_shared<std::atomic<bool>>(false),
           planned, std::nullopt, triggered};
   s.in_flight = true;
   s.cancelled = job.cancelled;
@@ -89,8 +89,8 @@ void Scheduler::Impl::Enqueue(const std::shared_ptr<ProbeState>& sp, WallTime pl
   // Only a run that has to wait behind another bulk run gets a give-up time;
   // triggered runs wait as long as it takes (they were asked for explicitly).
   if (!triggered && (bulk_running || !bulk_queue.empty())) {
-    job.give_up = BulkGiveUp(planned, slot, s.cfg->interval,
-                             ExpectedDuration(s.durations, s.cfg->timeout));
+    job.give_up =
+        BulkGiveUp(planned, slot, s.cfg->interval, ExpectedDuration(s.durations, s.cfg->timeout));
   }
   bulk_queue.push_back(std::move(job));
   bulk_cv.notify_one();
@@ -220,13 +220,12 @@ void Scheduler::Impl::Execute(Job job) {
   const SteadyTime start = clock.SteadyNow();
   const WallTime started = clock.WallNow();
   const Duration lag =
-      job.triggered ? Duration::zero()
-                    : std::max(Duration::zero(), std::chrono::duration_cast<Duration>(
-                                                     started - job.planned));
+      job.triggered
+          ? Duration::zero()
+          : std::max(Duration::zero(), std::chrono::duration_cast<Duration>(started - job.planned));
   if (!job.triggered) sink.OnStartLag(lag);
 
-  probe::ProbeContext ctx{*job.cfg, *job.snapshot, clock, start + job.cfg->timeout,
-                          *job.cancelled};
+  probe::ProbeContext ctx{*job.cfg, *job.snapshot, clock, start + job.cfg->timeout, *job.cancelled};
   probe::ProbeResult result;
   try {
     result = job.prober->Run(ctx);

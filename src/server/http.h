@@ -61,7 +61,7 @@ struct Route {
   std::vector<std::string> methods;  // allowed; HEAD is implied by GET
   std::string handler_label;         // closed set, for hermes_http_* metrics
   bool requires_auth = true;
-  uint64_t max_body_bytes = 0;       // 0: any body is rejected (411/413)
+  uint64_t max_body_bytes = 0;  // 0: any body is rejected (411/413)
   Handler handler;
 };
 

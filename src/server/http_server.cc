@@ -93,8 +93,7 @@ struct HttpServer::Impl {
   void OnAccepted(tcp::socket socket);
 };
 
-Status HttpServer::Impl::Listen(const tcp::endpoint& ep, const std::string& addr,
-                                bool dual_stack) {
+Status HttpServer::Impl::Listen(const tcp::endpoint& ep, const std::string& addr, bool dual_stack) {
   auto acceptor = std::make_unique<tcp::acceptor>(*ioc);
   error_code ec;
   acceptor->open(ep.protocol(), ec);
@@ -124,8 +123,8 @@ Status HttpServer::Impl::Bind(const std::string& addr) {
   tcp::resolver resolver(*ioc);
   auto results = resolver.resolve(hp->host, std::to_string(hp->port), ec);
   if (ec || results.empty()) {
-    return Status::Unavailable("listen address \"" + addr + "\": cannot resolve host: " +
-                               ec.message());
+    return Status::Unavailable("listen address \"" + addr +
+                               "\": cannot resolve host: " + ec.message());
   }
   tcp::endpoint chosen = results.begin()->endpoint();
   for (const auto& r : results) {
@@ -138,18 +137,18 @@ Status HttpServer::Impl::Bind(const std::string& addr) {
 }
 
 void HttpServer::Impl::Accept(tcp::acceptor& acceptor) {
-  acceptor.async_accept(net::make_strand(*ioc), [this, &acceptor](error_code ec,
-                                                                  tcp::socket socket) {
-    if (ec == net::error::operation_aborted) return;
-    if (ec) {
-      // Typically EMFILE: back off briefly instead of spinning on the error.
-      auto timer = std::make_shared<net::steady_timer>(*ioc, kAcceptRetryDelay);
-      timer->async_wait([this, &acceptor, timer](error_code) { Accept(acceptor); });
-      return;
-    }
-    OnAccepted(std::move(socket));
-    Accept(acceptor);
-  });
+  acceptor.async_accept(
+      net::make_strand(*ioc), [this, &acceptor](error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted) return;
+        if (ec) {
+          // Typically EMFILE: back off briefly instead of spinning on the error.
+          auto timer = std::make_shared<net::steady_timer>(*ioc, kAcceptRetryDelay);
+          timer->async_wait([this, &acceptor, timer](error_code) { Accept(acceptor); });
+          return;
+        }
+        OnAccepted(std::move(socket));
+        Accept(acceptor);
+      });
 }
 
 void HttpServer::Impl::OnAccepted(tcp::socket socket) {

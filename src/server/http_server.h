@@ -28,9 +28,9 @@ namespace hermes::server {
 struct ServerLimits {
   size_t max_header_bytes = 8 * 1024;
   int max_headers = 64;
-  std::chrono::milliseconds head_deadline{5000};    // total time to receive a request head
-  std::chrono::milliseconds idle_timeout{120000};   // keep-alive between requests
-  std::chrono::milliseconds write_timeout{60000};   // per response (streamed: per chunk progress)
+  std::chrono::milliseconds head_deadline{5000};   // total time to receive a request head
+  std::chrono::milliseconds idle_timeout{120000};  // keep-alive between requests
+  std::chrono::milliseconds write_timeout{60000};  // per response (streamed: per chunk progress)
   int max_connections = 64;
   int max_connections_per_ip = 8;
   // Request bodies (routes with max_body_bytes > 0): time allowed to receive the

@@ -36,8 +36,7 @@ class Router {
   // running the route, or nullopt to go on. `content_length` is the declared body
   // length, `chunked` whether Transfer-Encoding: chunked was sent.
   std::optional<HttpResponse> CheckHead(const Route* route, std::string_view method,
-                                        std::optional<uint64_t> content_length,
-                                        bool chunked) const;
+                                        std::optional<uint64_t> content_length, bool chunked) const;
 
   // 401 / 429 when the route requires auth and the request does not pass it.
   std::optional<HttpResponse> CheckAuth(const Route& route, const HttpRequest& request) const;

@@ -48,11 +48,12 @@ std::string OpenSslError() {
 }
 
 int VerifyClientCertificate(int preverify_ok, X509_STORE_CTX* store) {
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  auto* policy = ssl == nullptr ? nullptr
-                                : static_cast<PeerPolicy*>(SSL_CTX_get_ex_data(
-                                      SSL_get_SSL_CTX(ssl), PolicyIndex()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* policy =
+      ssl == nullptr
+          ? nullptr
+          : static_cast<PeerPolicy*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), PolicyIndex()));
   if (policy == nullptr) return preverify_ok;
   if (!policy->verify_chain) preverify_ok = 1;
   if (!preverify_ok) return 0;
@@ -150,8 +151,8 @@ bool IpEquals(const std::string& text, const unsigned char* raw, int len) {
 
 bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed) {
   if (cert == nullptr) return false;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return false;
   bool match = false;
   for (int i = 0; i < sk_GENERAL_NAME_num(names) && !match; ++i) {

@@ -4,8 +4,8 @@
 //
 // Policy: TLS 1.2-1.3 only (a lower min_version is raised to TLS 1.2); TLS 1.2
 // suites are the Mozilla "intermediate" AEAD ECDHE suites (or the configured
-// subset of them, mapped by config::OpenSslCipherName; other names are rejected); server cipher preference,
-// no compression, no renegotiation. client_auth_type follows Go's crypto/tls;
+// subset of them, mapped by config::OpenSslCipherName; other names are rejected); server cipher
+// preference, no compression, no renegotiation. client_auth_type follows Go's crypto/tls;
 // client_allowed_sans must match one SAN (DNS, IP, email or URI) of the client's
 // leaf certificate.
 //

@@ -70,12 +70,18 @@ HttpResponse Up(const TargetOptions& o, const HttpRequest& req) {
 
 std::vector<server::Route> TargetRoutes(const TargetOptions& options) {
   std::vector<server::Route> routes;
-  routes.push_back({"/__down", {"GET"}, "down", true, 0,
-                    [options](const HttpRequest& r) { return Down(options, r); }});
-  routes.push_back({"/__up", {"POST"}, "up", true, options.max_bytes_per_request,
+  routes.push_back({"/__down", {"GET"}, "down", true, 0, [options](const HttpRequest& r) {
+                      return Down(options, r);
+                    }});
+  routes.push_back({"/__up",
+                    {"POST"},
+                    "up",
+                    true,
+                    options.max_bytes_per_request,
                     [options](const HttpRequest& r) { return Up(options, r); }});
-  routes.push_back({"/-/healthy", {"GET"}, "healthy", false, 0,
-                    [](const HttpRequest&) { return HttpResponse::Text(200, "Healthy.\n"); }});
+  routes.push_back({"/-/healthy", {"GET"}, "healthy", false, 0, [](const HttpRequest&) {
+                      return HttpResponse::Text(200, "Healthy.\n");
+                    }});
   routes.push_back({"/", {"GET"}, "landing", false, 0, [](const HttpRequest&) {
                       HttpResponse r = HttpResponse::Text(
                           200, std::string("hermes-target ") + kVersion +

@@ -25,11 +25,11 @@ namespace hermes::target {
 
 struct TestFaults {
   std::chrono::milliseconds response_delay{0};  // added before every __down/__up answer
-  bool stall = false;                            // __down: send headers, never the body
-  std::optional<uint64_t> reset_after_bytes;     // __down: RST after this many bytes
-  bool short_body = false;                       // __down: Content-Length larger than sent
-  int status = 0;                                // answer __down/__up with this status
-  int retry_after_seconds = 0;                   // with status 429/503: Retry-After
+  bool stall = false;                           // __down: send headers, never the body
+  std::optional<uint64_t> reset_after_bytes;    // __down: RST after this many bytes
+  bool short_body = false;                      // __down: Content-Length larger than sent
+  int status = 0;                               // answer __down/__up with this status
+  int retry_after_seconds = 0;                  // with status 429/503: Retry-After
 };
 
 struct TargetOptions {

@@ -53,7 +53,9 @@ constexpr size_t kMaxSamples = 48;  // per vector: keeps one input fast (~5 vect
 
 // ---- A small checker of the text exposition format 0.0.4 ----
 
-bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
+bool IsNameStart(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+}
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
 // Reads a metric or label name at `i`; false if there is none.
@@ -92,17 +94,20 @@ struct Sample {
 Sample CheckSampleLine(std::string_view line) {
   Sample s;
   size_t i = 0;
-  FUZZ_CHECK(ReadName(line, i, true), "bad metric name in line: %.*s", (int)line.size(), line.data());
+  FUZZ_CHECK(ReadName(line, i, true), "bad metric name in line: %.*s", (int)line.size(),
+             line.data());
   if (i < line.size() && line[i] == '{') {
     ++i;
     while (i < line.size() && line[i] != '}') {
-      FUZZ_CHECK(ReadName(line, i, false), "bad label name in line: %.*s", (int)line.size(), line.data());
+      FUZZ_CHECK(ReadName(line, i, false), "bad label name in line: %.*s", (int)line.size(),
+                 line.data());
       FUZZ_CHECK(i + 1 < line.size() && line[i] == '=' && line[i + 1] == '"',
                  "expected =\" in line: %.*s", (int)line.size(), line.data());
       i += 2;
       std::string value;
       while (true) {
-        FUZZ_CHECK(i < line.size(), "unterminated label value: %.*s", (int)line.size(), line.data());
+        FUZZ_CHECK(i < line.size(), "unterminated label value: %.*s", (int)line.size(),
+                   line.data());
         const char c = line[i++];
         if (c == '"') break;
         FUZZ_CHECK(c != '\n', "raw newline in label value");
@@ -118,11 +123,13 @@ Sample CheckSampleLine(std::string_view line) {
       s.label_values.push_back(value);
       if (i < line.size() && line[i] == ',') ++i;
     }
-    FUZZ_CHECK(i < line.size() && line[i] == '}', "unterminated labels: %.*s", (int)line.size(), line.data());
+    FUZZ_CHECK(i < line.size() && line[i] == '}', "unterminated labels: %.*s", (int)line.size(),
+               line.data());
     ++i;
   }
   s.series = std::string(line.substr(0, i));
-  FUZZ_CHECK(i < line.size() && line[i] == ' ', "no value in line: %.*s", (int)line.size(), line.data());
+  FUZZ_CHECK(i < line.size() && line[i] == ' ', "no value in line: %.*s", (int)line.size(),
+             line.data());
   const std::string_view value = line.substr(i + 1);
   // Exactly one value: SPEC section 7 forbids timestamps.
   FUZZ_CHECK(value.find(' ') == std::string_view::npos, "timestamp or junk after value: %.*s",
@@ -137,11 +144,13 @@ void CheckCommentLine(std::string_view line) {
   FUZZ_CHECK(help || type, "unexpected comment: %.*s", (int)line.size(), line.data());
   size_t i = 7;
   FUZZ_CHECK(ReadName(line, i, true), "bad name in comment: %.*s", (int)line.size(), line.data());
-  FUZZ_CHECK(i < line.size() && line[i] == ' ', "comment without text: %.*s", (int)line.size(), line.data());
+  FUZZ_CHECK(i < line.size() && line[i] == ' ', "comment without text: %.*s", (int)line.size(),
+             line.data());
   if (type) {
     const std::string_view t = line.substr(i + 1);
-    FUZZ_CHECK(t == "counter" || t == "gauge" || t == "histogram" || t == "summary" || t == "untyped",
-               "bad TYPE: %.*s", (int)line.size(), line.data());
+    FUZZ_CHECK(
+        t == "counter" || t == "gauge" || t == "histogram" || t == "summary" || t == "untyped",
+        "bad TYPE: %.*s", (int)line.size(), line.data());
   }
 }
 
@@ -212,12 +221,18 @@ std::string Label(FuzzInput& in, const char* const (&set)[N], std::set<std::stri
 
 double Double(FuzzInput& in) {
   switch (in.Byte() % 8) {
-    case 0: return std::nan("");
-    case 1: return INFINITY;
-    case 2: return -INFINITY;
-    case 3: return -0.0;
-    case 4: return static_cast<double>(in.Raw<int32_t>()) / 1000.0;
-    default: return in.Raw<double>();  // any bit pattern, incl. NaN payloads, denormals
+    case 0:
+      return std::nan("");
+    case 1:
+      return INFINITY;
+    case 2:
+      return -INFINITY;
+    case 3:
+      return -0.0;
+    case 4:
+      return static_cast<double>(in.Raw<int32_t>()) / 1000.0;
+    default:
+      return in.Raw<double>();  // any bit pattern, incl. NaN payloads, denormals
   }
 }
 
@@ -237,7 +252,8 @@ hermes::probe::ProbeResult Result(FuzzInput& in) {
   const uint8_t flags = in.Byte();
   r.success = flags & 1;
   if (flags & 2) {
-    r.reason = hermes::probe::kAllFailureReasons[in.Byte() % hermes::probe::kAllFailureReasons.size()];
+    r.reason =
+        hermes::probe::kAllFailureReasons[in.Byte() % hermes::probe::kAllFailureReasons.size()];
   }
   r.error = in.String();
   if (flags & 4) r.retry_after = hermes::Duration(in.Raw<int64_t>());
@@ -324,8 +340,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              e.samples.size(), baseline.series.size());
   for (const auto& f : fuzzed) {
     if (baseline.label_values.count(f) != 0) continue;  // happens to equal a legit value
-    FUZZ_CHECK(label_values.count(f) == 0, "fuzzed string became a label value: \"%s\"",
-               f.c_str());
+    FUZZ_CHECK(label_values.count(f) == 0, "fuzzed string became a label value: \"%s\"", f.c_str());
   }
   return 0;
 }

@@ -23,8 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                "accepted non-bcrypt hash for user %s", user.c_str());
   }
   for (const std::string* f : {&web->tls.cert_file, &web->tls.key_file, &web->tls.client_ca_file}) {
-    FUZZ_CHECK(f->empty() || (*f)[0] == '/', "path not resolved against base dir: %s",
-               f->c_str());
+    FUZZ_CHECK(f->empty() || (*f)[0] == '/', "path not resolved against base dir: %s", f->c_str());
   }
   if (web->tls_enabled) {
     FUZZ_CHECK(!web->tls.cert_file.empty() && !web->tls.key_file.empty(),

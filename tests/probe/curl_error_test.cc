@@ -15,8 +15,7 @@ TEST(CurlErrorTest, ServerTimingVariants) {
   EXPECT_DOUBLE_EQ(*ParseServerTimingSeconds("cache;desc=\"Cache Read\";dur=23.2"), 0.0232);
   EXPECT_DOUBLE_EQ(*ParseServerTimingSeconds("total; DUR = \"7\""), 0.007);
   EXPECT_DOUBLE_EQ(
-      *ParseServerTimingSeconds("cfL4;desc=\"?proto=TCP&rtt=1\", cfRequestDuration;dur=4"),
-      0.004);
+      *ParseServerTimingSeconds("cfL4;desc=\"?proto=TCP&rtt=1\", cfRequestDuration;dur=4"), 0.004);
 }
 
 TEST(CurlErrorTest, ServerTimingWithoutValidDurIsAbsent) {
@@ -32,8 +31,7 @@ TEST(CurlErrorTest, RetryAfterDeltaSecondsAndHttpDates) {
   EXPECT_EQ(*ParseRetryAfter("7", kNow), std::chrono::seconds(7));
   EXPECT_EQ(*ParseRetryAfter(" 120 ", kNow), std::chrono::seconds(120));
   EXPECT_EQ(*ParseRetryAfter("Wed, 21 Oct 2015 07:28:30 GMT", kNow), std::chrono::seconds(30));
-  EXPECT_EQ(*ParseRetryAfter("Wednesday, 21-Oct-15 07:29:00 GMT", kNow),
-            std::chrono::seconds(60));
+  EXPECT_EQ(*ParseRetryAfter("Wednesday, 21-Oct-15 07:29:00 GMT", kNow), std::chrono::seconds(60));
   EXPECT_EQ(*ParseRetryAfter("Wed Oct 21 07:28:10 2015", kNow), std::chrono::seconds(10));
   EXPECT_EQ(*ParseRetryAfter("Tue, 20 Oct 2015 07:28:00 GMT", kNow), Duration::zero());
   EXPECT_FALSE(ParseRetryAfter("", kNow).has_value());

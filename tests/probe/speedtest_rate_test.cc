@@ -42,7 +42,7 @@ TEST(SpeedtestRateTest, SamplesEvery100msAfterWarmupOnly) {
 
 TEST(SpeedtestRateTest, SampleWindowUsesObservedTimeNotNominal) {
   ThroughputMeter m(kStart, Duration::zero());
-  m.Observe(kStart, 0);                          // warm-up instant
+  m.Observe(kStart, 0);                            // warm-up instant
   m.Observe(kStart + milliseconds(250), 500'000);  // one late wake-up: 250 ms window
   auto r = m.Finish(kStart + milliseconds(260), 520'000);
   ASSERT_EQ(r.samples_bytes_per_second.size(), 1u);  // the 10 ms tail is dropped

@@ -67,37 +67,53 @@ class ProbeBoard {
   }
 
  public:
-  void Block(const std::string& name) { Set([&] { blocked_.insert(name); }); }
-  void Unblock(const std::string& name) { Set([&] { blocked_.erase(name); }); }
+  void Block(const std::string& name) {
+    Set([&] { blocked_.insert(name); });
+  }
+  void Unblock(const std::string& name) {
+    Set([&] { blocked_.erase(name); });
+  }
   void SetResult(const std::string& name, probe::ProbeResult r) {
     Set([&] { results_[name] = std::move(r); });
   }
-  void FailCreate(const std::string& name) { Set([&] { fail_create_.insert(name); }); }
+  void FailCreate(const std::string& name) {
+    Set([&] { fail_create_.insert(name); });
+  }
 
-  int Calls(const std::string& name) const { return Get([&] { return calls_count(name); }); }
-  int Running() const { return Get([&] { return running_; }); }
-  int MaxRunning() const { return Get([&] { return max_running_; }); }
-  int MaxBulkRunning() const { return Get([&] { return max_bulk_running_; }); }
+  int Calls(const std::string& name) const {
+    return Get([&] { return calls_count(name); });
+  }
+  int Running() const {
+    return Get([&] { return running_; });
+  }
+  int MaxRunning() const {
+    return Get([&] { return max_running_; });
+  }
+  int MaxBulkRunning() const {
+    return Get([&] { return max_bulk_running_; });
+  }
   int Cancelled(const std::string& name) const {
     return Get([&] { return cancelled_.count(name) ? cancelled_.at(name) : 0; });
   }
   int Created(const std::string& name) const {
     return Get([&] { return created_.count(name) ? created_.at(name) : 0; });
   }
-  std::vector<CallRecord> CallLog() const { return Get([&] { return calls_; }); }
+  std::vector<CallRecord> CallLog() const {
+    return Get([&] { return calls_; });
+  }
 
   probe::ProbeRegistry Registry() {
     probe::ProbeRegistry reg;
     for (auto kind : {config::ProbeKind::kSpeedtest, config::ProbeKind::kHttp,
-                      config::ProbeKind::kTcp, config::ProbeKind::kDns,
-                      config::ProbeKind::kIcmp}) {
-      reg.Register(kind, [this](const config::ProbeConfig& cfg)
-                             -> Result<std::unique_ptr<probe::Probe>> {
-        std::lock_guard<std::mutex> l(mu_);
-        if (fail_create_.count(cfg.name)) return Status::Unavailable("fake factory failure");
-        ++created_[cfg.name];
-        return std::unique_ptr<probe::Probe>(new FakeProbe(this, cfg.name, cfg.kind));
-      });
+                      config::ProbeKind::kTcp, config::ProbeKind::kDns, config::ProbeKind::kIcmp}) {
+      reg.Register(kind,
+                   [this](const config::ProbeConfig& cfg) -> Result<std::unique_ptr<probe::Probe>> {
+                     std::lock_guard<std::mutex> l(mu_);
+                     if (fail_create_.count(cfg.name))
+                       return Status::Unavailable("fake factory failure");
+                     ++created_[cfg.name];
+                     return std::unique_ptr<probe::Probe>(new FakeProbe(this, cfg.name, cfg.kind));
+                   });
     }
     return reg;
   }

@@ -104,8 +104,8 @@ TEST(ByteWindowTest, StaysBoundedWhateverTheRunRate) {
   const WallTime t0 = At(1'700'000'000s);
   for (int i = 0; i < 40 * 24 * 60; ++i) w.Add(t0 + std::chrono::minutes(i), 1);
   EXPECT_LE(w.buckets(), 24u * 30 + 1);
-  EXPECT_NEAR(static_cast<double>(w.Sum(t0 + std::chrono::minutes(40 * 24 * 60))),
-              30.0 * 24 * 60, 60.0);
+  EXPECT_NEAR(static_cast<double>(w.Sum(t0 + std::chrono::minutes(40 * 24 * 60))), 30.0 * 24 * 60,
+              60.0);
 }
 
 TEST(ByteWindowTest, ExceedsBudget) {

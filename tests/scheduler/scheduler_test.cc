@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "scheduler/fakes.h"
 #include "scheduler/phase.h"
 #include "scheduler/plan.h"
-#include "scheduler/fakes.h"
 
 namespace hermes::scheduler {
 namespace {
@@ -28,7 +28,8 @@ WallTime FirstSlot(const FakeClock& clock, const std::string& name, Duration int
 }
 
 struct Fixture {
-  explicit Fixture(int workers = 4) : registry(board.Registry()), sched(clock, registry, sink, workers) {}
+  explicit Fixture(int workers = 4)
+      : registry(board.Registry()), sched(clock, registry, sink, workers) {}
   FakeClock clock;
   ProbeBoard board;
   probe::ProbeRegistry registry;
@@ -112,7 +113,7 @@ TEST(SchedulerTest, BulkProbeWaitsForAnotherBulkRunWithinGrace) {
   ASSERT_TRUE(Eventually([&] { return f.board.Calls(x) == 1; }));
   AdvanceTo(f.clock, y_first);
   Settle();
-  EXPECT_EQ(f.board.Calls(y), 0);  // queued behind x
+  EXPECT_EQ(f.board.Calls(y), 0);    // queued behind x
   AdvanceTo(f.clock, y_first + 4s);  // within the 6 s grace
   f.board.Unblock(x);
   ASSERT_TRUE(Eventually([&] { return f.sink.Runs(y) == 1; }));
@@ -155,9 +156,8 @@ TEST(SchedulerTest, LightProbesRunConcurrentlyUpToThePoolSize) {
 
   f.clock.Advance(2s);
   for (const char* n : {"l1", "l2", "l3"}) f.board.Unblock(n);
-  ASSERT_TRUE(Eventually([&] {
-    return f.sink.Runs("l1") + f.sink.Runs("l2") + f.sink.Runs("l3") == 3;
-  }));
+  ASSERT_TRUE(
+      Eventually([&] { return f.sink.Runs("l1") + f.sink.Runs("l2") + f.sink.Runs("l3") == 3; }));
   EXPECT_EQ(f.board.MaxRunning(), 2);
   // The run that waited for a worker started 2 s after its plan: lag counted.
   int late = 0;
@@ -171,8 +171,8 @@ TEST(SchedulerTest, LightProbesRunConcurrentlyUpToThePoolSize) {
 TEST(SchedulerTest, RetryAfterPausesTheProbe) {
   Fixture f;
   const WallTime first = FirstSlot(f.clock, "a", 60s);
-  probe::ProbeResult limited = probe::ProbeResult::Failure(probe::FailureReason::kRateLimited,
-                                                           "429");
+  probe::ProbeResult limited =
+      probe::ProbeResult::Failure(probe::FailureReason::kRateLimited, "429");
   limited.retry_after = 150s;
   f.board.SetResult("a", limited);
   ASSERT_TRUE(f.sched.Start(MakeConfig({Light("a")})).ok());

@@ -135,8 +135,9 @@ TEST(HttpServerTest, BodyRouteCountsContentLengthAndChunkedBodies) {
   std::string body(300000, 'x');
   ASSERT_TRUE(c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n" + body));
   EXPECT_EQ(ReadResponse(c).body, "300000");
-  ASSERT_TRUE(c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"));
   EXPECT_EQ(ReadResponse(c).body, "7");
 }
 
@@ -144,8 +145,9 @@ TEST(HttpServerTest, BodyRouteAnswers100Continue) {
   TestServer s(TestServer::Options(), {BodyRoute(1 << 20)});
   s.Start();
   Conn c(s.port);
-  ASSERT_TRUE(c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   EXPECT_EQ(ReadResponse(c).status, 100);
   ASSERT_TRUE(c.Send("abcd"));
   EXPECT_EQ(ReadResponse(c).body, "4");
@@ -158,8 +160,10 @@ TEST(HttpServerTest, BodyRouteRejectsOversizedBodies) {
   ASSERT_TRUE(declared.Send("POST /__up HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n"));
   EXPECT_EQ(ReadResponse(declared).status, 413);
   Conn chunked(s.port);
-  ASSERT_TRUE(chunked.Send("POST /__up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "3e9\r\n" + std::string(1001, 'x') + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      chunked.Send("POST /__up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3e9\r\n" +
+                   std::string(1001, 'x') + "\r\n0\r\n\r\n"));
   EXPECT_EQ(ReadResponse(chunked).status, 413);
 }
 
@@ -236,7 +240,8 @@ TEST(HttpServerTest, StreamsLargeBodyWithCorrectLength) {
   EXPECT_TRUE(r.complete);
   EXPECT_EQ(r.body_bytes, kBytes);
   EXPECT_EQ(r.headers["content-length"], std::to_string(kBytes));
-  std::printf("[ measure  ] plain stream 100 MB in %.3f s = %.2f GB/s\n", secs, kBytes / secs / 1e9);
+  std::printf("[ measure  ] plain stream 100 MB in %.3f s = %.2f GB/s\n", secs,
+              kBytes / secs / 1e9);
   // The connection is reusable afterwards.
   ASSERT_TRUE(c.Send(Get("/__down", "Range: none\r\n")));
   EXPECT_EQ(ReadResponse(c, false, 1024).body_bytes, kBytes);
@@ -295,8 +300,7 @@ TEST(HttpServerTest, StopWithOpenConnectionsReturnsQuickly) {
   stall.stall = true;
   Route stall_route = StreamRoute(stall);
   stall_route.path = "/stall";
-  TestServer s(TestServer::Options(),
-               {TextRoute("/a", "hello"), StreamRoute(huge), stall_route});
+  TestServer s(TestServer::Options(), {TextRoute("/a", "hello"), StreamRoute(huge), stall_route});
   s.Start();
   auto idle = OpenServed(s.port, 1);
   Conn streaming(s.port), stalled(s.port), half(s.port);

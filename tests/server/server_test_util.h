@@ -163,7 +163,7 @@ class Conn {
 };
 
 struct Response {
-  int status = 0;  // 0: no response (closed or timed out)
+  int status = 0;                              // 0: no response (closed or timed out)
   std::map<std::string, std::string> headers;  // lower-case names; repeated ones joined by "\n"
   std::string body;
   uint64_t body_bytes = 0;  // counted even when the body is not kept
@@ -189,8 +189,8 @@ inline Response ReadResponse(Conn& c, bool head = false, size_t keep = 1 << 20,
   size_t pos = head_text.find("\r\n");
   while (pos != std::string::npos) {
     size_t next = head_text.find("\r\n", pos + 2);
-    std::string line = head_text.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                             : next - pos - 2);
+    std::string line =
+        head_text.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
     size_t colon = line.find(':');
     std::string name = line.substr(0, colon);
     for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

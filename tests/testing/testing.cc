@@ -53,18 +53,19 @@ void Run(const std::string& cmd) {
 void Issue(const std::string& d, const std::string& name, const std::string& ca,
            const std::string& san, const std::string& eku, const std::string& days) {
   std::string ext = d + "/" + name + ".ext";
-  WriteFile(ext, "subjectAltName=" + san + "\nextendedKeyUsage=" + eku +
-                     "\nbasicConstraints=CA:FALSE\n");
+  WriteFile(
+      ext, "subjectAltName=" + san + "\nextendedKeyUsage=" + eku + "\nbasicConstraints=CA:FALSE\n");
   Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d + "/" +
       name + ".key -out " + d + "/" + name + ".csr -subj /CN=" + name);
-  Run("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/" + ca + ".crt -CAkey " +
-      d + "/" + ca + ".key -CAcreateserial -days " + days + " -extfile " + ext + " -out " + d +
-      "/" + name + ".crt");
+  Run("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/" + ca + ".crt -CAkey " + d +
+      "/" + ca + ".key -CAcreateserial -days " + days + " -extfile " + ext + " -out " + d + "/" +
+      name + ".crt");
 }
 
 void MakeCa(const std::string& d, const std::string& name) {
   Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 "
-      "-keyout " + d + "/" + name + ".key -out " + d + "/" + name + ".crt -subj /CN=" + name +
+      "-keyout " +
+      d + "/" + name + ".key -out " + d + "/" + name + ".crt -subj /CN=" + name +
       " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
 }
 
