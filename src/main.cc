@@ -23,8 +23,7 @@ int CheckConfig(const hermes::app::Flags& flags) {
     std::cerr << cfg.status().message() << "\n";
     return 1;
   }
-  if (auto st = hermes::app::CheckProbers(*cfg.value(), hermes::probe::DefaultRegistry());
-      !st.ok()) {
+  if (auto st = hermes::app::CheckProbers(*cfg.value()); !st.ok()) {
     std::cerr << flags.config_file << ": " << st.message() << "\n";
     return 1;
   }

@@ -51,11 +51,10 @@ Result<std::unique_ptr<Exporter>> Exporter::Create(const Flags& flags, Clock& cl
 Exporter::Exporter(const Flags& flags, Clock& clock, std::shared_ptr<const config::Config> config)
     : flags_(flags),
       clock_(clock),
-      registry_(probe::DefaultRegistry()),
       metrics_(std::make_unique<metrics::MetricsHub>(clock)),
       config_(std::move(config)) {
-  scheduler_ =
-      std::make_unique<scheduler::Scheduler>(clock_, registry_, *this, flags_.probe_workers);
+  scheduler_ = std::make_unique<scheduler::Scheduler>(clock_, probe::CreateProbe, *this,
+                                                      flags_.probe_workers);
   metrics_->Apply(config_);
 }
 

@@ -20,7 +20,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "metrics/metrics_hub.h"
-#include "probe/registry.h"
+#include "probe/kind.h"
 #include "scheduler/scheduler.h"
 #include "server/auth.h"
 #include "server/http_server.h"
@@ -67,7 +67,6 @@ class Exporter final : public scheduler::RunSink, public server::ServerObserver 
 
   const Flags flags_;
   Clock& clock_;
-  probe::ProbeRegistry registry_;
   std::unique_ptr<metrics::MetricsHub> metrics_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<server::Authenticator> auth_;

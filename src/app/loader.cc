@@ -2,21 +2,22 @@
 
 #include "config/parse.h"
 #include "metrics/metrics_hub.h"
+#include "probe/kind.h"
 
 namespace hermes::app {
 
 Result<std::shared_ptr<const config::Config>> LoadProbeConfig(const std::string& path) {
-  auto cfg = config::LoadConfigFile(path);
+  auto cfg = config::LoadConfigFile(path, probe::BuiltinKinds());
   if (!cfg.ok()) return cfg.status();
   HERMES_RETURN_IF_ERROR(metrics::CheckSeriesBudget(cfg.value()).WithContext(path));
   return std::shared_ptr<const config::Config>(
       std::make_shared<config::Config>(std::move(cfg).value()));
 }
 
-Status CheckProbers(const config::Config& config, const probe::ProbeRegistry& registry) {
+Status CheckProbers(const config::Config& config) {
   for (const auto& p : config.probes) {
-    auto prober = registry.Create(p);
-    if (!prober.ok()) return prober.status();
+    auto prober = probe::CreateProbe(p);
+    if (!prober.ok()) return prober.status().WithContext("probes[name=" + p.name + "]");
   }
   return Status::Ok();
 }

@@ -10,7 +10,6 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "config/web_config.h"
-#include "probe/registry.h"
 
 namespace hermes::app {
 
@@ -19,7 +18,7 @@ Result<std::shared_ptr<const config::Config>> LoadProbeConfig(const std::string&
 
 // Creates (and discards) a prober for every probe, so environment problems such
 // as missing ICMP permissions are reported by --config.check too.
-Status CheckProbers(const config::Config& config, const probe::ProbeRegistry& registry);
+Status CheckProbers(const config::Config& config);
 
 // The web config named by --web.config.file, or an empty (plain HTTP) one.
 Result<config::WebConfig> LoadWebConfig(const Flags& flags);

@@ -62,7 +62,7 @@ std::string StatusJson(const config::Config& config,
     if (!first) out += ",";
     first = false;
     out += "{\"name\":" + JsonString(p.name);
-    out += ",\"kind\":" + JsonString(pc ? config::ProbeKindName(pc->kind) : "");
+    out += ",\"kind\":" + JsonString(pc ? std::string(pc->kind->name) : "");
     out += ",\"running\":" + std::string(p.running ? "true" : "false");
     out += ",\"last_run\":" + (p.last_run ? JsonString(Rfc3339(*p.last_run)) : "null");
     out += ",\"last_duration_seconds\":" + std::to_string(ToSeconds(p.last_duration));

@@ -9,6 +9,8 @@ namespace {
 
 constexpr Duration kBudgetPeriod = std::chrono::hours(24 * 30);
 
+}  // namespace
+
 uint64_t SaturatingMul(uint64_t a, uint64_t b) {
   if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a) {
     return std::numeric_limits<uint64_t>::max();
@@ -21,22 +23,12 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
                                                       : a + b;
 }
 
-}  // namespace
-
-const char* ProbeKindName(ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::kSpeedtest:
-      return "speedtest";
-    case ProbeKind::kHttp:
-      return "http";
-    case ProbeKind::kTcp:
-      return "tcp";
-    case ProbeKind::kDns:
-      return "dns";
-    case ProbeKind::kIcmp:
-      return "icmp";
-  }
-  return "unknown";
+bool ProbeConfig::operator==(const ProbeConfig& o) const {
+  const bool same_settings =
+      settings == o.settings ||
+      (settings != nullptr && o.settings != nullptr && settings->Equals(*o.settings));
+  return name == o.name && kind == o.kind && interval == o.interval && timeout == o.timeout &&
+         expect == o.expect && line == o.line && same_settings;
 }
 
 const ProbeConfig* Config::FindProbe(const std::string& name) const {
@@ -73,16 +65,11 @@ const std::vector<double>& ThroughputBuckets(const Config& c) {
   return c.global.throughput_buckets.empty() ? kDefault : c.global.throughput_buckets;
 }
 
-bool IsBulk(ProbeKind kind) { return kind == ProbeKind::kSpeedtest; }
-
 uint64_t ProbeMonthlyBytes(const ProbeConfig& p) {
-  if (p.kind != ProbeKind::kSpeedtest || p.interval <= Duration::zero()) return 0;
-  uint64_t per_run = 0;
-  if (p.download.enabled) per_run = SaturatingAdd(per_run, p.download.max_bytes);
-  if (p.upload.enabled) per_run = SaturatingAdd(per_run, p.upload.max_bytes);
+  if (p.settings == nullptr || p.interval <= Duration::zero()) return 0;
   // Worst case: a partial run at the end of the period still moves everything.
   const auto runs = static_cast<uint64_t>((kBudgetPeriod + p.interval - Duration(1)) / p.interval);
-  return SaturatingMul(per_run, runs);
+  return SaturatingMul(p.settings->MaxBytesPerRun(), runs);
 }
 
 uint64_t ProjectedMonthlyBytes(const Config& c) {

@@ -8,17 +8,17 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "config/kind.h"
 
 namespace hermes::config {
-
-enum class ProbeKind { kSpeedtest, kHttp, kTcp, kDns, kIcmp };
-const char* ProbeKindName(ProbeKind kind);
 
 // Prometheus' tls_config keys.
 struct TlsConfig {
@@ -31,21 +31,6 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
-struct LatencyConfig {
-  int samples = 20;  // 1..1000
-  bool operator==(const LatencyConfig&) const = default;
-};
-
-// One transfer direction of a speedtest probe.
-struct TransferConfig {
-  bool enabled = true;
-  int streams = 4;                               // 1..32
-  Duration duration = std::chrono::seconds(10);  // > warmup
-  Duration warmup = std::chrono::seconds(1);     // >= 0, < duration
-  uint64_t max_bytes = 500ull * 1000 * 1000;     // > 0; upload default 200 MB
-  bool operator==(const TransferConfig&) const = default;
-};
-
 struct ExpectConfig {
   std::optional<double> download_bytes_per_second;
   std::optional<double> upload_bytes_per_second;
@@ -53,49 +38,30 @@ struct ExpectConfig {
   bool operator==(const ExpectConfig&) const = default;
 };
 
+// One entry of `probes:`: the keys every kind has, and the kind's own settings.
 struct ProbeConfig {
-  std::string name;  // [a-z0-9_]{1,40}, unique
-  ProbeKind kind = ProbeKind::kTcp;
-  Duration interval{};  // integer multiple of global.scrape_interval
-  Duration timeout{};   // < interval; default min(kind default, 80% of interval)
-  std::map<std::string, std::string> headers;  // http, speedtest
-  std::optional<TlsConfig> tls_config;         // http, speedtest
-  std::string bearer_token_file;               // http, speedtest
-
-  // speedtest and http
-  std::string url;
-
-  // speedtest
-  LatencyConfig latency;
-  TransferConfig download;
-  TransferConfig upload{true, 2, std::chrono::seconds(10), std::chrono::seconds(1),
-                        200ull * 1000 * 1000};
-  ExpectConfig expect;
-
-  // http
-  std::vector<int> valid_status_codes;  // empty: any 2xx
-  bool follow_redirects = true;
-  int max_redirects = 10;
-  uint64_t max_body_bytes = 10ull * 1024 * 1024;
-  std::string method = "GET";
-
-  // tcp ("host:port"), icmp (host)
-  std::string address;
-  std::string host;
-  int samples = 5;  // tcp default 5, icmp default 10; 1..100
-
-  // dns
-  std::string query;
-  std::string query_type = "A";   // A AAAA CNAME MX NS PTR SOA SRV TXT
-  std::string server;             // "host:port" or "" for the system resolver
-  std::string transport = "udp";  // udp | tcp
-  std::vector<std::string> valid_rcodes{"NOERROR"};
+  std::string name;                // [a-z0-9_]{1,40}, unique
+  const KindSpec* kind = nullptr;  // a row of the catalog the config was parsed with
+  Duration interval{};             // integer multiple of global.scrape_interval
+  Duration timeout{};              // < interval; default min(kind default, 80% of interval)
+  ExpectConfig expect;             // only the kind's expect_keys are ever set
+  std::shared_ptr<const KindSettings> settings;  // the kind's settings type
 
   // Line of the probe's entry in the file, for messages; 0 if unknown.
   int line = 0;
 
-  // Field-by-field equality, `line` included (see scheduler::SameProbeConfig).
-  bool operator==(const ProbeConfig&) const = default;
+  // The kind's settings as their concrete type; aborts on a mismatch, which is a
+  // programming error (a probe reading another kind's settings).
+  template <typename T>
+  const T& Settings() const {
+    const T* s = dynamic_cast<const T*>(settings.get());
+    if (s == nullptr) std::abort();
+    return *s;
+  }
+
+  // Field-by-field equality, `line` included, settings by value (see
+  // scheduler::SameProbeConfig).
+  bool operator==(const ProbeConfig& o) const;
 };
 
 struct GlobalConfig {
@@ -123,12 +89,12 @@ std::vector<double> DefaultThroughputBuckets();
 const std::vector<double>& LatencyBuckets(const Config& c);
 const std::vector<double>& ThroughputBuckets(const Config& c);
 
-// True for kinds that move bulk data and must not run concurrently with each other.
-bool IsBulk(ProbeKind kind);
+// uint64_t arithmetic that sticks at UINT64_MAX instead of wrapping (byte budgets).
+uint64_t SaturatingAdd(uint64_t a, uint64_t b);
+uint64_t SaturatingMul(uint64_t a, uint64_t b);
 
-// Worst-case bytes one probe moves per 30 days: for speedtest probes, the enabled
-// directions' max_bytes x runs per 30 days (rounded up); 0 for other kinds.
-// Saturates at UINT64_MAX.
+// Worst-case bytes one probe moves per 30 days: its settings' MaxBytesPerRun() x
+// runs per 30 days (rounded up). Saturates at UINT64_MAX.
 uint64_t ProbeMonthlyBytes(const ProbeConfig& p);
 
 // Worst-case bytes moved per 30 days: the sum of ProbeMonthlyBytes over all probes.

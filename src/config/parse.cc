@@ -118,8 +118,8 @@ std::string Sha256Hex(std::string_view data) {
   return hex;
 }
 
-Result<Config> ParseConfig(std::string_view yaml, const std::string& default_instance,
-                           const std::string& base_dir) {
+Result<Config> ParseConfig(std::string_view yaml, KindCatalog kinds,
+                           const std::string& default_instance, const std::string& base_dir) {
   auto doc = internal::LoadStrictYaml(yaml, kMaxConfigBytes);
   if (!doc.ok()) return doc.status();
   if (doc->IsNull()) {
@@ -140,7 +140,7 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& default_ins
   std::vector<YAML::Node> probes;
   HERMES_RETURN_IF_ERROR(root->List("probes", &probes));
   for (size_t i = 0; i < probes.size(); ++i) {
-    auto p = internal::ParseProbe(probes[i], i, c.global, base_dir);
+    auto p = internal::ParseProbe(probes[i], i, c.global, base_dir, kinds);
     if (!p.ok()) return p.status();
     if (const ProbeConfig* first = c.FindProbe(p->name)) {
       return ErrorAt(JoinIndex("probes", i) + ".name", p->line,
@@ -154,10 +154,10 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& default_ins
   return c;
 }
 
-Result<Config> LoadConfigFile(const std::string& path) {
+Result<Config> LoadConfigFile(const std::string& path, KindCatalog kinds) {
   auto text = internal::ReadFileLimited(path, kMaxConfigBytes);
   if (!text.ok()) return text.status().WithContext(path);
-  auto config = ParseConfig(*text, HostName(), internal::DirOf(path));
+  auto config = ParseConfig(*text, kinds, HostName(), internal::DirOf(path));
   if (!config.ok()) return config.status().WithContext(path);
   return config;
 }

@@ -19,17 +19,18 @@ namespace hermes::config {
 
 inline constexpr size_t kMaxConfigBytes = 1 << 20;
 
-// Parses and validates YAML text. `default_instance` fills global.instance when empty.
+// Parses and validates YAML text; `kinds` are the probe kinds it may use (the
+// binaries pass probe::BuiltinKinds()). `default_instance` fills global.instance when empty.
 // Relative file paths in the config (bearer_token_file, tls_config files) resolve
 // against `base_dir`; with an empty base_dir they stay as written. Errors have no
 // file prefix. source_hash is the SHA-256 of `yaml`.
-Result<Config> ParseConfig(std::string_view yaml, const std::string& default_instance,
-                           const std::string& base_dir = "");
+Result<Config> ParseConfig(std::string_view yaml, KindCatalog kinds,
+                           const std::string& default_instance, const std::string& base_dir = "");
 
 // Reads `path` (refusing files over kMaxConfigBytes) and calls ParseConfig with the
 // host name as default instance and the file's directory as base_dir. Messages are
 // prefixed with "<path>: ".
-Result<Config> LoadConfigFile(const std::string& path);
+Result<Config> LoadConfigFile(const std::string& path, KindCatalog kinds);
 
 // Hex SHA-256 of `data` (lower case), as used for Config::source_hash.
 std::string Sha256Hex(std::string_view data);

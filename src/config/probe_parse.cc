@@ -12,38 +12,8 @@ namespace {
 using std::chrono::seconds;
 
 constexpr std::string_view kCommonKeys[] = {"name", "kind", "interval", "timeout", "expect"};
-constexpr std::string_view kSpeedtestKeys[] = {
-    "url", "headers", "tls_config", "bearer_token_file", "latency", "download", "upload"};
-constexpr std::string_view kHttpKeys[] = {"url",
-                                          "headers",
-                                          "tls_config",
-                                          "bearer_token_file",
-                                          "valid_status_codes",
-                                          "follow_redirects",
-                                          "max_redirects",
-                                          "max_body_bytes",
-                                          "method"};
-constexpr std::string_view kTcpKeys[] = {"address", "samples"};
-constexpr std::string_view kDnsKeys[] = {"query", "type", "server", "transport", "valid_rcodes"};
-constexpr std::string_view kIcmpKeys[] = {"host", "samples"};
 
-struct KindSpec {
-  std::string_view name;
-  ProbeKind kind;
-  std::span<const std::string_view> keys;
-  Duration default_timeout;
-  Status (*parse)(const MapReader&, const std::string&, ProbeConfig*);
-};
-
-constexpr Duration kLightTimeout = seconds(10);
-const KindSpec kKinds[] = {
-    {"speedtest", ProbeKind::kSpeedtest, kSpeedtestKeys, seconds(60), &ParseSpeedtestKeys},
-    {"http", ProbeKind::kHttp, kHttpKeys, kLightTimeout, &ParseHttpKeys},
-    {"tcp", ProbeKind::kTcp, kTcpKeys, kLightTimeout, &ParseTcpKeys},
-    {"dns", ProbeKind::kDns, kDnsKeys, kLightTimeout, &ParseDnsKeys},
-    {"icmp", ProbeKind::kIcmp, kIcmpKeys, kLightTimeout, &ParseIcmpKeys},
-};
-constexpr std::string_view kKindNames[] = {"speedtest", "http", "tcp", "dns", "icmp"};
+using KeyList = std::span<const std::string_view>;
 
 bool Contains(std::span<const std::string_view> list, std::string_view key) {
   return std::find(list.begin(), list.end(), key) != list.end();
@@ -66,37 +36,48 @@ Status ParseName(const MapReader& m, ProbeConfig* p) {
   return Status::Ok();
 }
 
-Status ParseKind(const MapReader& m, const KindSpec** spec) {
-  if (!m.Has("kind")) {
-    return m.Error("missing required key kind (one of speedtest, http, tcp, dns, icmp)");
+std::string Join(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (std::string_view i : items) out += (out.empty() ? "" : ", ") + std::string(i);
+  return out;
+}
+
+// The kinds whose `list` (keys or expect_keys) has `key`.
+std::vector<std::string_view> KindsWith(KindCatalog kinds, KeyList KindSpec::*list,
+                                        std::string_view key) {
+  std::vector<std::string_view> names;
+  for (const KindSpec* k : kinds) {
+    if (Contains(k->*list, key)) names.push_back(k->name);
   }
+  return names;
+}
+
+Status ParseKind(const MapReader& m, KindCatalog kinds, const KindSpec** spec) {
+  std::vector<std::string_view> names;
+  for (const KindSpec* k : kinds) names.push_back(k->name);
+  if (!m.Has("kind")) return m.Error("missing required key kind (one of " + Join(names) + ")");
   std::string kind;
-  HERMES_RETURN_IF_ERROR(m.Enum("kind", kKindNames, &kind));
-  for (const KindSpec& k : kKinds) {
-    if (k.name == kind) *spec = &k;
-  }
+  HERMES_RETURN_IF_ERROR(m.Enum("kind", names, &kind));
+  *spec = kinds[std::find(names.begin(), names.end(), kind) - names.begin()];
   return Status::Ok();
 }
 
-// Names keys that belong to another kind as such, so a misplaced key is not
-// reported as a typo.
-Status CheckProbeKeys(const MapReader& m, const KindSpec& spec) {
+// Checks each key in document order: one that belongs to another kind is named as
+// such, so a misplaced key is not reported as a typo; `list` is KindSpec::keys or
+// KindSpec::expect_keys, `common` keys are valid for every kind.
+Status CheckKindKeys(const MapReader& m, KindCatalog kinds, const KindSpec& spec,
+                     KeyList KindSpec::*list, KeyList common, const std::string& misplaced_hint) {
+  std::vector<std::string_view> valid(common.begin(), common.end());
+  valid.insert(valid.end(), (spec.*list).begin(), (spec.*list).end());
   for (const std::string& key : m.Keys()) {
-    if (Contains(kCommonKeys, key) || Contains(spec.keys, key)) continue;
-    std::string owners;
-    for (const KindSpec& k : kKinds) {
-      if (Contains(k.keys, key)) owners += (owners.empty() ? "" : ", ") + std::string(k.name);
-    }
-    if (!owners.empty()) {
+    if (Contains(valid, key)) continue;
+    if (const auto owners = KindsWith(kinds, list, key); !owners.empty()) {
       return m.KeyError(key, "not valid for kind " + std::string(spec.name) + " (only for " +
-                                 owners + "); remove it or change kind");
+                                 Join(owners) + "); " + misplaced_hint);
     }
-    std::string valid;
-    for (auto list : {std::span<const std::string_view>(kCommonKeys), spec.keys}) {
-      for (std::string_view k : list) valid += (valid.empty() ? "" : ", ") + std::string(k);
-    }
-    return m.KeyError(
-        key, "unknown key; valid keys for kind " + std::string(spec.name) + " are: " + valid);
+    return m.KeyError(key, "unknown key; valid keys " +
+                               (common.empty() ? "here" : "for kind " + std::string(spec.name)) +
+                               " are: " + Join(valid));
   }
   return Status::Ok();
 }
@@ -125,22 +106,14 @@ Status ParseTiming(const MapReader& m, const GlobalConfig& g, const KindSpec& sp
   return Status::Ok();
 }
 
-Status ParseExpect(const MapReader& m, ProbeKind kind, ExpectConfig* expect) {
+Status ParseExpect(const MapReader& m, KindCatalog kinds, const KindSpec& spec,
+                   ExpectConfig* expect) {
   std::optional<MapReader> e;
   HERMES_RETURN_IF_ERROR(m.Map("expect", &e));
   if (!e) return Status::Ok();
-  static constexpr std::string_view kBulkKeys[] = {"download", "upload", "latency"};
-  static constexpr std::string_view kLightKeys[] = {"latency"};
-  if (!IsBulk(kind)) {
-    for (const char* key : {"download", "upload"}) {
-      if (e->Has(key)) {
-        return e->KeyError(key, "not valid for kind " + std::string(ProbeKindName(kind)) +
-                                    " (only for speedtest); expect only takes latency here");
-      }
-    }
-  }
-  using Keys = std::span<const std::string_view>;
-  HERMES_RETURN_IF_ERROR(e->CheckKeys(IsBulk(kind) ? Keys(kBulkKeys) : Keys(kLightKeys)));
+  const std::vector<std::string_view> valid(spec.expect_keys.begin(), spec.expect_keys.end());
+  HERMES_RETURN_IF_ERROR(CheckKindKeys(*e, kinds, spec, &KindSpec::expect_keys, {},
+                                       "expect only takes " + Join(valid) + " here"));
   for (auto [key, out] : {std::pair{"download", &expect->download_bytes_per_second},
                           std::pair{"upload", &expect->upload_bytes_per_second}}) {
     if (!e->Has(key)) continue;
@@ -161,19 +134,22 @@ Status ParseExpect(const MapReader& m, ProbeKind kind, ExpectConfig* expect) {
 }  // namespace
 
 Result<ProbeConfig> ParseProbe(const YAML::Node& node, size_t index, const GlobalConfig& global,
-                               const std::string& base_dir) {
+                               const std::string& base_dir, KindCatalog kinds) {
   auto m = MapReader::Make(node, JoinIndex("probes", index));
   if (!m.ok()) return m.status();
   ProbeConfig p;
   p.line = m->line();
   HERMES_RETURN_IF_ERROR(ParseName(*m, &p));
   const KindSpec* spec = nullptr;
-  HERMES_RETURN_IF_ERROR(ParseKind(*m, &spec));
-  p.kind = spec->kind;
-  HERMES_RETURN_IF_ERROR(CheckProbeKeys(*m, *spec));
+  HERMES_RETURN_IF_ERROR(ParseKind(*m, kinds, &spec));
+  p.kind = spec;
+  HERMES_RETURN_IF_ERROR(
+      CheckKindKeys(*m, kinds, *spec, &KindSpec::keys, kCommonKeys, "remove it or change kind"));
   HERMES_RETURN_IF_ERROR(ParseTiming(*m, global, *spec, &p));
-  HERMES_RETURN_IF_ERROR(ParseExpect(*m, p.kind, &p.expect));
-  HERMES_RETURN_IF_ERROR(spec->parse(*m, base_dir, &p));
+  HERMES_RETURN_IF_ERROR(ParseExpect(*m, kinds, *spec, &p.expect));
+  auto settings = spec->parse(*m, KindParseContext{base_dir, p.interval, p.timeout});
+  if (!settings.ok()) return settings.status();
+  p.settings = std::move(settings).value();
   return p;
 }
 

@@ -11,18 +11,11 @@
 
 namespace hermes::config::internal {
 
-// Parses probes[index]. `global` must be parsed first: the interval rules depend
-// on global.scrape_interval. Relative file paths resolve against `base_dir`.
-// Cross-probe rules (unique names, data budget) are the caller's.
+// Parses probes[index] with the kinds of `kinds`. `global` must be parsed first:
+// the interval rules depend on global.scrape_interval. Relative file paths resolve
+// against `base_dir`. Cross-probe rules (unique names, data budget) are the
+// caller's.
 Result<ProbeConfig> ParseProbe(const YAML::Node& node, size_t index, const GlobalConfig& global,
-                               const std::string& base_dir);
-
-// Kind-specific keys of one probe (probe_kinds.cc). Called by ParseProbe after the
-// common keys, so p->interval and p->timeout are already set.
-Status ParseSpeedtestKeys(const MapReader& m, const std::string& base_dir, ProbeConfig* p);
-Status ParseHttpKeys(const MapReader& m, const std::string& base_dir, ProbeConfig* p);
-Status ParseTcpKeys(const MapReader& m, const std::string& base_dir, ProbeConfig* p);
-Status ParseDnsKeys(const MapReader& m, const std::string& base_dir, ProbeConfig* p);
-Status ParseIcmpKeys(const MapReader& m, const std::string& base_dir, ProbeConfig* p);
+                               const std::string& base_dir, KindCatalog kinds);
 
 }  // namespace hermes::config::internal

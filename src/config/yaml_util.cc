@@ -200,6 +200,11 @@ Status MapReader::NonEmptyString(std::string_view key, std::string* out) const {
   return Status::Ok();
 }
 
+Status MapReader::Required(std::string_view key, const std::string& what, std::string* out) const {
+  if (!Has(key)) return ErrorAt(PathOf(key), line_, "missing; set it to " + what);
+  return NonEmptyString(key, out);
+}
+
 Status MapReader::Bool(std::string_view key, bool* out) const {
   const Entry* e = Find(key);
   return e == nullptr ? Status::Ok() : ReadBool(e->value, PathOf(key), e->line, out);

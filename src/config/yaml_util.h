@@ -89,6 +89,8 @@ class MapReader {
   // are errors ("must be ..., got null").
   Status String(std::string_view key, std::string* out) const;
   Status NonEmptyString(std::string_view key, std::string* out) const;
+  // A non-empty string that must be present; `what` tells the user what to write.
+  Status Required(std::string_view key, const std::string& what, std::string* out) const;
   Status Bool(std::string_view key, bool* out) const;
   Status Int(std::string_view key, int64_t min, int64_t max, int* out) const;
   Status Dur(std::string_view key, Duration* out) const;

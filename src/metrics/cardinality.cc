@@ -11,8 +11,6 @@ namespace hermes::metrics {
 namespace internal {
 
 using probe::Direction;
-using probe::Load;
-using probe::Phase;
 
 const std::vector<double>& ProbeDurationBuckets() {
   static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
@@ -31,40 +29,7 @@ const std::vector<double>& RequestDurationBuckets() {
   return kBuckets;
 }
 
-KindLayout LayoutFor(const config::ProbeConfig& p) {
-  KindLayout l;
-  switch (p.kind) {
-    case config::ProbeKind::kSpeedtest:
-      l.phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()};
-      l.loads = {Load::kIdle};
-      // A disabled direction has no loaded latency, throughput or bytes.
-      if (p.download.enabled) {
-        l.loads.push_back(Load::kDownload);
-        l.throughput.push_back(Direction::kDownload);
-      }
-      if (p.upload.enabled) {
-        l.loads.push_back(Load::kUpload);
-        l.throughput.push_back(Direction::kUpload);
-      }
-      l.transferred = l.throughput;
-      l.http = true;
-      return l;
-    case config::ProbeKind::kHttp:
-      l.phases = {probe::kAllPhases.begin(), probe::kAllPhases.end()};
-      l.transferred = {Direction::kDownload};
-      l.http = true;
-      return l;
-    case config::ProbeKind::kTcp:
-    case config::ProbeKind::kIcmp:
-      l.loads = {Load::kIdle};
-      l.packets = true;
-      return l;
-    case config::ProbeKind::kDns:
-      l.phases = {Phase::kResolve};
-      return l;
-  }
-  std::abort();  // an enum value outside ProbeKind is a programming error
-}
+probe::ResultLayout LayoutFor(const config::ProbeConfig& p) { return probe::KindOf(p).layout(p); }
 
 bool HasExpectedThroughput(const config::ProbeConfig& p, Direction d) {
   const auto dirs = LayoutFor(p).throughput;
@@ -84,7 +49,7 @@ int HistogramSeries(size_t buckets) { return static_cast<int>(buckets) + 3; }
 }  // namespace
 
 int CountProbeSeries(const config::Config& config, const config::ProbeConfig& p) {
-  const KindLayout layout = LayoutFor(p);
+  const probe::ResultLayout layout = LayoutFor(p);
   int n = 0;
   // success, runs, failures{reason}, skipped{reason}, last_run, last_success,
   // interval, timeout, duration histogram.

@@ -1,8 +1,9 @@
-// Internal to metrics/: the per-kind family layout, fixed bucket sets, and the
-// Snapshot (one prometheus-cpp registry for one config, with direct pointers to
-// every series so that publishing a run is a few pointer writes).
+// Internal to metrics/: fixed bucket sets, and the Snapshot (one prometheus-cpp
+// registry for one config, with direct pointers to every series so that
+// publishing a run is a few pointer writes).
 //
-// The layout table (LayoutFor) is the single source for both the series count
+// A probe's families follow its kind's result layout (probe::KindOf(p).layout(p),
+// declared with the kind's row), the single source for both the series count
 // (cardinality.cc) and the registry (probe_families.cc), so the two cannot drift.
 // Pointers in a Snapshot are owned by its registry and live as long as it does;
 // nothing is ever removed from a registry (a reload builds a new one).
@@ -24,6 +25,7 @@
 
 #include "config/config.h"
 #include "metrics/metrics_hub.h"
+#include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::metrics::internal {
@@ -51,17 +53,8 @@ const std::vector<double>& RequestDurationBuckets();  // 1 ms .. 5 s, 8 buckets
 // Number of process_* series Render() appends (see process_metrics.h).
 inline constexpr int kProcessSeries = 6;
 
-// Which optional families a probe has (see the table in metrics_hub.h): decided by
-// its kind, and for speedtest by which transfer directions are enabled.
-struct KindLayout {
-  std::vector<probe::Phase> phases;          // hermes_probe_phase_duration_seconds
-  std::vector<probe::Load> loads;            // rtt histogram, latency and jitter gauges
-  bool packets = false;                      // packets_sent/lost counters, loss ratio
-  std::vector<probe::Direction> throughput;  // throughput gauge and sample histogram
-  std::vector<probe::Direction> transferred;
-  bool http = false;  // http_status_code, tls_cert_expiry
-};
-KindLayout LayoutFor(const config::ProbeConfig& probe);
+// Which optional families a probe has (see the table in metrics_hub.h).
+probe::ResultLayout LayoutFor(const config::ProbeConfig& probe);
 
 // Expected-value gauges a probe has: set in `expect` and meaningful for the kind.
 bool HasExpectedThroughput(const config::ProbeConfig& p, probe::Direction d);
@@ -73,7 +66,7 @@ int CountGlobalSeries();
 
 // Every series of one probe. nullptr: the kind does not have that series.
 struct ProbeSeries {
-  config::ProbeKind kind = config::ProbeKind::kTcp;
+  const config::KindSpec* kind = nullptr;
   prometheus::Gauge* success = nullptr;
   prometheus::Counter* runs = nullptr;
   std::array<prometheus::Counter*, kNumReasons> failures{};  // by FailureReason

@@ -101,7 +101,7 @@ Labels With(const Labels& base, const char* key, std::string_view value) {
 }
 
 ProbeSeries AddProbe(ProbeFamilies& f, const config::Config& config, const config::ProbeConfig& p) {
-  const KindLayout layout = LayoutFor(p);
+  const probe::ResultLayout layout = LayoutFor(p);
   const Labels base = {{"probe", p.name}};
   ProbeSeries s;
   s.kind = p.kind;

@@ -36,7 +36,7 @@ std::string Trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
-bool ApplyTls(CURL* c, const config::TlsConfig& tls, std::string* error) {
+bool ApplyTls(CURL* c, const TlsOptions& tls, std::string* error) {
   if (!tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, tls.cert_file.c_str());
   if (!tls.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, tls.key_file.c_str());
@@ -90,18 +90,6 @@ Result<std::string> ReadBearerToken(const std::string& path) {
     return Status::Invalid("bearer_token_file " + path + " holds more than one line");
   }
   return token;
-}
-
-Result<RequestOptions> RequestOptionsFor(const config::ProbeConfig& cfg) {
-  RequestOptions opts;
-  opts.tls = cfg.tls_config;
-  opts.headers = cfg.headers;
-  if (!cfg.bearer_token_file.empty()) {
-    auto token = ReadBearerToken(cfg.bearer_token_file);
-    if (!token.ok()) return token.status();
-    opts.bearer_token = std::move(token).value();
-  }
-  return opts;
 }
 
 Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,

@@ -1,7 +1,8 @@
-// libcurl easy-handle adapter shared by the http and speedtest probes: one place
-// that turns a probe's config (TLS, headers, bearer token, proxy environment) into
-// a configured CURL easy handle, applies the run's deadline, and reads phase
-// timings and response headers back out.
+// libcurl easy-handle adapter shared by the curl-based probes: one place that
+// turns request options (TLS, headers, bearer token, proxy environment) into a
+// configured CURL easy handle, applies the run's deadline, and reads phase timings
+// and response headers back out. It knows nothing of hermes.yml: probe/ maps a
+// probe's config onto RequestOptions (probe/http_request.h).
 //
 // Process setup: CurlGlobalInit() must be called once by main before any thread
 // starts (libcurl's global init is not thread-safe); tests call it too. Handles
@@ -29,7 +30,6 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "config/config.h"
 
 namespace hermes::net {
 
@@ -44,9 +44,19 @@ std::string UserAgent();
 // The token never appears in the returned error.
 Result<std::string> ReadBearerToken(const std::string& path);
 
+// TLS client settings, with the meaning of Prometheus' tls_config keys.
+struct TlsOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+  bool insecure_skip_verify = false;
+  std::string min_version;  // "" (library default), "TLS10" .. "TLS13"
+};
+
 // What every request of a probe run shares.
 struct RequestOptions {
-  std::optional<config::TlsConfig> tls;
+  std::optional<TlsOptions> tls;
   std::map<std::string, std::string> headers;
   std::string bearer_token;  // "" for none; sent as "Authorization: Bearer <token>"
   std::vector<std::string> extra_header_lines;  // "Name: value" or "Name:" (suppress)
@@ -54,10 +64,6 @@ struct RequestOptions {
   // (HTTP/2 would multiplex them onto one).
   bool http1_only = false;
 };
-
-// Builds RequestOptions from a probe config, reading the bearer token file now
-// (it is re-read at every run so that rotated tokens are picked up).
-Result<RequestOptions> RequestOptionsFor(const config::ProbeConfig& cfg);
 
 // An owned easy handle plus everything libcurl keeps pointers to (header list,
 // CONNECT_TO list), so they live exactly as long as the handle.

@@ -35,8 +35,7 @@ std::optional<double> ParseDouble(std::string_view s) {
 
 }  // namespace
 
-probe::FailureReason ClassifyCurlCode(CURLcode code) {
-  using probe::FailureReason;
+FailureReason ClassifyCurlCode(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -86,13 +85,13 @@ std::optional<RequestFailure> ClassifyHttpStatus(long status,  // NOLINT(runtime
   if (status < 400) return std::nullopt;
   if (status == 429 || status == 503) {
     if (auto delay = ParseRetryAfter(retry_after, now)) {
-      return RequestFailure{probe::FailureReason::kRateLimited,
+      return RequestFailure{FailureReason::kRateLimited,
                             "HTTP " + std::to_string(status) + " with Retry-After " +
                                 std::string(TrimView(retry_after)),
                             delay};
     }
   }
-  return RequestFailure{probe::FailureReason::kHttpStatus,
+  return RequestFailure{FailureReason::kHttpStatus,
                         "unexpected HTTP status " + std::to_string(status), std::nullopt};
 }
 

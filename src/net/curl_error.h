@@ -15,8 +15,8 @@
 // HTTP status >= 400 -> http_status, except 429 and 503 with a parseable
 // Retry-After -> rate_limited (with the delay).
 //
-// This header uses probe::FailureReason (a header-only enum) so that both curl
-// probes classify identically; it calls no probe code.
+// Reasons are the closed vocabulary of common/failure_reason.h, so that every
+// curl-based probe classifies identically.
 #pragma once
 
 #include <curl/curl.h>
@@ -26,15 +26,15 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "probe/probe.h"
+#include "common/failure_reason.h"
 
 namespace hermes::net {
 
-probe::FailureReason ClassifyCurlCode(CURLcode code);
+FailureReason ClassifyCurlCode(CURLcode code);
 
 // A failed request, ready to become a ProbeResult.
 struct RequestFailure {
-  probe::FailureReason reason;
+  FailureReason reason;
   std::string error;
   std::optional<Duration> retry_after;
 };

@@ -10,7 +10,6 @@ namespace {
 
 constexpr uint16_t kDnsPort = 53;
 
-size_t Index(Load l) { return static_cast<size_t>(l); }
 size_t Index(Phase p) { return static_cast<size_t>(p); }
 size_t Index(Direction d) { return static_cast<size_t>(d); }
 
@@ -43,11 +42,7 @@ class DnsProbe final : public Probe {
       return ProbeResult::Failure(ReasonFor(resp.status()), resp.status().message());
     }
     ProbeResult res;
-    const double seconds = ToSeconds(resp->elapsed);
-    res.phase_seconds[Index(Phase::kResolve)] = seconds;
-    LatencyResult& idle = res.latency[Index(Load::kIdle)];
-    idle.samples_seconds.push_back(seconds);
-    Summarize(idle);
+    res.phase_seconds[Index(Phase::kResolve)] = ToSeconds(resp->elapsed);
     res.transferred_bytes[Index(Direction::kUpload)] = resp->query_bytes;
     res.transferred_bytes[Index(Direction::kDownload)] = resp->response_bytes;
 
@@ -67,7 +62,7 @@ class DnsProbe final : public Probe {
 
 }  // namespace
 
-Result<std::unique_ptr<Probe>> NewDnsProbe(const config::ProbeConfig& cfg,
+Result<std::unique_ptr<Probe>> NewDnsProbe(const config::DnsConfig& cfg,
                                            std::unique_ptr<net::DnsClient> client) {
   net::DnsQuestion q;
   if (cfg.query.empty()) return Status::Invalid("query: must name the record to ask for");
@@ -102,8 +97,12 @@ Result<std::unique_ptr<Probe>> NewDnsProbe(const config::ProbeConfig& cfg,
       std::make_unique<DnsProbe>(std::move(q), std::move(valid), std::move(client)));
 }
 
-Result<std::unique_ptr<Probe>> NewDnsProbe(const config::ProbeConfig& cfg) {
+Result<std::unique_ptr<Probe>> NewDnsProbe(const config::DnsConfig& cfg) {
   return NewDnsProbe(cfg, net::NewAresDnsClient());
+}
+
+ResultLayout DnsLayout(const config::ProbeConfig&) {
+  return {.phases = {Phase::kResolve}, .transferred = {Direction::kDownload, Direction::kUpload}};
 }
 
 }  // namespace hermes::probe

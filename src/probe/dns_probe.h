@@ -2,9 +2,9 @@
 //
 // Method (README): one DNS query over `transport` (udp, or tcp), one try, with the
 // whole remaining deadline as its timeout (c-ares retries over TCP only when a UDP
-// answer is truncated). Resolve time = query sent -> response received; it is both
-// phase{phase=resolve} and the one latency{load=idle} sample, so DNS RTT shows in
-// hermes_rtt_seconds. Success iff the response's rcode is in `valid_rcodes`
+// answer is truncated). Resolve time = query sent -> response received; it is
+// phase{phase=resolve}. Success iff the response's rcode is in `valid_rcodes`
+
 // (default NOERROR; an empty NOERROR answer counts as success). Failures: rcode not
 // valid -> `dns`; no response before the deadline (or cancelled) -> `timeout`;
 // connection refused / port unreachable -> `connect`; malformed response ->
@@ -22,16 +22,20 @@
 #include <memory>
 
 #include "common/status.h"
-#include "config/config.h"
+#include "config/dns_config.h"
 #include "net/dns_client.h"
+#include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::probe {
 
 // Validates query, query_type, transport, server and valid_rcodes.
-Result<std::unique_ptr<Probe>> NewDnsProbe(const config::ProbeConfig& cfg);
+Result<std::unique_ptr<Probe>> NewDnsProbe(const config::DnsConfig& cfg);
 // The same, with an injected client (tests).
-Result<std::unique_ptr<Probe>> NewDnsProbe(const config::ProbeConfig& cfg,
+Result<std::unique_ptr<Probe>> NewDnsProbe(const config::DnsConfig& cfg,
                                            std::unique_ptr<net::DnsClient> client);
+
+// phase resolve; transferred bytes (query up, response down).
+ResultLayout DnsLayout(const config::ProbeConfig& cfg);
 
 }  // namespace hermes::probe

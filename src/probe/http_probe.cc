@@ -6,29 +6,44 @@
 #include "common/log.h"
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
+#include "probe/http_request.h"
 
 namespace hermes::probe {
 namespace {
 
-// State the libcurl callbacks write into during one request.
+// State the libcurl callbacks write into during one request and its redirects.
+//
+// Bytes are counted from libcurl's download counter, which also sees the bodies of
+// redirect responses that libcurl reads and discards without handing them to the
+// write callback. max_body_bytes caps the body bytes of the whole run, redirects
+// included: the final body stops within one read block of it (write callback),
+// a redirect body within config::kHttpMaxReadAheadBytes (progress callback; libcurl
+// reads up to 100 blocks of a busy socket before it calls back).
 struct Exchange {
   CURL* curl = nullptr;
   const ProbeContext* ctx = nullptr;
   uint64_t max_body = 0;
-  uint64_t body_bytes = 0;
+  uint64_t total_bytes = 0;   // every body byte received, all responses
+  uint64_t last_counter = 0;  // libcurl's download counter at the last look
   bool body_too_large = false;
   std::optional<double> cert_not_after;
+
+  // Takes in libcurl's counter; false once the run's bodies are over the cap.
+  bool Count(uint64_t counter) {
+    // The counter restarts with each request of a redirect chain.
+    total_bytes += counter >= last_counter ? counter - last_counter : counter;
+    last_counter = counter;
+    body_too_large = body_too_large || total_bytes > max_body;
+    return !body_too_large;
+  }
 };
 
 size_t OnBody(char*, size_t size, size_t n, void* p) {
   auto* x = static_cast<Exchange*>(p);
-  if (x->body_bytes + size * n > x->max_body) {
-    x->body_bytes = x->max_body;
-    x->body_too_large = true;
-    return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
-  }
-  x->body_bytes += size * n;
-  return size * n;
+  // The counter already includes this block; 0 makes libcurl stop (CURLE_WRITE_ERROR).
+  curl_off_t counter = 0;
+  curl_easy_getinfo(x->curl, CURLINFO_SIZE_DOWNLOAD_T, &counter);
+  return x->Count(static_cast<uint64_t>(counter)) ? size * n : 0;
 }
 
 // Called per header line; the status line of each response is where the TLS
@@ -36,17 +51,18 @@ size_t OnBody(char*, size_t size, size_t n, void* p) {
 size_t OnHeader(char* data, size_t size, size_t n, void* p) {
   auto* x = static_cast<Exchange*>(p);
   if (size * n >= 5 && std::string_view(data, 5) == "HTTP/") {
-    x->body_bytes = 0;  // a new response (after a redirect): count its body only
     if (auto t = net::PeerCertNotAfter(x->curl)) x->cert_not_after = t;
   }
   return size * n;
 }
 
-int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<Exchange*>(p)->ctx->cancelled.load() ? 1 : 0;
+int OnProgress(void* p, curl_off_t, curl_off_t dlnow, curl_off_t, curl_off_t) {
+  auto* x = static_cast<Exchange*>(p);
+  if (!x->Count(static_cast<uint64_t>(dlnow))) return 1;  // a redirect body over the cap
+  return x->ctx->cancelled.load() ? 1 : 0;
 }
 
-bool ValidStatus(const config::ProbeConfig& cfg, long code) {  // NOLINT(runtime/int)
+bool ValidStatus(const config::HttpConfig& cfg, long code) {  // NOLINT(runtime/int)
   if (cfg.valid_status_codes.empty()) return code >= 200 && code < 300;
   return std::find(cfg.valid_status_codes.begin(), cfg.valid_status_codes.end(), code) !=
          cfg.valid_status_codes.end();
@@ -64,11 +80,13 @@ void SetMethod(CURL* c, const std::string& method) {
 
 class HttpProbe final : public Probe {
  public:
+  explicit HttpProbe(const config::HttpConfig& cfg) : cfg_(cfg) {}
+
   ProbeResult Run(const ProbeContext& ctx) override {
-    const config::ProbeConfig& cfg = ctx.config;
-    auto opts = net::RequestOptionsFor(cfg);
+    const config::HttpConfig& cfg = cfg_;
+    auto opts = RequestOptionsFor(cfg.target);
     if (!opts.ok()) return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
-    auto h = net::EasyHandle::Create(cfg.url, *opts);
+    auto h = net::EasyHandle::Create(cfg.target.url, *opts);
     if (!h.ok()) return ProbeResult::Failure(FailureReason::kUnknown, h.status().message());
     CURL* c = (*h)->get();
 
@@ -76,6 +94,8 @@ class HttpProbe final : public Probe {
     SetMethod(c, cfg.method);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, cfg.follow_redirects ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, static_cast<long>(cfg.max_redirects));
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
+                     static_cast<long>(config::kHttpReadBlockBytes));  // NOLINT
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -86,8 +106,11 @@ class HttpProbe final : public Probe {
     (*h)->SetTimeout(ctx.Remaining());
     const CURLcode rc = curl_easy_perform(c);
 
+    curl_off_t counter = 0;
+    curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &counter);
+    x.Count(static_cast<uint64_t>(counter));  // what came after the last callback
     ProbeResult r;
-    r.transferred_bytes[static_cast<size_t>(Direction::kDownload)] = x.body_bytes;
+    r.transferred_bytes[static_cast<size_t>(Direction::kDownload)] = x.total_bytes;
     r.tls_cert_expiry_unix_seconds = x.cert_not_after;
     const long code = net::ResponseCode(c);  // NOLINT(runtime/int)
     if (code > 0) r.http_status_code = static_cast<int>(code);
@@ -100,7 +123,7 @@ class HttpProbe final : public Probe {
       FailureReason reason = net::ClassifyCurlCode(rc);
       if (rc == CURLE_ABORTED_BY_CALLBACK || ctx.Expired()) reason = FailureReason::kTimeout;
       return Failed(std::move(r), reason,
-                    cfg.method + " " + RedactUrl(cfg.url) + ": " + (*h)->ErrorText(rc));
+                    cfg.method + " " + RedactUrl(cfg.target.url) + ": " + (*h)->ErrorText(rc));
     }
     const net::PhaseTimes p = net::ReadPhaseTimes(c);
     r.phase_seconds = {p.resolve, p.connect, p.tls, p.processing, p.transfer};
@@ -125,16 +148,25 @@ class HttpProbe final : public Probe {
     r.error = std::move(error);
     return r;
   }
+
+  const config::HttpConfig cfg_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Probe>> NewHttpProbe(const config::ProbeConfig& cfg) {
-  if (cfg.url.rfind("http://", 0) != 0 && cfg.url.rfind("https://", 0) != 0) {
-    return Status::Invalid("url " + cfg.url + " must start with http:// or https://");
+Result<std::unique_ptr<Probe>> NewHttpProbe(const config::HttpConfig& cfg) {
+  const std::string& url = cfg.target.url;
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return Status::Invalid("url " + url + " must start with http:// or https://");
   }
-  if (auto h = net::EasyHandle::Create(cfg.url, {}); !h.ok()) return h.status();
-  return std::unique_ptr<Probe>(std::make_unique<HttpProbe>());
+  if (auto h = net::EasyHandle::Create(url, {}); !h.ok()) return h.status();
+  return std::unique_ptr<Probe>(std::make_unique<HttpProbe>(cfg));
+}
+
+ResultLayout HttpLayout(const config::ProbeConfig&) {
+  return {.phases = {kAllPhases.begin(), kAllPhases.end()},
+          .transferred = {Direction::kDownload},
+          .http = true};
 }
 
 }  // namespace hermes::probe

@@ -18,12 +18,16 @@
 #include <memory>
 
 #include "common/status.h"
-#include "config/config.h"
+#include "config/http_config.h"
+#include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::probe {
 
-// Factory for config::ProbeKind::kHttp. Fails if the URL is not http(s).
-Result<std::unique_ptr<Probe>> NewHttpProbe(const config::ProbeConfig& cfg);
+// Fails if the URL is not http(s).
+Result<std::unique_ptr<Probe>> NewHttpProbe(const config::HttpConfig& cfg);
+
+// Every phase; transferred bytes (download); http status and certificate expiry.
+ResultLayout HttpLayout(const config::ProbeConfig& cfg);
 
 }  // namespace hermes::probe

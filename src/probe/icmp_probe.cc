@@ -15,11 +15,12 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr int kMaxSamples = 100;
+static_assert(net::kEchoMessageBytes == config::kIcmpEchoBytes,
+              "the data budget counts echo messages of this size");
 constexpr Duration kMaxSpacing = milliseconds(100);
 constexpr Duration kMaxFinalWait = std::chrono::seconds(1);
 
 size_t Index(Load l) { return static_cast<size_t>(l); }
-size_t Index(Phase p) { return static_cast<size_t>(p); }
 size_t Index(Direction d) { return static_cast<size_t>(d); }
 
 class IcmpProbe final : public Probe {
@@ -30,21 +31,17 @@ class IcmpProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
-    const SteadyTime resolve_start = ctx.clock.SteadyNow();
     auto addrs = resolver_->Resolve(host_, 0, run);
     if (!addrs.ok()) {
       const bool timed_out = addrs.status().code() == StatusCode::kDeadlineExceeded;
       return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
                                   addrs.status().message());
     }
-    const double resolve_seconds = ToSeconds(ctx.clock.SteadyNow() - resolve_start);
     const net::SocketAddress& peer = addrs->front();
     auto sock = net::IcmpSocket::Open(kind_, peer.family());
     if (!sock.ok()) return ProbeResult::Failure(FailureReason::kUnknown, sock.status().message());
 
-    ProbeResult res = Exchange(ctx, run, *sock, peer);
-    res.phase_seconds[Index(Phase::kResolve)] = resolve_seconds;
-    return res;
+    return Exchange(ctx, run, *sock, peer);
   }
 
  private:
@@ -124,7 +121,7 @@ class IcmpProbe final : public Probe {
 
 }  // namespace
 
-Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::ProbeConfig& cfg,
+Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::IcmpConfig& cfg,
                                             const net::IcmpCapabilities& caps,
                                             std::unique_ptr<net::Resolver> resolver) {
   if (cfg.host.empty()) return Status::Invalid("host: must name the host to ping");
@@ -138,8 +135,14 @@ Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::ProbeConfig& cfg,
       std::make_unique<IcmpProbe>(cfg.host, cfg.samples, *kind, std::move(resolver)));
 }
 
-Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::ProbeConfig& cfg) {
+Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::IcmpConfig& cfg) {
   return NewIcmpProbe(cfg, net::DetectIcmpCapabilities(), net::NewSystemResolver());
+}
+
+ResultLayout IcmpLayout(const config::ProbeConfig&) {
+  return {.loads = {Load::kIdle},
+          .packets = true,
+          .transferred = {Direction::kDownload, Direction::kUpload}};
 }
 
 }  // namespace hermes::probe

@@ -1,6 +1,7 @@
 // icmp probe: `samples` ICMP echo requests to `host` (IPv4 or IPv6).
 //
-// Method (README): resolve the host once (phase resolve), then send `samples` echo
+// Method (README): resolve the host once, then send `samples` echo
+
 // requests (64-byte ICMP messages, sequence 0..samples-1) spaced
 // min(100 ms, remaining / (samples + 1)) apart, receiving replies in between. After
 // the last send, wait until every reply is in or min(1 s, what remains of the
@@ -24,18 +25,22 @@
 #include <memory>
 
 #include "common/status.h"
-#include "config/config.h"
+#include "config/icmp_config.h"
 #include "net/icmp.h"
 #include "net/resolver.h"
+#include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::probe {
 
 // Validates host and samples and checks that this process can send ICMP echoes.
-Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::ProbeConfig& cfg);
+Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::IcmpConfig& cfg);
 // The same with the permission check's result and the resolver injected (tests).
-Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::ProbeConfig& cfg,
+Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::IcmpConfig& cfg,
                                             const net::IcmpCapabilities& caps,
                                             std::unique_ptr<net::Resolver> resolver);
+
+// latency{idle}, packets and transferred bytes (echo requests up, replies down).
+ResultLayout IcmpLayout(const config::ProbeConfig& cfg);
 
 }  // namespace hermes::probe

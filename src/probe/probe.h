@@ -20,27 +20,15 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/failure_reason.h"
 #include "config/config.h"
 
 namespace hermes::probe {
 
-// SPEC section 7: the closed set of failure reasons.
-enum class FailureReason {
-  kDns,
-  kConnect,
-  kTls,
-  kTimeout,
-  kHttpStatus,
-  kRateLimited,
-  kNetwork,
-  kProtocol,
-  kUnknown,
-};
-inline constexpr std::array<FailureReason, 9> kAllFailureReasons = {
-    FailureReason::kDns,     FailureReason::kConnect,    FailureReason::kTls,
-    FailureReason::kTimeout, FailureReason::kHttpStatus, FailureReason::kRateLimited,
-    FailureReason::kNetwork, FailureReason::kProtocol,   FailureReason::kUnknown};
-std::string_view FailureReasonName(FailureReason r);
+// The closed failure vocabulary lives in a leaf header (common/), shared with net/.
+using ::hermes::FailureReason;
+using ::hermes::FailureReasonName;
+using ::hermes::kAllFailureReasons;
 
 enum class Phase { kResolve, kConnect, kTls, kProcessing, kTransfer };
 inline constexpr std::array<Phase, 5> kAllPhases = {Phase::kResolve, Phase::kConnect, Phase::kTls,

@@ -21,7 +21,19 @@ int AbortCheck(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return f->stop != nullptr && f->stop->load() ? 1 : 0;
 }
 
-size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+// The body of a ping: counted, and capped at kMaxPingBodyBytes.
+struct PingBody {
+  uint64_t bytes = 0;
+  bool too_long = false;
+};
+
+size_t OnBody(char*, size_t size, size_t n, void* p) {
+  auto* b = static_cast<PingBody*>(p);
+  b->bytes += size * n;
+  if (b->bytes <= kMaxPingBodyBytes) return size * n;
+  b->too_long = true;
+  return 0;  // CURLE_WRITE_ERROR
+}
 
 // The two instants of one ping, read from the probe's clock inside libcurl's
 // callbacks, i.e. on the pinging thread right where the events happen.
@@ -64,16 +76,23 @@ double RttSeconds(Duration wire, const std::string& server_timing) {
   return std::max(rtt, 0.0);
 }
 
-std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const ProbeContext& ctx,
+std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const SpeedtestApi& api,
+                                                   const ProbeContext& ctx,
                                                    const std::atomic<bool>* stop,
+                                                   uint64_t* received,
                                                    std::optional<double>* cert_not_after) {
   CURL* c = h.get();
   AbortFlags flags{&ctx, stop};
   PingStamps stamps{&ctx.clock, std::nullopt, std::nullopt, c, cert_not_after};
-  h.SetPath(kPingPath);
+  PingBody body;
+  const std::string what = "GET " + std::string(api.ping_path);
+  h.SetPath(std::string(api.ping_path));
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
+                   static_cast<long>(config::kPingReadBlockBytes));  // NOLINT
   h.SetTimeout(ctx.Remaining());
   curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &flags);
@@ -83,35 +102,44 @@ std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const Pro
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &stamps);
   const CURLcode rc = curl_easy_perform(c);
   // No pointer to this frame may outlive it.
+  *received += body.bytes;
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, nullptr);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
   curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, nullptr);
   curl_easy_setopt(c, CURLOPT_PREREQDATA, nullptr);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, nullptr);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, nullptr);
+  if (body.too_long) {
+    return net::RequestFailure{FailureReason::kProtocol,
+                               what + ": response body longer than " +
+                                   std::to_string(kMaxPingBodyBytes) +
+                                   " bytes; a latency request expects an (almost) empty body",
+                               std::nullopt};
+  }
   if (rc == CURLE_ABORTED_BY_CALLBACK) {
     return net::RequestFailure{FailureReason::kTimeout, "run cancelled", std::nullopt};
   }
   if (rc != CURLE_OK) {
     const auto reason = ctx.Expired() ? FailureReason::kTimeout : net::ClassifyCurlCode(rc);
-    return net::RequestFailure{reason, std::string("GET ") + kPingPath + ": " + h.ErrorText(rc),
-                               std::nullopt};
+    return net::RequestFailure{reason, what + ": " + h.ErrorText(rc), std::nullopt};
   }
   if (auto f = net::ClassifyHttpStatus(net::ResponseCode(c), net::ResponseHeader(c, "Retry-After"),
                                        ctx.clock.WallNow())) {
-    f->error = std::string("GET ") + kPingPath + ": " + f->error;
+    f->error = what + ": " + f->error;
     return *f;
   }
   if (!stamps.sent || !stamps.first) {  // HTTP/0.9 is off: a response has a status line
     return net::RequestFailure{FailureReason::kUnknown,
-                               std::string("GET ") + kPingPath +
-                                   ": libcurl reported no request send or response status line",
+                               what + ": libcurl reported no request send or response status line",
                                std::nullopt};
   }
-  return RttSeconds(*stamps.first - *stamps.sent, net::ResponseHeader(c, "Server-Timing"));
+  return RttSeconds(*stamps.first - *stamps.sent,
+                    api.server_timing ? net::ResponseHeader(c, "Server-Timing") : "");
 }
 
 std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_url,
+                                                      const SpeedtestApi& api,
                                                       const net::RequestOptions& opts,
                                                       const ProbeContext& ctx, int samples,
                                                       ProbeResult* result) {
@@ -121,7 +149,8 @@ std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_ur
   }
   // The first request opens (and warms) the connection; it is the one whose
   // resolve/connect/tls phases mean something.
-  auto first = PingOnce(**h, ctx, nullptr, &result->tls_cert_expiry_unix_seconds);
+  uint64_t& received = result->transferred_bytes[static_cast<size_t>(Direction::kDownload)];
+  auto first = PingOnce(**h, api, ctx, nullptr, &received, &result->tls_cert_expiry_unix_seconds);
   CURL* c = (*h)->get();
   if (const long code = net::ResponseCode(c); code > 0) {  // NOLINT(runtime/int)
     result->http_status_code = static_cast<int>(code);
@@ -136,7 +165,7 @@ std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_ur
 
   LatencyResult& idle = result->latency[static_cast<size_t>(Load::kIdle)];
   for (int i = 0; i < samples; ++i) {
-    auto r = PingOnce(**h, ctx, nullptr);
+    auto r = PingOnce(**h, api, ctx, nullptr, &received);
     if (auto* f = std::get_if<net::RequestFailure>(&r)) {
       Summarize(idle);
       return *f;
@@ -147,9 +176,9 @@ std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_ur
   return std::nullopt;
 }
 
-LoadedPinger::LoadedPinger(std::string base_url, const net::RequestOptions& opts,
-                           const ProbeContext& ctx)
-    : base_url_(std::move(base_url)), opts_(opts), ctx_(ctx) {}
+LoadedPinger::LoadedPinger(std::string base_url, const SpeedtestApi& api,
+                           const net::RequestOptions& opts, const ProbeContext& ctx)
+    : base_url_(std::move(base_url)), api_(api), opts_(opts), ctx_(ctx) {}
 
 LoadedPinger::~LoadedPinger() { Stop(); }
 
@@ -174,7 +203,7 @@ void LoadedPinger::Loop() {
   auto h = net::EasyHandle::Create(base_url_, opts_);
   if (!h.ok()) return;
   // Open the connection first, so that no sample includes connection setup.
-  (void)PingOnce(**h, ctx_, &stop_);
+  (void)PingOnce(**h, api_, ctx_, &stop_, &received_);
   SteadyTime next = ctx_.clock.SteadyNow();
   while (!stop_.load() && !ctx_.Expired()) {
     {
@@ -187,7 +216,7 @@ void LoadedPinger::Loop() {
     if (stop_.load() || ctx_.Expired()) break;
     const SteadyTime sent = ctx_.clock.SteadyNow();
     next = sent + kInterval;
-    auto r = PingOnce(**h, ctx_, &stop_);
+    auto r = PingOnce(**h, api_, ctx_, &stop_, &received_);
     if (const double* rtt = std::get_if<double>(&r); rtt != nullptr && sent >= count_from_) {
       samples_.push_back(*rtt);
     }

@@ -1,9 +1,10 @@
 // Speedtest latency: idle RTT samples on one warm connection, and the loaded-latency
 // pinger that runs beside a bulk transfer on its own connection and thread.
 //
-// RTT of one `GET {url}/__down?bytes=0` = t_first - t_send minus the server's own
-// processing time when it reports it in Server-Timing (largest dur=, in ms),
-// clamped at 0. Both instants are hermes' own, read from ctx.clock: t_send in
+// RTT of one ping (`GET {url}{api.ping_path}`) = t_first - t_send minus the
+// server's own processing time when the API reports it in Server-Timing (largest
+// dur=, in ms), clamped at 0. A ping's body is read up to kMaxPingBodyBytes (more
+// fails as `protocol`) and counted. Both instants are hermes' own, read from ctx.clock: t_send in
 // CURLOPT_PREREQFUNCTION (connection ready, request not yet written), t_first in
 // the header callback at the final response's status line. libcurl's PRETRANSFER
 // is not used: 7.88 stamps it after writing the request, so a ping thread
@@ -28,27 +29,31 @@
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
 #include "probe/probe.h"
+#include "probe/speedtest_api.h"
 
 namespace hermes::probe {
-
-inline constexpr const char* kPingPath = "/__down?bytes=0";
 
 // Seconds of RTT: `wire` (t_first - t_send) minus the processing time reported in
 // the `server_timing` header value ("" if absent), clamped at 0.
 double RttSeconds(Duration wire, const std::string& server_timing);
 
-// Performs one ping on `h` (blocking). Aborts when `ctx` expires or is cancelled,
-// or when `stop` (may be null) becomes true. Returns the RTT or the failure. With
-// `cert_not_after`, also reads the server certificate's notAfter (Unix seconds)
-// while the connection is certainly open (in the header callback).
-std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const ProbeContext& ctx,
+// Performs one ping on `h` (blocking) and adds the body bytes it read to
+// `*received`. Aborts when `ctx` expires or is cancelled, or when `stop` (may be
+// null) becomes true. Returns the RTT or the failure. With `cert_not_after`, also
+// reads the server certificate's notAfter (Unix seconds) while the connection is
+// certainly open (in the header callback).
+std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const SpeedtestApi& api,
+                                                   const ProbeContext& ctx,
                                                    const std::atomic<bool>* stop,
+                                                   uint64_t* received,
                                                    std::optional<double>* cert_not_after = nullptr);
 
 // `samples` idle pings on one connection after a first, unsampled request that
 // opens it; that first request's phases go into result->phase_seconds. Samples go
-// into result->latency[idle] (summarized). Returns the first failure, if any.
+// into result->latency[idle] (summarized), body bytes into
+// result->transferred_bytes[download]. Returns the first failure, if any.
 std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_url,
+                                                      const SpeedtestApi& api,
                                                       const net::RequestOptions& opts,
                                                       const ProbeContext& ctx, int samples,
                                                       ProbeResult* result);
@@ -60,10 +65,11 @@ std::optional<net::RequestFailure> MeasureIdleLatency(const std::string& base_ur
 // dropped (the transfer itself decides whether the run fails).
 class LoadedPinger {
  public:
-  static constexpr Duration kInterval = std::chrono::milliseconds(200);
+  static constexpr Duration kInterval = config::kLoadedPingInterval;
 
-  // `ctx` must outlive the pinger.
-  LoadedPinger(std::string base_url, const net::RequestOptions& opts, const ProbeContext& ctx);
+  // `api` and `ctx` must outlive the pinger.
+  LoadedPinger(std::string base_url, const SpeedtestApi& api, const net::RequestOptions& opts,
+               const ProbeContext& ctx);
   ~LoadedPinger();  // stops and joins
   LoadedPinger(const LoadedPinger&) = delete;
   LoadedPinger& operator=(const LoadedPinger&) = delete;
@@ -71,11 +77,14 @@ class LoadedPinger {
   void Start(SteadyTime count_from);
   // Stops (aborting an in-flight ping), joins, and returns the samples in order.
   std::vector<double> Stop();
+  // Body bytes the pings read; valid after Stop().
+  uint64_t received_bytes() const { return received_; }
 
  private:
   void Loop();
 
   const std::string base_url_;
+  const SpeedtestApi& api_;
   const net::RequestOptions opts_;
   const ProbeContext& ctx_;
   SteadyTime count_from_{};
@@ -84,6 +93,7 @@ class LoadedPinger {
   std::condition_variable cv_;
   std::thread thread_;
   std::vector<double> samples_;  // written by the thread; read after join
+  uint64_t received_ = 0;        // likewise
 };
 
 }  // namespace hermes::probe

@@ -4,6 +4,7 @@
 
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
+#include "probe/http_request.h"
 #include "probe/speedtest_latency.h"
 #include "probe/speedtest_transfer.h"
 
@@ -27,18 +28,19 @@ ProbeResult Fail(ProbeResult partial, const net::RequestFailure& f) {
 
 class SpeedtestProbe final : public Probe {
  public:
-  explicit SpeedtestProbe(const config::ProbeConfig& cfg) : base_url_(BaseUrl(cfg.url)) {}
+  SpeedtestProbe(const config::SpeedtestConfig& cfg, const SpeedtestApi& api)
+      : cfg_(cfg), api_(api), base_url_(BaseUrl(cfg.target.url)) {}
 
   ProbeResult Run(const ProbeContext& ctx) override {
-    const config::ProbeConfig& cfg = ctx.config;
-    auto opts = net::RequestOptionsFor(cfg);
+    const config::SpeedtestConfig& cfg = cfg_;
+    auto opts = RequestOptionsFor(cfg.target);
     if (!opts.ok()) {
       return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
     }
     opts->http1_only = true;
 
     ProbeResult result;
-    if (auto f = MeasureIdleLatency(base_url_, *opts, ctx, cfg.latency.samples, &result)) {
+    if (auto f = MeasureIdleLatency(base_url_, api_, *opts, ctx, cfg.latency.samples, &result)) {
       return Fail(std::move(result), *f);
     }
     if (cfg.download.enabled) {
@@ -67,32 +69,55 @@ class SpeedtestProbe final : public Probe {
     const Load load = dir == Direction::kDownload ? Load::kDownload : Load::kUpload;
     TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes};
 
-    LoadedPinger pinger(base_url_, opts, ctx);
+    LoadedPinger pinger(base_url_, api_, opts, ctx);
     pinger.Start(ctx.clock.SteadyNow() + tc.warmup);
-    TransferOutcome out = RunTransfer(base_url_, opts, spec, ctx);
+    TransferOutcome out = RunTransfer(base_url_, api_, opts, spec, ctx);
     LatencyResult& lat = result.latency[static_cast<size_t>(load)];
     lat.samples_seconds = pinger.Stop();
     Summarize(lat);
 
-    result.transferred_bytes[d] = out.total_bytes;
+    result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += pinger.received_bytes();
+    result.transferred_bytes[d] += out.total_bytes;
     result.throughput_samples[d] = std::move(out.rate.samples_bytes_per_second);
     if (out.failure) return out.failure;
     result.throughput_bytes_per_second[d] = out.rate.bytes_per_second;
     return std::nullopt;
   }
 
+  const config::SpeedtestConfig cfg_;
+  const SpeedtestApi& api_;
   const std::string base_url_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::ProbeConfig& cfg) {
-  const std::string url = BaseUrl(cfg.url);
+Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg,
+                                                 const SpeedtestApi& api) {
+  const std::string url = BaseUrl(cfg.target.url);
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return Status::Invalid("url " + cfg.url + " must start with http:// or https://");
+    return Status::Invalid("url " + cfg.target.url + " must start with http:// or https://");
   }
   if (auto h = net::EasyHandle::Create(url, {}); !h.ok()) return h.status();
-  return std::unique_ptr<Probe>(std::make_unique<SpeedtestProbe>(cfg));
+  return std::unique_ptr<Probe>(std::make_unique<SpeedtestProbe>(cfg, api));
+}
+
+ResultLayout SpeedtestLayout(const config::ProbeConfig& cfg) {
+  const auto& s = cfg.Settings<config::SpeedtestConfig>();
+  ResultLayout l{.phases = {kAllPhases.begin(), kAllPhases.end()},
+                 .loads = {Load::kIdle},
+                 .transferred = {Direction::kDownload},
+                 .http = true};
+  // A disabled direction has no loaded latency or throughput of its own.
+  if (s.download.enabled) {
+    l.loads.push_back(Load::kDownload);
+    l.throughput.push_back(Direction::kDownload);
+  }
+  if (s.upload.enabled) {
+    l.loads.push_back(Load::kUpload);
+    l.throughput.push_back(Direction::kUpload);
+    l.transferred.push_back(Direction::kUpload);
+  }
+  return l;
 }
 
 }  // namespace hermes::probe

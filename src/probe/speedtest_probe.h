@@ -17,12 +17,20 @@
 #include <memory>
 
 #include "common/status.h"
-#include "config/config.h"
+#include "config/speedtest_config.h"
+#include "probe/kind.h"
 #include "probe/probe.h"
+#include "probe/speedtest_api.h"
 
 namespace hermes::probe {
 
-// Factory for config::ProbeKind::kSpeedtest. Fails if the URL is not http(s).
-Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::ProbeConfig& cfg);
+// A speedtest probe speaking `api`. Fails if the URL is not http(s).
+Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg,
+                                                 const SpeedtestApi& api = CloudflareApi());
+
+// Every phase; rtt, latency and jitter for idle and each enabled direction;
+// throughput and transferred bytes per enabled direction (download always: the
+// latency requests' bodies); http status and certificate expiry.
+ResultLayout SpeedtestLayout(const config::ProbeConfig& cfg);
 
 }  // namespace hermes::probe

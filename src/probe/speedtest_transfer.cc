@@ -10,15 +10,14 @@ namespace {
 
 constexpr uint64_t kMinRequestBytes = 1000 * 1000;
 constexpr uint64_t kMaxRequestBytes = 100 * 1000 * 1000;
-constexpr long kBufferBytes = 512 * 1024;        // NOLINT(runtime/int)
 constexpr long kUploadBufferBytes = 512 * 1024;  // NOLINT(runtime/int)
 constexpr size_t kUploadPatternBytes = 1 << 20;
 constexpr auto kMaxPollWait = std::chrono::milliseconds(20);
 
 class Engine {
  public:
-  Engine(const TransferSpec& spec, const ProbeContext& ctx)
-      : spec_(spec), ctx_(ctx), request_bytes_(RequestBytes(spec)) {}
+  Engine(const SpeedtestApi& api, const TransferSpec& spec, const ProbeContext& ctx)
+      : api_(api), spec_(spec), ctx_(ctx), request_bytes_(RequestBytes(spec)) {}
   ~Engine();
 
   TransferOutcome Run(const std::string& base_url, const net::RequestOptions& opts);
@@ -27,8 +26,10 @@ class Engine {
   struct Stream {
     Engine* engine = nullptr;
     std::unique_ptr<net::EasyHandle> handle;
-    uint64_t request_size = 0;
+    std::string what;           // "GET /path" of the current request, for errors
+    uint64_t request_size = 0;  // upload: body bytes; download: what the body must be
     uint64_t received = 0;      // download: body bytes of the current request
+    bool too_long = false;      // download: the body (or its Content-Length) exceeds request_size
     uint64_t read_offset = 0;   // upload: body bytes handed to libcurl
     uint64_t sent_counted = 0;  // upload: SIZE_UPLOAD already added to total_
     bool active = false;
@@ -44,6 +45,7 @@ class Engine {
   std::optional<net::RequestFailure> Completed(CURLMsg* msg);
   bool upload() const { return spec_.direction == Direction::kUpload; }
 
+  const SpeedtestApi& api_;
   const TransferSpec spec_;
   const ProbeContext& ctx_;
   const uint64_t request_bytes_;
@@ -65,9 +67,15 @@ Engine::~Engine() {
 
 size_t Engine::OnData(char*, size_t size, size_t n, void* p) {
   auto* s = static_cast<Stream*>(p);
+  if (s->received == 0) {
+    curl_off_t announced = -1;
+    curl_easy_getinfo(s->handle->get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+    s->too_long = announced > static_cast<curl_off_t>(s->request_size);
+  }
   s->received += size * n;
-  s->engine->total_ += size * n;
-  return size * n;
+  s->engine->total_ += size * n;  // received, whatever happens next
+  s->too_long = s->too_long || s->received > s->request_size;
+  return s->too_long ? 0 : size * n;  // 0: CURLE_WRITE_ERROR ends the request
 }
 
 size_t Engine::OnRead(char* dst, size_t size, size_t n, void* p) {
@@ -89,18 +97,25 @@ bool Engine::StartRequest(Stream& s) {
   s.active = false;
   if (committed_ >= spec_.max_bytes) return false;
   const uint64_t size = std::min(request_bytes_, spec_.max_bytes - committed_);
-  committed_ += size;
-  s.request_size = size;
   s.received = s.read_offset = s.sent_counted = 0;
+  s.too_long = false;
   CURL* c = s.handle->get();
   if (upload()) {
-    s.handle->SetPath("/__up");
+    s.request_size = size;
+    s.what = "POST " + std::string(api_.upload_path);
+    s.handle->SetPath(std::string(api_.upload_path));
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
   } else {
-    s.handle->SetPath("/__down?bytes=" + std::to_string(size));
+    DownloadRequest req = api_.download(size);
+    // An API of fixed-size chunks may answer more than asked: never beyond max_bytes.
+    if (req.body_bytes > spec_.max_bytes - committed_) return false;
+    s.request_size = req.body_bytes;
+    s.what = "GET " + req.path;
+    s.handle->SetPath(req.path);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   }
+  committed_ += s.request_size;
   s.handle->SetTimeout(ctx_.Remaining());
   s.active = curl_multi_add_handle(multi_, c) == CURLM_OK;
   return s.active;
@@ -130,10 +145,17 @@ std::optional<net::RequestFailure> Engine::Completed(CURLMsg* msg) {
   curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&s));
   const CURLcode rc = msg->data.result;
   CURL* c = s->handle->get();
-  const std::string what = upload() ? "POST /__up" : "GET /__down";
+  const std::string& what = s->what;
   CountUploaded();
+
   curl_multi_remove_handle(multi_, c);
   s->active = false;
+  if (s->too_long) {
+    return net::RequestFailure{FailureReason::kProtocol,
+                               what + ": response body longer than the " +
+                                   std::to_string(s->request_size) + " bytes asked for",
+                               std::nullopt};
+  }
   if (rc != CURLE_OK) {
     FailureReason reason = net::ClassifyCurlCode(rc);
     if (rc == CURLE_ABORTED_BY_CALLBACK || ctx_.Expired()) reason = FailureReason::kTimeout;
@@ -170,7 +192,8 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     s->handle = std::move(h).value();
     CURL* c = s->handle->get();
     curl_easy_setopt(c, CURLOPT_PRIVATE, s.get());
-    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, kBufferBytes);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
+                     static_cast<long>(config::kTransferReadBlockBytes));  // NOLINT
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, upload() ? Discard : OnData);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s.get());
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -247,9 +270,10 @@ uint64_t RequestBytes(const TransferSpec& spec) {
   return std::clamp(per_stream, kMinRequestBytes, kMaxRequestBytes);
 }
 
-TransferOutcome RunTransfer(const std::string& base_url, const net::RequestOptions& opts,
-                            const TransferSpec& spec, const ProbeContext& ctx) {
-  Engine engine(spec, ctx);
+TransferOutcome RunTransfer(const std::string& base_url, const SpeedtestApi& api,
+                            const net::RequestOptions& opts, const TransferSpec& spec,
+                            const ProbeContext& ctx) {
+  Engine engine(api, spec, ctx);
   return engine.Run(base_url, opts);
 }
 

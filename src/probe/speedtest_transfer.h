@@ -1,10 +1,15 @@
 // Speedtest transfer engine: `streams` parallel connections driven by one libcurl
-// multi handle on the probe's thread, each repeatedly `GET {url}/__down?bytes=N`
-// (download) or `POST {url}/__up` with an N-byte body (upload), until `duration`
-// has passed since the start or `max_bytes` have been requested in total.
+// multi handle on the probe's thread, each repeatedly GETting a download of N bytes
+// or POSTing an N-byte body to the upload sink, in the paths of a SpeedtestApi
+// (Cloudflare-style: `GET {url}/__down?bytes=N`, `POST {url}/__up`), until
+// `duration` has passed since the start or `max_bytes` have been requested in total.
 //
 // Request size N = min(max_bytes / streams, 100 MB), at least 1 MB, and never more
-// than what is left of max_bytes, so the bytes moved never exceed max_bytes.
+// than what is left of max_bytes, so the bytes requested never exceed max_bytes.
+// A download body longer than the API says the request returns (or a
+// Content-Length announcing one) fails as `protocol` at once: whatever the server
+// sends, hermes reads at most one receive buffer (config::kTransferReadBlockBytes)
+// per stream beyond it.
 // Counting: download bytes as the write callback receives them (nothing is copied
 // or stored); upload bytes as libcurl reports them sent (CURLINFO_SIZE_UPLOAD_T),
 // read at every wake-up; upload bodies come from one pre-filled buffer. Stopping
@@ -22,6 +27,7 @@
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
 #include "probe/probe.h"
+#include "probe/speedtest_api.h"
 #include "probe/speedtest_rate.h"
 
 namespace hermes::probe {
@@ -44,9 +50,11 @@ struct TransferOutcome {
 // Bytes per request for a spec (see above).
 uint64_t RequestBytes(const TransferSpec& spec);
 
-// Runs one direction against `base_url` (no trailing slash). Returns by the
-// context's deadline; an expired deadline or cancellation is a timeout failure.
-TransferOutcome RunTransfer(const std::string& base_url, const net::RequestOptions& opts,
-                            const TransferSpec& spec, const ProbeContext& ctx);
+// Runs one direction against `base_url` (no trailing slash) in the paths of `api`.
+// Returns by the context's deadline; an expired deadline or cancellation is a
+// timeout failure.
+TransferOutcome RunTransfer(const std::string& base_url, const SpeedtestApi& api,
+                            const net::RequestOptions& opts, const TransferSpec& spec,
+                            const ProbeContext& ctx);
 
 }  // namespace hermes::probe

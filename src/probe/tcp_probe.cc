@@ -9,7 +9,6 @@ namespace {
 constexpr int kMaxSamples = 100;
 
 size_t Index(Load l) { return static_cast<size_t>(l); }
-size_t Index(Phase p) { return static_cast<size_t>(p); }
 
 class TcpProbe final : public Probe {
  public:
@@ -22,7 +21,6 @@ class TcpProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
-    const SteadyTime resolve_start = ctx.clock.SteadyNow();
     auto addrs = resolver_->Resolve(target_.host, target_.port, run);
     if (!addrs.ok()) {
       const bool timed_out = addrs.status().code() == StatusCode::kDeadlineExceeded;
@@ -30,7 +28,6 @@ class TcpProbe final : public Probe {
                                   addrs.status().message());
     }
     ProbeResult res;
-    res.phase_seconds[Index(Phase::kResolve)] = ToSeconds(ctx.clock.SteadyNow() - resolve_start);
     const net::SocketAddress& addr = addrs->front();
 
     LatencyResult& idle = res.latency[Index(Load::kIdle)];
@@ -56,7 +53,6 @@ class TcpProbe final : public Probe {
       res.packet_loss_ratio =
           static_cast<double>(res.packets_lost) / static_cast<double>(res.packets_sent);
     }
-    res.phase_seconds[Index(Phase::kConnect)] = idle.median_seconds;
 
     if (run.Cancelled()) {
       res.reason = FailureReason::kTimeout;
@@ -84,7 +80,7 @@ class TcpProbe final : public Probe {
 
 }  // namespace
 
-Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg,
+Result<std::unique_ptr<Probe>> NewTcpProbe(const config::TcpConfig& cfg,
                                            std::unique_ptr<net::Resolver> resolver,
                                            std::unique_ptr<net::Dialer> dialer) {
   auto target = net::SplitHostPort(cfg.address);
@@ -97,8 +93,12 @@ Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg,
                                                            std::move(resolver), std::move(dialer)));
 }
 
-Result<std::unique_ptr<Probe>> NewTcpProbe(const config::ProbeConfig& cfg) {
+Result<std::unique_ptr<Probe>> NewTcpProbe(const config::TcpConfig& cfg) {
   return NewTcpProbe(cfg, net::NewSystemResolver(), net::NewTcpDialer());
+}
+
+ResultLayout TcpLayout(const config::ProbeConfig&) {
+  return {.loads = {Load::kIdle}, .packets = true};
 }
 
 }  // namespace hermes::probe

@@ -43,11 +43,7 @@ WallTime BulkGiveUp(WallTime planned, WallTime slot, Duration interval, Duration
 }
 
 uint64_t WorstCaseBytes(const config::ProbeConfig& probe) {
-  if (!config::IsBulk(probe.kind)) return 0;
-  uint64_t bytes = 0;
-  if (probe.download.enabled) bytes += probe.download.max_bytes;
-  if (probe.upload.enabled) bytes += probe.upload.max_bytes;
-  return bytes;
+  return probe.settings ? probe.settings->MaxBytesPerRun() : 0;
 }
 
 void ByteWindow::Add(WallTime t, uint64_t bytes) {

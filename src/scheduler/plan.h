@@ -45,8 +45,7 @@ WallTime PlanStart(WallTime slot, Duration interval, Duration scrape_interval,
 // earlier than `planned`.
 WallTime BulkGiveUp(WallTime planned, WallTime slot, Duration interval, Duration expected);
 
-// Worst-case bytes one run of `probe` moves: download.max_bytes + upload.max_bytes
-// of the enabled directions for bulk kinds, 0 otherwise.
+// Worst-case bytes one run of `probe` moves (its settings' MaxBytesPerRun()).
 uint64_t WorstCaseBytes(const config::ProbeConfig& probe);
 
 // Bytes moved over the last 30 days, in hourly buckets (so memory stays bounded at

@@ -40,16 +40,15 @@ std::shared_ptr<ProbeState> NewState(const std::shared_ptr<const config::Config>
   s->snapshot = snapshot;
   s->cfg = &cfg;
   s->prober = std::move(prober);
-  s->bulk = config::IsBulk(cfg.kind);
+  s->bulk = cfg.kind->bulk;
   s->phase = StablePhase(snapshot->global.instance, cfg.name, cfg.interval);
   return s;
 }
 
 }  // namespace
 
-Scheduler::Scheduler(Clock& clock, const probe::ProbeRegistry& registry, RunSink& sink,
-                     int light_workers)
-    : impl_(std::make_unique<Impl>(clock, registry, sink, light_workers)) {}
+Scheduler::Scheduler(Clock& clock, probe::ProbeFactory create, RunSink& sink, int light_workers)
+    : impl_(std::make_unique<Impl>(clock, std::move(create), sink, light_workers)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -64,8 +63,8 @@ Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
   std::vector<std::shared_ptr<probe::Probe>> probers;
   for (const auto& p : config->probes) {
     HERMES_RETURN_IF_ERROR(CheckTimes(p));
-    auto prober = d.registry.Create(p);
-    if (!prober.ok()) return prober.status();
+    auto prober = d.create(p);
+    if (!prober.ok()) return prober.status().WithContext("probes[name=" + p.name + "]");
     probers.push_back(std::move(prober).value());
   }
   {
@@ -115,8 +114,8 @@ Status Scheduler::Reload(std::shared_ptr<const config::Config> config) {
     HERMES_RETURN_IF_ERROR(CheckTimes(p));
     auto prev = find_old(p.name);
     if (prev && SameProbeConfig(*prev->cfg, p)) continue;
-    auto prober = d.registry.Create(p);
-    if (!prober.ok()) return prober.status();
+    auto prober = d.create(p);
+    if (!prober.ok()) return prober.status().WithContext("probes[name=" + p.name + "]");
     created[p.name] = std::move(prober).value();
   }
 

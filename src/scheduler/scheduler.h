@@ -44,8 +44,8 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "probe/kind.h"
 #include "probe/probe.h"
-#include "probe/registry.h"
 
 namespace hermes::scheduler {
 
@@ -86,12 +86,13 @@ enum class TriggerResult { kStarted, kAlreadyRunning, kUnknownProbe, kTooSoon };
 
 class Scheduler {
  public:
-  // `clock`, `registry` and `sink` must outlive the scheduler.
-  Scheduler(Clock& clock, const probe::ProbeRegistry& registry, RunSink& sink,
-            int light_workers = 4);
+  // `clock` and `sink` must outlive the scheduler; `create` builds the prober of a
+  // probe (probe::CreateProbe in the exporter).
+  Scheduler(Clock& clock, probe::ProbeFactory create, RunSink& sink, int light_workers = 4);
   ~Scheduler();
 
-  // Creates probers for `config` (errors name the probe) and starts the threads.
+  // Creates probers for `config` (errors name the probe: "probes[name=x]: ...")
+  // and starts the threads.
   Status Start(std::shared_ptr<const config::Config> config);
   // Swaps to a new config: probers are rebuilt; runs in flight for removed or
   // changed probes are cancelled; unchanged probes keep their history and phase.

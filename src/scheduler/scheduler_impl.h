@@ -71,11 +71,11 @@ struct PendingSkip {
 };
 
 struct Scheduler::Impl {
-  Impl(Clock& c, const probe::ProbeRegistry& r, RunSink& s, int workers)
-      : clock(c), registry(r), sink(s), light_workers(workers < 1 ? 1 : workers) {}
+  Impl(Clock& c, probe::ProbeFactory f, RunSink& s, int workers)
+      : clock(c), create(std::move(f)), sink(s), light_workers(workers < 1 ? 1 : workers) {}
 
   Clock& clock;
-  const probe::ProbeRegistry& registry;
+  const probe::ProbeFactory create;
   RunSink& sink;
   const int light_workers;
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "app/flags.h"
+#include "config/tcp_config.h"
+#include "testing/probe_config.h"
 
 namespace hermes::app {
 namespace {
@@ -19,10 +21,7 @@ TEST(StatusJsonTest, FormatsTimesAsRfc3339Utc) {
 TEST(StatusJsonTest, ListsEveryProbeWithItsLastRun) {
   config::Config cfg;
   cfg.source_hash = "abc";
-  config::ProbeConfig p;
-  p.name = "gw";
-  p.kind = config::ProbeKind::kTcp;
-  cfg.probes.push_back(p);
+  cfg.probes.push_back(hermes::testing::MakeProbeConfig("gw", "tcp", config::TcpConfig{}));
   scheduler::ProbeStatus st;
   st.name = "gw";
   st.last_run = WallTime(std::chrono::seconds(1'700'000'000));

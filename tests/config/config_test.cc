@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include "config/dns_config.h"
+#include "config/http_config.h"
+#include "config/icmp_config.h"
 #include "config/parse.h"
+#include "config/speedtest_config.h"
+#include "config/tcp_config.h"
+#include "probe/kind.h"
 #include "testing/testing.h"
 
 namespace hermes::config {
@@ -18,18 +24,18 @@ using std::chrono::seconds;
 const std::string kFixtureDir = HERMES_SOURCE_DIR "/tests/fixtures/config";
 
 Config MustParse(const std::string& yaml) {
-  auto config = ParseConfig(yaml, "test-host");
+  auto config = ParseConfig(yaml, probe::BuiltinKinds(), "test-host");
   EXPECT_TRUE(config.ok()) << config.status().message();
   return config.ok() ? *config : Config{};
 }
 
 std::string ErrorOf(const std::string& yaml) {
-  auto config = ParseConfig(yaml, "test-host");
+  auto config = ParseConfig(yaml, probe::BuiltinKinds(), "test-host");
   return config.ok() ? "<parsed>" : config.status().message();
 }
 
 TEST(ConfigTest, MinimalFixtureGetsDefaults) {
-  auto config = LoadConfigFile(kFixtureDir + "/valid-minimal.yml");
+  auto config = LoadConfigFile(kFixtureDir + "/valid-minimal.yml", probe::BuiltinKinds());
   ASSERT_TRUE(config.ok()) << config.status().message();
   const GlobalConfig& g = config->global;
   EXPECT_EQ(g.scrape_interval, seconds(15));
@@ -39,18 +45,18 @@ TEST(ConfigTest, MinimalFixtureGetsDefaults) {
   ASSERT_EQ(config->probes.size(), 1u);
   const ProbeConfig& p = config->probes[0];
   EXPECT_EQ(p.name, "gw");
-  EXPECT_EQ(p.kind, ProbeKind::kTcp);
-  EXPECT_EQ(p.address, "192.0.2.1:443");
+  EXPECT_EQ(p.kind->name, "tcp");
+  EXPECT_EQ(p.Settings<TcpConfig>().address, "192.0.2.1:443");
   EXPECT_EQ(p.interval, seconds(60));
   EXPECT_EQ(p.timeout, seconds(10));
-  EXPECT_EQ(p.samples, 5);
+  EXPECT_EQ(p.Settings<TcpConfig>().samples, 5);
   EXPECT_EQ(p.line, 3);
   EXPECT_EQ(config->source_hash.size(), 64u);
 }
 
 TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   const std::string path = kFixtureDir + "/valid-all-kinds.yml";
-  auto config = LoadConfigFile(path);
+  auto config = LoadConfigFile(path, probe::BuiltinKinds());
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->global.scrape_interval, seconds(30));
   EXPECT_EQ(config->global.instance, "edge-1");
@@ -60,63 +66,65 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   EXPECT_EQ(ThroughputBuckets(*config), (std::vector<double>{1e6, 1e7, 1e8}));
   ASSERT_EQ(config->probes.size(), 5u);
 
-  const ProbeConfig& st = *config->FindProbe("cloudflare");
-  EXPECT_EQ(st.kind, ProbeKind::kSpeedtest);
-  EXPECT_EQ(st.interval, minutes(15));
-  EXPECT_EQ(st.timeout, seconds(60));
+  const ProbeConfig& speed = *config->FindProbe("cloudflare");
+  const auto& st = speed.Settings<SpeedtestConfig>();
+  EXPECT_EQ(speed.kind->name, "speedtest");
+  EXPECT_EQ(speed.interval, minutes(15));
+  EXPECT_EQ(speed.timeout, seconds(60));
   EXPECT_EQ(st.latency.samples, 20);
   EXPECT_EQ(st.download.streams, 4);
   EXPECT_EQ(st.download.max_bytes, 500'000'000u);
   EXPECT_FALSE(st.upload.enabled);
   EXPECT_EQ(st.upload.streams, 2);
-  EXPECT_DOUBLE_EQ(*st.expect.download_bytes_per_second, 12.5e6);
-  EXPECT_DOUBLE_EQ(*st.expect.upload_bytes_per_second, 2.5e6);
-  EXPECT_DOUBLE_EQ(*st.expect.latency_seconds, 0.03);
+  EXPECT_DOUBLE_EQ(*speed.expect.download_bytes_per_second, 12.5e6);
+  EXPECT_DOUBLE_EQ(*speed.expect.upload_bytes_per_second, 2.5e6);
+  EXPECT_DOUBLE_EQ(*speed.expect.latency_seconds, 0.03);
 
   const std::string dir = kFixtureDir;
-  const ProbeConfig& http = *config->FindProbe("api");
-  EXPECT_EQ(http.url, "https://api.example.com/healthz");
+  const auto& http = config->FindProbe("api")->Settings<HttpConfig>();
+  EXPECT_EQ(http.target.url, "https://api.example.com/healthz");
   EXPECT_EQ(http.valid_status_codes, (std::vector<int>{200, 204}));
   EXPECT_FALSE(http.follow_redirects);
   EXPECT_EQ(http.max_redirects, 3);
   EXPECT_EQ(http.max_body_bytes, 1048576u);
   EXPECT_EQ(http.method, "HEAD");
-  EXPECT_EQ(http.headers.at("X-Probe"), "hermes");
-  EXPECT_EQ(http.bearer_token_file, dir + "/secrets/api-token");
-  ASSERT_TRUE(http.tls_config.has_value());
-  EXPECT_EQ(http.tls_config->ca_file, "/etc/hermes/ca.crt");
-  EXPECT_EQ(http.tls_config->cert_file, dir + "/client.crt");
-  EXPECT_EQ(http.tls_config->key_file, dir + "/client.key");
-  EXPECT_EQ(http.tls_config->server_name, "api.example.com");
-  EXPECT_EQ(http.tls_config->min_version, "TLS13");
+  EXPECT_EQ(http.target.headers.at("X-Probe"), "hermes");
+  EXPECT_EQ(http.target.bearer_token_file, dir + "/secrets/api-token");
+  ASSERT_TRUE(http.target.tls_config.has_value());
+  EXPECT_EQ(http.target.tls_config->ca_file, "/etc/hermes/ca.crt");
+  EXPECT_EQ(http.target.tls_config->cert_file, dir + "/client.crt");
+  EXPECT_EQ(http.target.tls_config->key_file, dir + "/client.key");
+  EXPECT_EQ(http.target.tls_config->server_name, "api.example.com");
+  EXPECT_EQ(http.target.tls_config->min_version, "TLS13");
 
-  const ProbeConfig& tcp = *config->FindProbe("gateway");
+  const auto& tcp = config->FindProbe("gateway")->Settings<TcpConfig>();
   EXPECT_EQ(tcp.address, "[2001:db8::1]:443");
   EXPECT_EQ(tcp.samples, 7);
 
-  const ProbeConfig& dns = *config->FindProbe("resolver");
+  const ProbeConfig& resolver = *config->FindProbe("resolver");
+  const auto& dns = resolver.Settings<DnsConfig>();
   EXPECT_EQ(dns.query, "example.com");
   EXPECT_EQ(dns.query_type, "AAAA");
   EXPECT_EQ(dns.server, "192.0.2.53:53");
   EXPECT_EQ(dns.transport, "tcp");
   EXPECT_EQ(dns.valid_rcodes, (std::vector<std::string>{"NOERROR", "NXDOMAIN"}));
-  EXPECT_EQ(dns.interval, seconds(60));
+  EXPECT_EQ(resolver.interval, seconds(60));
 
-  const ProbeConfig& icmp = *config->FindProbe("upstream");
-  EXPECT_EQ(icmp.host, "192.0.2.1");
-  EXPECT_EQ(icmp.samples, 10);
-  EXPECT_DOUBLE_EQ(*icmp.expect.latency_seconds, 0.02);
+  const ProbeConfig& upstream = *config->FindProbe("upstream");
+  EXPECT_EQ(upstream.Settings<IcmpConfig>().host, "192.0.2.1");
+  EXPECT_EQ(upstream.Settings<IcmpConfig>().samples, 10);
+  EXPECT_DOUBLE_EQ(*upstream.expect.latency_seconds, 0.02);
   EXPECT_EQ(config->FindProbe("nope"), nullptr);
 }
 
 TEST(ConfigTest, ExampleConfigParses) {
-  auto config = LoadConfigFile(HERMES_SOURCE_DIR "/config/hermes.example.yml");
+  auto config =
+      LoadConfigFile(HERMES_SOURCE_DIR "/config/hermes.example.yml", probe::BuiltinKinds());
   ASSERT_TRUE(config.ok()) << config.status().message();
-  for (ProbeKind kind : {ProbeKind::kSpeedtest, ProbeKind::kHttp, ProbeKind::kTcp, ProbeKind::kDns,
-                         ProbeKind::kIcmp}) {
+  for (const KindSpec* kind : probe::BuiltinKinds()) {
     EXPECT_TRUE(std::any_of(config->probes.begin(), config->probes.end(),
                             [&](const ProbeConfig& p) { return p.kind == kind; }))
-        << ProbeKindName(kind);
+        << kind->name;
   }
 }
 
@@ -153,12 +161,12 @@ TEST(ConfigTest, SourceHashIsSha256OfText) {
 
 TEST(ConfigTest, RelativePathsStayRelativeWithoutBaseDir) {
   Config c = MustParse("probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: tok}]");
-  EXPECT_EQ(c.probes[0].bearer_token_file, "tok");
+  EXPECT_EQ(c.probes[0].Settings<HttpConfig>().target.bearer_token_file, "tok");
   auto with_dir =
       ParseConfig("probes: [{name: a, kind: http, url: 'http://h/', bearer_token_file: ../tok}]",
-                  "h", "/etc/hermes/conf");
+                  probe::BuiltinKinds(), "h", "/etc/hermes/conf");
   ASSERT_TRUE(with_dir.ok());
-  EXPECT_EQ(with_dir->probes[0].bearer_token_file, "/etc/hermes/tok");
+  EXPECT_EQ(with_dir->probes[0].Settings<HttpConfig>().target.bearer_token_file, "/etc/hermes/tok");
 }
 
 TEST(ConfigTest, DefaultBuckets) {
@@ -187,25 +195,42 @@ probes:
   - {name: b, kind: speedtest, url: "http://h/", interval: 1d, upload: {enabled: false}}
   - {name: c, kind: tcp, address: "h:1"}
 )");
-  EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), 150'000'000ull * 720);
-  EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), 500'000'000ull * 30);
-  EXPECT_EQ(ProbeMonthlyBytes(c.probes[2]), 0u);
-  EXPECT_EQ(ProjectedMonthlyBytes(c), 150'000'000ull * 720 + 500'000'000ull * 30);
+  // Per run: max_bytes, one read block per stream, and every latency request's
+  // capped body (21 idle, 10 s / 200 ms + 3 per direction).
+  constexpr uint64_t kPing = kMaxPingBodyBytes + kPingReadBlockBytes;
+  constexpr uint64_t kBlock = kTransferReadBlockBytes;
+  const uint64_t a =
+      21 * kPing + (100'000'000 + 4 * kBlock + 53 * kPing) + (50'000'000 + 2 * kBlock + 53 * kPing);
+  const uint64_t b = 21 * kPing + 500'000'000 + 4 * kBlock + 53 * kPing;
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), a * 720);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), b * 30);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[2]), 0u);  // handshakes only
+  EXPECT_EQ(ProjectedMonthlyBytes(c), a * 720 + b * 30);
+}
+
+TEST(ConfigTest, ProjectedMonthlyBytesBoundsEveryKind) {
+  Config c = MustParse(R"(
+global: {scrape_interval: 60s}
+probes:
+  - {name: h, kind: http, url: "http://h/", interval: 1h, max_body_bytes: 1MB}
+  - {name: d, kind: dns, query: example.com, interval: 1h}
+  - {name: i, kind: icmp, host: h, interval: 1h, samples: 5}
+)");
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), (1'000'000 + kHttpMaxReadAheadBytes) * 720);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), kDnsMaxBytesPerRun * 720);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[2]), 5 * 2 * kIcmpEchoBytes * 720);
 }
 
 TEST(ConfigTest, DataBudgetAtExactlyTheProjectionIsAccepted) {
-  EXPECT_EQ(ErrorOf(R"(
-global: {monthly_data_budget: 15GB}
-probes: [{name: b, kind: speedtest, url: "http://h/", interval: 1d, upload: {enabled: false}}]
-)"),
+  const std::string probes =
+      "\nprobes: [{name: b, kind: speedtest, url: 'http://h/', interval: 1d, "
+      "upload: {enabled: false}}]";
+  const uint64_t projected = ProjectedMonthlyBytes(MustParse(probes));
+  EXPECT_EQ(ErrorOf("global: {monthly_data_budget: " + std::to_string(projected) + "}" + probes),
             "<parsed>");
-}
-
-TEST(ConfigTest, KindHelpers) {
-  EXPECT_STREQ(ProbeKindName(ProbeKind::kSpeedtest), "speedtest");
-  EXPECT_STREQ(ProbeKindName(ProbeKind::kIcmp), "icmp");
-  EXPECT_TRUE(IsBulk(ProbeKind::kSpeedtest));
-  EXPECT_FALSE(IsBulk(ProbeKind::kHttp));
+  EXPECT_NE(
+      ErrorOf("global: {monthly_data_budget: " + std::to_string(projected - 1) + "}" + probes),
+      "<parsed>");
 }
 
 TEST(ConfigTest, NamesTheKeyPathOfNestedErrors) {
@@ -232,8 +257,8 @@ probes:
   - {name: a, kind: dns, query: example.com., server: "2001:db8::53"}
   - {name: b, kind: dns, query: _sip._tcp.example.com, type: SRV, server: "[2001:db8::53]:5353"}
 )");
-  EXPECT_EQ(c.probes[0].server, "[2001:db8::53]:53");
-  EXPECT_EQ(c.probes[1].server, "[2001:db8::53]:5353");
+  EXPECT_EQ(c.probes[0].Settings<DnsConfig>().server, "[2001:db8::53]:53");
+  EXPECT_EQ(c.probes[1].Settings<DnsConfig>().server, "[2001:db8::53]:5353");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/parse.h"
+#include "probe/kind.h"
 #include "testing/testing.h"
 
 namespace hermes::config {
@@ -39,7 +40,7 @@ TEST(ConfigFixturesTest, EachInvalidFixtureFailsWithItsExactMessage) {
     std::getline(in, first);
     const std::string kWant = "# want: ";
     ASSERT_TRUE(first.starts_with(kWant)) << "first line must be '# want: <message>'";
-    auto config = LoadConfigFile(path);
+    auto config = LoadConfigFile(path, probe::BuiltinKinds());
     ASSERT_FALSE(config.ok()) << "fixture parsed, but should fail";
     EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
     const std::string& message = config.status().message();
@@ -53,7 +54,7 @@ TEST(ConfigFixturesTest, RejectsFileOverOneMebibyte) {
   const std::string path = dir.File("big.yml");
   std::string text = "probes:\n  - {name: gw, kind: tcp, address: \"192.0.2.1:443\"}\n";
   testing::WriteFile(path, text + "#" + std::string(kMaxConfigBytes - text.size(), 'x') + "\n");
-  auto config = LoadConfigFile(path);
+  auto config = LoadConfigFile(path, probe::BuiltinKinds());
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().message(),
             path + ": file is larger than the 1048576-byte limit; split or trim it");
@@ -66,17 +67,17 @@ TEST(ConfigFixturesTest, AcceptsFileOfExactlyOneMebibyte) {
   text += std::string(kMaxConfigBytes - text.size() - 1, 'x') + "\n";
   ASSERT_EQ(text.size(), kMaxConfigBytes);
   testing::WriteFile(path, text);
-  EXPECT_TRUE(LoadConfigFile(path).ok());
+  EXPECT_TRUE(LoadConfigFile(path, probe::BuiltinKinds()).ok());
 }
 
 TEST(ConfigFixturesTest, ParseConfigRejectsOversizedText) {
   const std::string text(kMaxConfigBytes + 1, '#');
-  EXPECT_EQ(ParseConfig(text, "host").status().message(),
+  EXPECT_EQ(ParseConfig(text, probe::BuiltinKinds(), "host").status().message(),
             "file is 1048577 bytes, over the 1048576-byte limit; split or trim it");
 }
 
 TEST(ConfigFixturesTest, MissingFileIsUnavailable) {
-  auto config = LoadConfigFile("/nonexistent/hermes.yml");
+  auto config = LoadConfigFile("/nonexistent/hermes.yml", probe::BuiltinKinds());
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(config.status().message(),

@@ -11,11 +11,13 @@
 #include "config/parse.h"
 #include "fuzz_check.h"
 #include "metrics/metrics_hub.h"
+#include "probe/kind.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
-  auto config = hermes::config::ParseConfig(text, "fuzz-instance", "/etc/hermes");
+  auto config = hermes::config::ParseConfig(text, hermes::probe::BuiltinKinds(), "fuzz-instance",
+                                            "/etc/hermes");
   if (config.ok()) {
     FUZZ_CHECK(!config->probes.empty() || true, "unreachable");
     FUZZ_CHECK(config->source_hash == hermes::config::Sha256Hex(text), "source_hash mismatch");

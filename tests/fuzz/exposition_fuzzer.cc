@@ -26,6 +26,7 @@
 #include "fuzz_check.h"
 #include "fuzz_input.h"
 #include "metrics/metrics_hub.h"
+#include "probe/kind.h"
 
 namespace {
 
@@ -180,7 +181,7 @@ Exposition CheckExposition(const std::string& text) {
 
 std::shared_ptr<const hermes::config::Config> TheConfig() {
   static const auto config = [] {
-    auto c = hermes::config::ParseConfig(kConfigYaml, "fuzz");
+    auto c = hermes::config::ParseConfig(kConfigYaml, hermes::probe::BuiltinKinds(), "fuzz");
     FUZZ_CHECK(c.ok(), "fixed config rejected: %s", c.status().message().c_str());
     return std::make_shared<const hermes::config::Config>(std::move(*c));
   }();

@@ -181,7 +181,7 @@ TEST(MetricsHubTest, RemovedProbeVanishesAndRenamedKindStartsAtZero) {
   config::Config next = FiveKindsConfig();
   next.probes.erase(next.probes.begin() + 2);  // gateway removed
   for (auto& p : next.probes) {
-    if (p.name == "resolver") p.kind = config::ProbeKind::kTcp;  // same name, new kind
+    if (p.name == "resolver") p = testutil::MakeProbe("resolver", "tcp");  // same name, new kind
   }
   hub.Apply(Share(next));
   const std::string text = hub.Render();
@@ -277,7 +277,7 @@ TEST(MetricsHubTest, ConcurrentRenderNeverSeesHalfARun) {
   FakeClock clock;
   MetricsHub hub(clock);
   config::Config c;
-  c.probes.push_back(testutil::MakeProbe("s", config::ProbeKind::kSpeedtest));
+  c.probes.push_back(testutil::MakeProbe("s", "speedtest"));
   hub.Apply(Share(c));
   std::atomic<bool> stop{false};
   std::thread writer([&] {

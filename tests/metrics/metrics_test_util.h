@@ -10,45 +10,43 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/dns_config.h"
+#include "config/http_config.h"
+#include "config/icmp_config.h"
+#include "config/speedtest_config.h"
+#include "config/tcp_config.h"
 #include "probe/probe.h"
+#include "testing/probe_config.h"
 
 namespace hermes::metrics::testutil {
 
 using namespace std::chrono_literals;
 
-inline config::ProbeConfig MakeProbe(std::string name, config::ProbeKind kind,
+// A probe of built-in kind `kind` with that kind's default settings.
+inline config::ProbeConfig MakeProbe(std::string name, std::string_view kind,
                                      Duration interval = 60s, Duration timeout = 10s) {
-  config::ProbeConfig p;
-  p.name = std::move(name);
-  p.kind = kind;
-  p.interval = interval;
-  p.timeout = timeout;
-  return p;
+  using hermes::testing::MakeProbeConfig;
+  if (kind == "speedtest")
+    return MakeProbeConfig(name, kind, config::SpeedtestConfig{}, interval, timeout);
+  if (kind == "http") return MakeProbeConfig(name, kind, config::HttpConfig{}, interval, timeout);
+  if (kind == "tcp") return MakeProbeConfig(name, kind, config::TcpConfig{}, interval, timeout);
+  if (kind == "dns") return MakeProbeConfig(name, kind, config::DnsConfig{}, interval, timeout);
+  return MakeProbeConfig(name, kind, config::IcmpConfig{}, interval, timeout);
 }
 
 // One probe of every kind; the speedtest sets every `expect` threshold.
 inline config::Config FiveKindsConfig() {
   config::Config c;
   c.global.max_series = 2000;
-  auto speed = MakeProbe("cloudflare", config::ProbeKind::kSpeedtest, 900s, 60s);
-  speed.url = "https://speed.example.com";
+  auto speed = MakeProbe("cloudflare", "speedtest", 900s, 60s);
   speed.expect.download_bytes_per_second = 12.5e6;
   speed.expect.upload_bytes_per_second = 2.5e6;
   speed.expect.latency_seconds = 0.03;
   c.probes.push_back(speed);
-  auto http = MakeProbe("api", config::ProbeKind::kHttp, 30s, 5s);
-  http.url = "https://api.example.com/healthz";
-  c.probes.push_back(http);
-  auto tcp = MakeProbe("gateway", config::ProbeKind::kTcp, 15s, 5s);
-  tcp.address = "192.0.2.1:443";
-  c.probes.push_back(tcp);
-  auto dns = MakeProbe("resolver", config::ProbeKind::kDns, 30s, 5s);
-  dns.query = "example.com";
-  c.probes.push_back(dns);
-  auto icmp = MakeProbe("upstream", config::ProbeKind::kIcmp, 15s, 5s);
-  icmp.host = "192.0.2.1";
-  icmp.samples = 10;
-  c.probes.push_back(icmp);
+  c.probes.push_back(MakeProbe("api", "http", 30s, 5s));
+  c.probes.push_back(MakeProbe("gateway", "tcp", 15s, 5s));
+  c.probes.push_back(MakeProbe("resolver", "dns", 30s, 5s));
+  c.probes.push_back(MakeProbe("upstream", "icmp", 15s, 5s));
   return c;
 }
 

@@ -5,7 +5,6 @@
 namespace hermes::net {
 namespace {
 
-using probe::FailureReason;
 constexpr auto kNow = WallTime(std::chrono::seconds(1'445'412'480));  // 2015-10-21 07:28:00Z
 
 TEST(CurlErrorTest, ServerTimingVariants) {

@@ -19,9 +19,10 @@ struct ProbeRun {
   double elapsed_seconds = 0;
 };
 
-inline ProbeRun RunOnce(Probe& probe, const config::ProbeConfig& cfg, Duration timeout) {
+inline ProbeRun RunOnce(Probe& probe, Duration timeout) {
   EXPECT_TRUE(net::CurlGlobalInit().ok());
   static const config::Config kGlobal;
+  static const config::ProbeConfig cfg{.name = "test"};
   SystemClock clock;
   std::atomic<bool> cancelled{false};
   const SteadyTime start = clock.SteadyNow();

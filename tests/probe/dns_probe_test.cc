@@ -15,6 +15,8 @@
 
 #include "net/dns_client.h"
 #include "net/socket.h"
+#include "probe/probe_test_util.h"
+#include "testing/probe_config.h"
 
 namespace hermes::probe {
 namespace {
@@ -126,19 +128,16 @@ class DnsFixture {
 };
 
 struct Env {
-  Env() {
-    cfg.kind = config::ProbeKind::kDns;
-    cfg.name = "d";
-    cfg.query = "example.test";
-  }
+  Env() { cfg.query = "example.test"; }
   ProbeResult Run(Duration timeout) {
     auto p = NewDnsProbe(cfg);
     EXPECT_TRUE(p.ok()) << p.status().message();
-    ProbeContext ctx{cfg, global, clock, clock.SteadyNow() + timeout, cancelled};
+    ProbeContext ctx{named, global, clock, clock.SteadyNow() + timeout, cancelled};
     return (*p)->Run(ctx);
   }
   config::Config global;
-  config::ProbeConfig cfg;
+  config::ProbeConfig named{.name = "d"};
+  config::DnsConfig cfg;
   SystemClock clock;
   std::atomic<bool> cancelled{false};
 };
@@ -154,11 +153,12 @@ TEST(DnsProbeTest, AnswerWithTwoRecordsSucceedsAndReportsCountAndTime) {
   ASSERT_TRUE(resolve.has_value());
   EXPECT_GT(*resolve, 0);
   EXPECT_LT(*resolve, 1);
-  EXPECT_EQ(r.latency[static_cast<size_t>(Load::kIdle)].samples_seconds,
-            std::vector<double>{*resolve});
+
   EXPECT_GT(r.transferred_bytes[static_cast<size_t>(Direction::kUpload)], 12u);
   EXPECT_GT(r.transferred_bytes[static_cast<size_t>(Direction::kDownload)], 12u + 32u);
   EXPECT_EQ(server.queries(), 1);
+  testutil::ExpectFillsExactlyItsLayout(
+      r, DnsLayout(hermes::testing::MakeProbeConfig("d", "dns", env.cfg)));
 }
 
 TEST(DnsProbeTest, NxdomainFailsWithDnsReason) {
@@ -247,8 +247,7 @@ TEST(DnsProbeTest, RefusedTcpConnectionFailsWithConnectReason) {
 }
 
 TEST(DnsProbeTest, FactoryRejectsHostNameServerUnknownTypeAndRcode) {
-  config::ProbeConfig cfg;
-  cfg.kind = config::ProbeKind::kDns;
+  config::DnsConfig cfg;
   cfg.query = "example.com";
   cfg.server = "dns.example.com:53";
   auto p = NewDnsProbe(cfg);

@@ -9,6 +9,8 @@
 #include <ctime>
 
 #include "probe/curl_probe_test_util.h"
+#include "probe/probe_test_util.h"
+#include "testing/probe_config.h"
 #include "testing/speed_fixture.h"
 #include "testing/testing.h"
 
@@ -30,10 +32,21 @@ void Routes(httplib::Server& s) {
   });
   s.Get("/missing", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
   s.Get("/r1", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/r2"); });
-  s.Get("/r2", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/ok"); });
+  s.Get("/r2", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("/ok");
+    res.set_content("moved!", "text/plain");
+  });
   s.Get("/limited", [](const httplib::Request&, httplib::Response& res) {
     res.status = 429;
     res.set_header("Retry-After", "7");
+  });
+  // A redirect whose body never ends.
+  s.Get("/endless-redirect", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("/ok");
+    res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+      static const std::string kChunk(16 * 1024, 'r');
+      return sink.write(kChunk.data(), kChunk.size());
+    });
   });
   s.Get("/auth", [](const httplib::Request& req, httplib::Response& res) {
     const bool ok = req.get_header_value("Authorization") == "Bearer s3cret" &&
@@ -42,18 +55,16 @@ void Routes(httplib::Server& s) {
   });
 }
 
-config::ProbeConfig HttpConfig(const std::string& url) {
-  config::ProbeConfig cfg;
-  cfg.name = "api";
-  cfg.kind = config::ProbeKind::kHttp;
-  cfg.url = url;
+config::HttpConfig HttpConfig(const std::string& url) {
+  config::HttpConfig cfg;
+  cfg.target.url = url;
   return cfg;
 }
 
-ProbeResult RunHttp(const config::ProbeConfig& cfg) {
+ProbeResult RunHttp(const config::HttpConfig& cfg) {
   auto probe = NewHttpProbe(cfg);
   EXPECT_TRUE(probe.ok()) << probe.status().message();
-  return testutil::RunOnce(**probe, cfg, seconds(5)).result;
+  return testutil::RunOnce(**probe, seconds(5)).result;
 }
 
 void ExpectReason(const ProbeResult& r, FailureReason reason) {
@@ -70,6 +81,8 @@ TEST(HttpProbeTest, OkReportsPhasesStatusAndBodyBytes) {
   EXPECT_EQ(r.transferred_bytes[kDown], 5u);
   for (const auto& p : r.phase_seconds) EXPECT_TRUE(p.has_value());
   EXPECT_FALSE(r.tls_cert_expiry_unix_seconds.has_value());
+  testutil::ExpectFillsExactlyItsLayout(
+      r, HttpLayout(hermes::testing::MakeProbeConfig("api", "http", config::HttpConfig{})));
 }
 
 TEST(HttpProbeTest, StatusOutsideDefault2xxIsHttpStatus) {
@@ -84,7 +97,7 @@ TEST(HttpProbeTest, ValidStatusCodesAcceptListedCodes) {
   auto cfg = HttpConfig(fx.url() + "/missing");
   cfg.valid_status_codes = {404};
   EXPECT_TRUE(RunHttp(cfg).success);
-  cfg.url = fx.url() + "/ok";
+  cfg.target.url = fx.url() + "/ok";
   ExpectReason(RunHttp(cfg), FailureReason::kHttpStatus);  // 200 is not listed
 }
 
@@ -93,7 +106,7 @@ TEST(HttpProbeTest, FollowsRedirects) {
   const ProbeResult r = RunHttp(HttpConfig(fx.url() + "/r1"));
   ASSERT_TRUE(r.success) << r.error;
   EXPECT_EQ(r.http_status_code, 200);
-  EXPECT_EQ(r.transferred_bytes[kDown], 5u);  // the final body only
+  EXPECT_EQ(r.transferred_bytes[kDown], 6u + 5u);  // redirect bodies count too
 }
 
 TEST(HttpProbeTest, TooManyRedirectsIsProtocol) {
@@ -117,9 +130,9 @@ TEST(HttpProbeTest, SendsBearerTokenAndHeaders) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("token"), "  s3cret\n");
   auto cfg = HttpConfig(fx.url() + "/auth");
-  cfg.headers = {{"X-Probe", "hermes"}};
+  cfg.target.headers = {{"X-Probe", "hermes"}};
   ExpectReason(RunHttp(cfg), FailureReason::kHttpStatus);  // no token: 401
-  cfg.bearer_token_file = dir.File("token");
+  cfg.target.bearer_token_file = dir.File("token");
   const ProbeResult r = RunHttp(cfg);
   EXPECT_TRUE(r.success) << r.error;
 }
@@ -131,7 +144,19 @@ TEST(HttpProbeTest, BodyOverMaxBodyBytesIsProtocol) {
   const ProbeResult r = RunHttp(cfg);
   ExpectReason(r, FailureReason::kProtocol);
   EXPECT_NE(r.error.find("max_body_bytes"), std::string::npos);
-  EXPECT_LE(r.transferred_bytes[kDown], 1000u);
+  // What arrived is counted: reading stopped after the block that crossed the cap.
+  EXPECT_GT(r.transferred_bytes[kDown], 1000u);
+  EXPECT_LE(r.transferred_bytes[kDown], 1000u + config::kHttpReadBlockBytes);
+}
+
+TEST(HttpProbeTest, RedirectBodyCountsAgainstMaxBodyBytes) {
+  SpeedFixture fx({}, Routes);
+  auto cfg = HttpConfig(fx.url() + "/endless-redirect");
+  cfg.max_body_bytes = 100'000;
+  const ProbeResult r = RunHttp(cfg);
+  ExpectReason(r, FailureReason::kProtocol);
+  EXPECT_GT(r.transferred_bytes[kDown], 100'000u);
+  EXPECT_LE(r.transferred_bytes[kDown], 100'000u + config::kHttpMaxReadAheadBytes);
 }
 
 TEST(HttpProbeTest, TooManyRequestsWithRetryAfterIsRateLimited) {
@@ -156,7 +181,7 @@ TEST(HttpProbeTest, CertExpiryIsTheServerCertificateNotAfter) {
   testing::TestPki pki(dir.path());
   SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")}, Routes);
   auto cfg = HttpConfig(fx.url() + "/ok");
-  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
   const ProbeResult r = RunHttp(cfg);
   ASSERT_TRUE(r.success) << r.error;
   ASSERT_TRUE(r.tls_cert_expiry_unix_seconds.has_value());
@@ -170,8 +195,8 @@ TEST(HttpProbeTest, InsecureSkipVerifyAcceptsUntrustedCertificate) {
   SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")}, Routes);
   auto cfg = HttpConfig(fx.url() + "/ok");
   ExpectReason(RunHttp(cfg), FailureReason::kTls);
-  cfg.tls_config = config::TlsConfig{};
-  cfg.tls_config->insecure_skip_verify = true;
+  cfg.target.tls_config = config::TlsConfig{};
+  cfg.target.tls_config->insecure_skip_verify = true;
   EXPECT_TRUE(RunHttp(cfg).success);
 }
 

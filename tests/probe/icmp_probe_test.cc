@@ -9,7 +9,7 @@
 
 #include "net/icmp.h"
 #include "probe/probe_test_util.h"
-#include "probe/registry.h"
+#include "testing/probe_config.h"
 
 namespace hermes::probe {
 namespace {
@@ -31,17 +31,16 @@ class FakeResolver final : public net::Resolver {
 
 struct Env {
   Env() {
-    cfg.kind = config::ProbeKind::kIcmp;
-    cfg.name = "i";
     cfg.host = "127.0.0.1";
     cfg.samples = 5;
   }
   ProbeResult Run(Probe& p, Duration timeout) {
-    ProbeContext ctx{cfg, global, clock, clock.SteadyNow() + timeout, cancelled};
+    ProbeContext ctx{named, global, clock, clock.SteadyNow() + timeout, cancelled};
     return p.Run(ctx);
   }
   config::Config global;
-  config::ProbeConfig cfg;
+  config::ProbeConfig named{.name = "i"};
+  config::IcmpConfig cfg;
   SystemClock clock;
   std::atomic<bool> cancelled{false};
 };
@@ -101,8 +100,7 @@ TEST(IcmpPermissionTest, PrefersPingSocketsThenRawSockets) {
 }
 
 TEST(IcmpPermissionTest, FactoryFailsWithClearErrorWhenNeitherSocketKindWorks) {
-  config::ProbeConfig cfg;
-  cfg.kind = config::ProbeKind::kIcmp;
+  config::IcmpConfig cfg;
   cfg.host = "192.0.2.1";
   auto p = NewIcmpProbe(cfg, net::IcmpCapabilities{false, false, 65534, "1 0"},
                         std::make_unique<FakeResolver>());
@@ -124,6 +122,8 @@ TEST(IcmpProbeTest, PingsLoopbackAndCountsEveryReply) {
             5 * net::kEchoMessageBytes);
   EXPECT_EQ(r.transferred_bytes[static_cast<size_t>(Direction::kDownload)],
             5 * net::kEchoMessageBytes);
+  testutil::ExpectFillsExactlyItsLayout(
+      r, IcmpLayout(hermes::testing::MakeProbeConfig("i", "icmp", env.cfg)));
 }
 
 TEST(IcmpProbeTest, PingsIpv6Loopback) {
@@ -172,28 +172,6 @@ TEST(IcmpProbeTest, CancelledRunSendsNothing) {
   EXPECT_EQ(r.reason, FailureReason::kTimeout);
   EXPECT_EQ(r.error, "cancelled");
   EXPECT_EQ(r.packets_sent, 0u);
-}
-
-TEST(DefaultRegistryTest, CreatesTcpDnsAndIcmpProbes) {
-  ProbeRegistry reg = DefaultRegistry();
-  config::ProbeConfig cfg;
-  cfg.name = "x";
-  cfg.kind = config::ProbeKind::kTcp;
-  cfg.address = "127.0.0.1:1";
-  EXPECT_TRUE(reg.Create(cfg).ok());
-  cfg.kind = config::ProbeKind::kDns;
-  cfg.query = "example.test";
-  EXPECT_TRUE(reg.Create(cfg).ok());
-  cfg.kind = config::ProbeKind::kTcp;
-  cfg.address = "no-port";
-  auto bad = reg.Create(cfg);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message().rfind("probes[name=x]: address: ", 0), 0u)
-      << bad.status().message();
-  cfg.kind = config::ProbeKind::kIcmp;
-  cfg.host = "127.0.0.1";
-  const bool icmp_allowed = net::ChooseIcmpSocket(net::DetectIcmpCapabilities()).ok();
-  EXPECT_EQ(reg.Create(cfg).ok(), icmp_allowed);
 }
 
 }  // namespace

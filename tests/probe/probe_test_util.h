@@ -1,8 +1,12 @@
-// Assertions shared by the packet-style probe tests (tcp, icmp).
+// Assertions shared by the probe tests.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::probe::testutil {
@@ -20,6 +24,44 @@ inline void ExpectAllAnswered(const ProbeResult& r, size_t n) {
     EXPECT_LT(s, 0.5);
   }
   EXPECT_TRUE(idle.median_seconds && idle.jitter_seconds);
+}
+
+template <typename T>
+bool Declared(const std::vector<T>& list, T v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// The layout is the contract (kind.h): a successful run fills exactly the fields
+// its kind's layout declares, so that metrics neither drops a measurement nor
+// exports a series nobody fills. Transferred bytes may stay 0 where declared (an
+// empty body moves nothing), and the certificate expiry needs TLS.
+inline void ExpectFillsExactlyItsLayout(const ProbeResult& r, const ResultLayout& l) {
+  ASSERT_TRUE(r.success) << r.error;
+  for (Phase p : kAllPhases) {
+    EXPECT_EQ(r.phase_seconds[static_cast<size_t>(p)].has_value(), Declared(l.phases, p))
+        << "phase " << PhaseName(p);
+  }
+  for (Load load : kAllLoads) {
+    EXPECT_EQ(!r.latency[static_cast<size_t>(load)].samples_seconds.empty(),
+              Declared(l.loads, load))
+        << "latency " << LoadName(load);
+  }
+  EXPECT_EQ(r.packets_sent > 0, l.packets) << "packets";
+  EXPECT_EQ(r.packet_loss_ratio.has_value(), l.packets) << "loss ratio";
+  for (Direction d : kAllDirections) {
+    const auto i = static_cast<size_t>(d);
+    EXPECT_EQ(r.throughput_bytes_per_second[i].has_value(), Declared(l.throughput, d))
+        << "throughput " << DirectionName(d);
+    EXPECT_EQ(!r.throughput_samples[i].empty(), Declared(l.throughput, d))
+        << "throughput samples " << DirectionName(d);
+    if (r.transferred_bytes[i] > 0) {
+      EXPECT_TRUE(Declared(l.transferred, d)) << "transferred " << DirectionName(d);
+    }
+  }
+  EXPECT_EQ(r.http_status_code.has_value(), l.http) << "http status";
+  if (r.tls_cert_expiry_unix_seconds) {
+    EXPECT_TRUE(l.http) << "certificate expiry";
+  }
 }
 
 }  // namespace hermes::probe::testutil

@@ -9,7 +9,10 @@
 #include <thread>
 
 #include "probe/curl_probe_test_util.h"
+#include "probe/probe_test_util.h"
 #include "probe/speedtest_latency.h"
+#include "probe/speedtest_transfer.h"
+#include "testing/probe_config.h"
 #include "testing/raw_server.h"
 #include "testing/speed_fixture.h"
 #include "testing/testing.h"
@@ -26,11 +29,9 @@ constexpr size_t kDown = static_cast<size_t>(Direction::kDownload);
 constexpr size_t kUp = static_cast<size_t>(Direction::kUpload);
 constexpr size_t kIdle = static_cast<size_t>(Load::kIdle);
 
-config::ProbeConfig SpeedConfig(const std::string& url) {
-  config::ProbeConfig cfg;
-  cfg.name = "speed";
-  cfg.kind = config::ProbeKind::kSpeedtest;
-  cfg.url = url + "/";  // a trailing slash must not double up
+config::SpeedtestConfig SpeedConfig(const std::string& url) {
+  config::SpeedtestConfig cfg;
+  cfg.target.url = url + "/";  // a trailing slash must not double up
   cfg.latency.samples = 5;
   // Loopback moves ~1 GB/s: a cap that `duration` reaches first.
   cfg.download = {true, 2, milliseconds(700), milliseconds(200), 50'000'000'000ull};
@@ -38,10 +39,11 @@ config::ProbeConfig SpeedConfig(const std::string& url) {
   return cfg;
 }
 
-testutil::ProbeRun RunSpeedtest(const config::ProbeConfig& cfg, Duration timeout = seconds(10)) {
+testutil::ProbeRun RunSpeedtest(const config::SpeedtestConfig& cfg,
+                                Duration timeout = seconds(10)) {
   auto probe = NewSpeedtestProbe(cfg);
   EXPECT_TRUE(probe.ok()) << probe.status().message();
-  return testutil::RunOnce(**probe, cfg, timeout);
+  return testutil::RunOnce(**probe, timeout);
 }
 
 // A loopback port with nothing listening.
@@ -86,6 +88,8 @@ TEST(SpeedtestProbeTest, MeasuresLatencyDownloadAndUpload) {
   EXPECT_TRUE(r.latency[kIdle].jitter_seconds.has_value());
   for (const auto& p : r.phase_seconds) EXPECT_TRUE(p.has_value());
   EXPECT_DOUBLE_EQ(*r.phase_seconds[static_cast<size_t>(Phase::kTls)], 0.0);
+  testutil::ExpectFillsExactlyItsLayout(r, SpeedtestLayout(hermes::testing::MakeProbeConfig(
+                                               "s", "speedtest", SpeedConfig(fx.url()))));
 }
 
 TEST(SpeedtestProbeTest, LoopbackDownloadThroughputIsReported) {
@@ -95,6 +99,8 @@ TEST(SpeedtestProbeTest, LoopbackDownloadThroughputIsReported) {
   cfg.upload.enabled = false;
   const auto run = RunSpeedtest(cfg, seconds(20));
   ASSERT_TRUE(run.result.success) << run.result.error;
+  testutil::ExpectFillsExactlyItsLayout(
+      run.result, SpeedtestLayout(hermes::testing::MakeProbeConfig("s", "speedtest", cfg)));
   const double bps = *run.result.throughput_bytes_per_second[kDown];
   std::printf(
       "[ report ] loopback download: %.1f MB/s (%.2f Gbit/s), %zu samples, "
@@ -212,17 +218,18 @@ TEST(SpeedtestLatencyTest, RttCountsFromBeforeTheRequestIsWritten) {
   SpeedFixtureOptions o;
   o.delay = milliseconds(20);
   SpeedFixture fx(o);
-  const auto cfg = SpeedConfig(fx.url());
+  const config::ProbeConfig cfg{.name = "speed"};
   const config::Config global;
   SystemClock clock;
   std::atomic<bool> cancelled{false};
   const ProbeContext ctx{cfg, global, clock, clock.SteadyNow() + seconds(10), cancelled};
+  uint64_t received = 0;
   auto h = net::EasyHandle::Create(fx.url(), {});
   ASSERT_TRUE(h.ok()) << h.status().message();
   curl_easy_setopt((*h)->get(), CURLOPT_DEBUGFUNCTION, StallAfterSend);
   curl_easy_setopt((*h)->get(), CURLOPT_VERBOSE, 1L);
   for (int i = 0; i < 3; ++i) {  // the first one opens the connection
-    const auto r = PingOnce(**h, ctx, nullptr);
+    const auto r = PingOnce(**h, CloudflareApi(), ctx, nullptr, &received);
     ASSERT_TRUE(std::holds_alternative<double>(r)) << std::get<net::RequestFailure>(r).error;
     EXPECT_GE(std::get<double>(r), 0.020) << "ping " << i;
   }
@@ -256,7 +263,7 @@ TEST(SpeedtestProbeTest, WrongHostnameIsTls) {
   testing::TestPki pki(dir.path());
   SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")});
   auto cfg = SpeedConfig(fx.url());
-  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
   ExpectFailure(RunSpeedtest(cfg).result, FailureReason::kTls);
 }
 
@@ -265,8 +272,8 @@ TEST(SpeedtestProbeTest, TrustedTlsWithServerNameOverrideSucceeds) {
   testing::TestPki pki(dir.path());
   SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")});
   auto cfg = SpeedConfig(fx.url());
-  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
-  cfg.tls_config->server_name = "wrong.example";
+  cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  cfg.target.tls_config->server_name = "wrong.example";
   cfg.download.max_bytes = cfg.upload.max_bytes = 2'000'000;
   const auto run = RunSpeedtest(cfg);
   ASSERT_TRUE(run.result.success) << run.result.error;
@@ -281,7 +288,7 @@ TEST(SpeedtestProbeTest, HttpsTargetGoesThroughHttpsProxyUnlessNoProxy) {
   SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")});
   testing::ConnectProxy proxy;
   auto cfg = SpeedConfig(fx.url());
-  cfg.tls_config = config::TlsConfig{pki.Path("ca.crt")};
+  cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
   cfg.download.max_bytes = cfg.upload.max_bytes = 2'000'000;
   for (const char* v : {"https_proxy", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"}) {
     unsetenv(v);
@@ -350,7 +357,7 @@ TEST(SpeedtestProbeTest, ConnectionResetMidBodyIsNetwork) {
 // an upload body cannot be replayed: that must still read as a network failure.
 TEST(SpeedtestProbeTest, ReusedConnectionResetMidUploadIsNetwork) {
   testing::RawHttpFixture fx(0, 200'000, /*reset=*/true);
-  config::ProbeConfig cfg = SpeedConfig(fx.url());
+  config::SpeedtestConfig cfg = SpeedConfig(fx.url());
   cfg.download.enabled = false;
   // One stream: a full 100 MB request, then a second one on the same connection.
   cfg.upload = {true, 1, seconds(5), milliseconds(200), 101'000'000ull};
@@ -362,7 +369,7 @@ TEST(SpeedtestProbeTest, ReusedConnectionResetMidUploadIsNetwork) {
 TEST(SpeedtestProbeTest, MissingBearerTokenFileIsUnknown) {
   SpeedFixture fx;
   auto cfg = SpeedConfig(fx.url());
-  cfg.bearer_token_file = "/nonexistent/hermes-token";
+  cfg.target.bearer_token_file = "/nonexistent/hermes-token";
   const auto run = RunSpeedtest(cfg);
   ExpectFailure(run.result, FailureReason::kUnknown);
   EXPECT_NE(run.result.error.find("bearer_token_file"), std::string::npos);
@@ -376,9 +383,10 @@ TEST(SpeedtestProbeTest, CancellationStopsTheRunPromptly) {
   auto probe = NewSpeedtestProbe(cfg);
   ASSERT_TRUE(probe.ok());
   const config::Config global;
+  const config::ProbeConfig named{.name = "speed"};
   SystemClock clock;
   std::atomic<bool> cancelled{false};
-  ProbeContext ctx{cfg, global, clock, clock.SteadyNow() + seconds(30), cancelled};
+  ProbeContext ctx{named, global, clock, clock.SteadyNow() + seconds(30), cancelled};
   std::thread canceller([&] {
     std::this_thread::sleep_for(milliseconds(400));
     cancelled = true;
@@ -391,8 +399,57 @@ TEST(SpeedtestProbeTest, CancellationStopsTheRunPromptly) {
   EXPECT_GT(r.transferred_bytes[kDown], 0u);
 }
 
+// A far end that answers more than was asked: whatever it sends, the run stops at
+// the first response body longer than its request allows (`protocol`), every byte
+// hermes read is counted, and what it read stays within the planned bytes plus one
+// receive buffer per connection.
+using Hostile = testing::HostileHttpFixture;
+
+TEST(SpeedtestProbeTest, PingBodyIsCappedAndCounted) {
+  for (auto mode :
+       {Hostile::Mode::kEndless, Hostile::Mode::kOverlong, Hostile::Mode::kCloseDelimited}) {
+    Hostile fx(mode, /*pings_too=*/true);
+    const ProbeResult r = RunSpeedtest(SpeedConfig(fx.url())).result;
+    ExpectFailure(r, FailureReason::kProtocol);
+    EXPECT_NE(r.error.find("GET /__down?bytes=0: response body longer than 4096 bytes"),
+              std::string::npos)
+        << r.error;
+    // libcurl hands over what it read in one go (at most its 16 KiB buffer).
+    EXPECT_GT(r.transferred_bytes[kDown], 0u);
+    EXPECT_LE(r.transferred_bytes[kDown], kMaxPingBodyBytes + config::kPingReadBlockBytes);
+    EXPECT_LE(r.transferred_bytes[kDown], fx.body_bytes_sent.load());
+  }
+}
+
+TEST(SpeedtestProbeTest, DownloadBodyLongerThanAskedIsCappedAndCounted) {
+  for (auto mode :
+       {Hostile::Mode::kEndless, Hostile::Mode::kOverlong, Hostile::Mode::kCloseDelimited}) {
+    Hostile fx(mode, /*pings_too=*/false);
+    auto cfg = SpeedConfig(fx.url());
+    cfg.download = {true, 2, seconds(5), milliseconds(100), 4'000'000};  // 2 x 2 MB requests
+    cfg.upload.enabled = false;
+    const ProbeResult r = RunSpeedtest(cfg).result;
+    ExpectFailure(r, FailureReason::kProtocol);
+    EXPECT_NE(r.error.find("response body longer than the 2000000 bytes asked for"),
+              std::string::npos)
+        << r.error;
+    EXPECT_GT(r.transferred_bytes[kDown], 0u);
+    EXPECT_LE(r.transferred_bytes[kDown],
+              cfg.download.max_bytes + 2 * config::kTransferReadBlockBytes);
+    EXPECT_LE(r.transferred_bytes[kDown], fx.body_bytes_sent.load());
+  }
+}
+
+TEST(SpeedtestProbeTest, SlowDripIsCountedAndEndsAtTheDeadline) {
+  Hostile fx(Hostile::Mode::kDrip, /*pings_too=*/true);
+  const auto run = RunSpeedtest(SpeedConfig(fx.url()), seconds(1));
+  ExpectFailure(run.result, FailureReason::kTimeout);
+  EXPECT_GT(run.result.transferred_bytes[kDown], 0u);
+  EXPECT_LE(run.result.transferred_bytes[kDown], fx.body_bytes_sent.load());
+}
+
 TEST(SpeedtestProbeTest, FactoryRejectsNonHttpUrl) {
-  config::ProbeConfig cfg = SpeedConfig("ftp://example.com");
+  config::SpeedtestConfig cfg = SpeedConfig("ftp://example.com");
   EXPECT_FALSE(NewSpeedtestProbe(cfg).ok());
 }
 

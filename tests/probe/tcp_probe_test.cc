@@ -14,6 +14,7 @@
 
 #include "net/socket.h"
 #include "probe/probe_test_util.h"
+#include "testing/probe_config.h"
 
 namespace hermes::probe {
 namespace {
@@ -59,17 +60,14 @@ std::vector<net::UniqueFd> FillBacklog(const LoopbackSocket& l) {
 }
 
 struct Env {
-  Env() {
-    cfg.kind = config::ProbeKind::kTcp;
-    cfg.name = "t";
-  }
   ProbeResult Run(Probe& p, Duration timeout, Clock& c) {
-    ProbeContext ctx{cfg, global, c, c.SteadyNow() + timeout, cancelled};
+    ProbeContext ctx{named, global, c, c.SteadyNow() + timeout, cancelled};
     return p.Run(ctx);
   }
   ProbeResult Run(Probe& p, Duration timeout) { return Run(p, timeout, clock); }
   config::Config global;
-  config::ProbeConfig cfg;
+  config::ProbeConfig named{.name = "t"};
+  config::TcpConfig cfg;
   SystemClock clock;
   std::atomic<bool> cancelled{false};
 };
@@ -103,7 +101,7 @@ class ScriptedDialer final : public net::Dialer {
   std::vector<Duration>* budgets_;
 };
 
-std::unique_ptr<Probe> MakeProbe(const config::ProbeConfig& cfg,
+std::unique_ptr<Probe> MakeProbe(const config::TcpConfig& cfg,
                                  std::unique_ptr<net::Resolver> r = nullptr,
                                  std::unique_ptr<net::Dialer> d = nullptr) {
   auto p = (r || d) ? NewTcpProbe(cfg, r ? std::move(r) : net::NewSystemResolver(),
@@ -121,9 +119,8 @@ TEST(TcpProbeTest, ConnectsToListeningSocketAndCountsSamples) {
   ProbeResult r = env.Run(*MakeProbe(env.cfg), seconds(5));
   ASSERT_NO_FATAL_FAILURE(testutil::ExpectAllAnswered(r, 5));
   EXPECT_FALSE(r.reason.has_value());
-  const LatencyResult& idle = r.latency[static_cast<size_t>(Load::kIdle)];
-  EXPECT_EQ(r.phase_seconds[static_cast<size_t>(Phase::kConnect)], idle.median_seconds);
-  EXPECT_TRUE(r.phase_seconds[static_cast<size_t>(Phase::kResolve)].has_value());
+  testutil::ExpectFillsExactlyItsLayout(
+      r, TcpLayout(hermes::testing::MakeProbeConfig("t", "tcp", env.cfg)));
 }
 
 TEST(TcpProbeTest, ResolvesLocalhostFromHostsFile) {
@@ -242,7 +239,7 @@ TEST(TcpProbeTest, CancellationStopsAHangingConnectPromptly) {
 }
 
 TEST(TcpProbeTest, FactoryRejectsAddressWithoutPortAndBadSamples) {
-  config::ProbeConfig cfg;
+  config::TcpConfig cfg;
   cfg.address = "example.com";
   auto p = NewTcpProbe(cfg);
   ASSERT_FALSE(p.ok());

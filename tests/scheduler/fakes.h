@@ -1,6 +1,6 @@
 // Test doubles for scheduler tests: a ProbeBoard that scripts and records fake
-// probe runs (blocking, results, concurrency, deadlines, cancellation), a registry
-// whose factories build fake probes on that board, a recording RunSink, and small
+// probe runs (blocking, results, concurrency, deadlines, cancellation), a factory
+// that builds fake probes on that board, a recording RunSink, and small
 // config and FakeClock helpers. Header-only; every method is thread-safe.
 #pragma once
 
@@ -19,8 +19,11 @@
 
 #include "common/clock.h"
 #include "config/config.h"
-#include "probe/registry.h"
+#include "config/speedtest_config.h"
+#include "config/tcp_config.h"
+#include "probe/kind.h"
 #include "scheduler/scheduler.h"
+#include "testing/probe_config.h"
 
 namespace hermes::scheduler::testing {
 
@@ -102,27 +105,21 @@ class ProbeBoard {
     return Get([&] { return calls_; });
   }
 
-  probe::ProbeRegistry Registry() {
-    probe::ProbeRegistry reg;
-    for (auto kind : {config::ProbeKind::kSpeedtest, config::ProbeKind::kHttp,
-                      config::ProbeKind::kTcp, config::ProbeKind::kDns, config::ProbeKind::kIcmp}) {
-      reg.Register(kind,
-                   [this](const config::ProbeConfig& cfg) -> Result<std::unique_ptr<probe::Probe>> {
-                     std::lock_guard<std::mutex> l(mu_);
-                     if (fail_create_.count(cfg.name))
-                       return Status::Unavailable("fake factory failure");
-                     ++created_[cfg.name];
-                     return std::unique_ptr<probe::Probe>(new FakeProbe(this, cfg.name, cfg.kind));
-                   });
-    }
-    return reg;
+  // Builds fake probes on this board, for every kind.
+  probe::ProbeFactory Factory() {
+    return [this](const config::ProbeConfig& cfg) -> Result<std::unique_ptr<probe::Probe>> {
+      std::lock_guard<std::mutex> l(mu_);
+      if (fail_create_.count(cfg.name)) return Status::Unavailable("fake factory failure");
+      ++created_[cfg.name];
+      return std::unique_ptr<probe::Probe>(new FakeProbe(this, cfg.name, cfg.kind->bulk));
+    };
   }
 
  private:
   class FakeProbe : public probe::Probe {
    public:
-    FakeProbe(ProbeBoard* b, std::string name, config::ProbeKind kind)
-        : board_(b), name_(std::move(name)), bulk_(config::IsBulk(kind)) {}
+    FakeProbe(ProbeBoard* b, std::string name, bool bulk)
+        : board_(b), name_(std::move(name)), bulk_(bulk) {}
     probe::ProbeResult Run(const probe::ProbeContext& ctx) override {
       return board_->Run(name_, bulk_, ctx);
     }
@@ -218,21 +215,16 @@ class RecordingSink : public RunSink {
 
 inline config::ProbeConfig Light(const std::string& name, Duration interval = 60s,
                                  Duration timeout = 5s) {
-  config::ProbeConfig p;
-  p.name = name;
-  p.kind = config::ProbeKind::kTcp;
-  p.address = "192.0.2.1:443";
-  p.interval = interval;
-  p.timeout = timeout;
-  return p;
+  config::TcpConfig tcp;
+  tcp.address = "192.0.2.1:443";
+  return hermes::testing::MakeProbeConfig(name, "tcp", tcp, interval, timeout);
 }
 
 inline config::ProbeConfig Bulk(const std::string& name, Duration interval = 60s,
                                 Duration timeout = 30s) {
-  config::ProbeConfig p = Light(name, interval, timeout);
-  p.kind = config::ProbeKind::kSpeedtest;
-  p.url = "https://speed.example";
-  return p;
+  config::SpeedtestConfig speed;
+  speed.target.url = "https://speed.example";
+  return hermes::testing::MakeProbeConfig(name, "speedtest", speed, interval, timeout);
 }
 
 inline std::shared_ptr<const config::Config> MakeConfig(std::vector<config::ProbeConfig> probes,

@@ -4,14 +4,21 @@
 
 #include <vector>
 
+#include "config/dns_config.h"
+#include "config/http_config.h"
+#include "config/speedtest_config.h"
+#include "config/tcp_config.h"
 #include "scheduler/config_equal.h"
 #include "scheduler/phase.h"
 #include "scheduler/scheduler.h"
+#include "testing/probe_config.h"
 
 namespace hermes::scheduler {
 namespace {
 
 using namespace std::chrono_literals;
+using hermes::testing::MakeProbeConfig;
+using hermes::testing::WithSettings;
 
 WallTime At(Duration since_epoch) {
   return WallTime(std::chrono::duration_cast<WallTime::duration>(since_epoch));
@@ -77,15 +84,14 @@ TEST(PlanTest, BulkGiveUpIsTenPercentOfTheIntervalOrBeforeTheNextSlot) {
 }
 
 TEST(PlanTest, WorstCaseBytesCountsEnabledDirectionsOfBulkProbes) {
-  config::ProbeConfig p;
-  p.kind = config::ProbeKind::kSpeedtest;
-  p.download.max_bytes = 400;
-  p.upload.max_bytes = 200;
-  EXPECT_EQ(WorstCaseBytes(p), 600u);
-  p.upload.enabled = false;
-  EXPECT_EQ(WorstCaseBytes(p), 400u);
-  p.kind = config::ProbeKind::kHttp;
-  EXPECT_EQ(WorstCaseBytes(p), 0u);
+  config::SpeedtestConfig s;
+  s.download.max_bytes = 400;
+  s.upload.max_bytes = 200;
+  EXPECT_EQ(WorstCaseBytes(MakeProbeConfig("s", "speedtest", s)), s.MaxBytesPerRun());
+  const uint64_t both = s.MaxBytesPerRun();
+  s.upload.enabled = false;
+  EXPECT_LT(WorstCaseBytes(MakeProbeConfig("s", "speedtest", s)), both - 200);
+  EXPECT_EQ(WorstCaseBytes(MakeProbeConfig("t", "tcp", config::TcpConfig{})), 0u);
 }
 
 TEST(ByteWindowTest, SumsTheLastThirtyDays) {
@@ -116,32 +122,40 @@ TEST(ByteWindowTest, ExceedsBudget) {
 }
 
 TEST(ConfigEqualTest, IgnoresTheLineNumber) {
-  config::ProbeConfig a;
-  a.name = "x";
+  const config::ProbeConfig a = MakeProbeConfig("x", "tcp", config::TcpConfig{});
   config::ProbeConfig b = a;
   b.line = 42;
   EXPECT_TRUE(SameProbeConfig(a, b));
 }
 
 TEST(ConfigEqualTest, DetectsChangedFields) {
-  config::ProbeConfig a;
-  a.name = "x";
+  const config::ProbeConfig a = MakeProbeConfig("x", "speedtest", config::SpeedtestConfig{});
   auto changed = [&](auto mutate) {
     config::ProbeConfig b = a;
     mutate(b);
     return !SameProbeConfig(a, b);
   };
+  auto changed_settings = [&](auto mutate) {
+    return !SameProbeConfig(a, WithSettings<config::SpeedtestConfig>(a, mutate));
+  };
   EXPECT_TRUE(changed([](auto& b) { b.timeout = 3s; }));
   EXPECT_TRUE(changed([](auto& b) { b.interval = 30s; }));
-  EXPECT_TRUE(changed([](auto& b) { b.kind = config::ProbeKind::kHttp; }));
-  EXPECT_TRUE(changed([](auto& b) { b.headers["X-A"] = "1"; }));
-  EXPECT_TRUE(changed([](auto& b) { b.tls_config = config::TlsConfig{}; }));
-  EXPECT_TRUE(changed([](auto& b) { b.download.streams = 8; }));
-  EXPECT_TRUE(changed([](auto& b) { b.upload.enabled = false; }));
+  EXPECT_TRUE(changed([](auto& b) { b.kind = probe::FindKind("http"); }));
   EXPECT_TRUE(changed([](auto& b) { b.expect.latency_seconds = 0.03; }));
-  EXPECT_TRUE(changed([](auto& b) { b.latency.samples = 3; }));
-  EXPECT_TRUE(changed([](auto& b) { b.valid_rcodes.push_back("NXDOMAIN"); }));
-  EXPECT_TRUE(changed([](auto& b) { b.url = "https://other"; }));
+  EXPECT_TRUE(changed([](auto& b) {
+    b.settings = std::make_shared<const config::HttpConfig>();  // another kind's settings
+  }));
+  EXPECT_TRUE(changed_settings([](auto& s) { s.target.headers["X-A"] = "1"; }));
+  EXPECT_TRUE(changed_settings([](auto& s) { s.target.tls_config = config::TlsConfig{}; }));
+  EXPECT_TRUE(changed_settings([](auto& s) { s.download.streams = 8; }));
+  EXPECT_TRUE(changed_settings([](auto& s) { s.upload.enabled = false; }));
+  EXPECT_TRUE(changed_settings([](auto& s) { s.latency.samples = 3; }));
+  EXPECT_TRUE(changed_settings([](auto& s) { s.target.url = "https://other"; }));
+  EXPECT_FALSE(changed_settings([](auto&) {}));  // an equal copy is the same config
+  const auto dns = MakeProbeConfig("x", "dns", config::DnsConfig{});
+  EXPECT_FALSE(SameProbeConfig(dns, WithSettings<config::DnsConfig>(dns, [](auto& s) {
+                                 s.valid_rcodes.push_back("NXDOMAIN");
+                               })));
 }
 
 TEST(SkipReasonTest, NamesMatchTheSpec) {

@@ -24,10 +24,9 @@ WallTime FirstSlot(const FakeClock& clock, const std::string& name, Duration int
 }
 
 struct Fixture {
-  Fixture() : registry(board.Registry()), sched(clock, registry, sink) {}
+  Fixture() : sched(clock, board.Factory(), sink) {}
   FakeClock clock;
   ProbeBoard board;
-  probe::ProbeRegistry registry;
   RecordingSink sink;
   Scheduler sched;
 };
@@ -37,9 +36,8 @@ TEST(SchedulerLifecycleTest, PhaseIsStableAcrossRestart) {
   auto next_runs = [&](WallTime start) {
     FakeClock clock(start);
     ProbeBoard board;
-    auto registry = board.Registry();
     RecordingSink sink;
-    Scheduler sched(clock, registry, sink);
+    Scheduler sched(clock, board.Factory(), sink);
     EXPECT_TRUE(sched.Start(cfg).ok());
     auto snap = sched.Snapshot();
     return std::pair{WallMod(snap.at(0).next_run, 5min), WallMod(snap.at(1).next_run, 5min)};

@@ -28,11 +28,9 @@ WallTime FirstSlot(const FakeClock& clock, const std::string& name, Duration int
 }
 
 struct Fixture {
-  explicit Fixture(int workers = 4)
-      : registry(board.Registry()), sched(clock, registry, sink, workers) {}
+  explicit Fixture(int workers = 4) : sched(clock, board.Factory(), sink, workers) {}
   FakeClock clock;
   ProbeBoard board;
-  probe::ProbeRegistry registry;
   RecordingSink sink;
   Scheduler sched;
 };
@@ -192,17 +190,16 @@ TEST(SchedulerTest, RetryAfterPausesTheProbe) {
 
 TEST(SchedulerTest, SkipsBulkRunThatWouldExceedTheBudget) {
   Fixture f;
-  auto speed = Bulk("speed");
-  speed.download.max_bytes = 400;
-  speed.upload.max_bytes = 200;
+  const auto speed = Bulk("speed");
+  const uint64_t worst = speed.settings->MaxBytesPerRun();
   probe::ProbeResult moved{.success = true};
   moved.transferred_bytes = {300, 200};
   f.board.SetResult("speed", moved);
   const WallTime first = FirstSlot(f.clock, "speed", 60s);
-  ASSERT_TRUE(f.sched.Start(MakeConfig({speed}, "node-a", 15s, /*budget=*/1000)).ok());
-  AdvanceTo(f.clock, first);  // 0 + 600 <= 1000: runs and moves 500
+  ASSERT_TRUE(f.sched.Start(MakeConfig({speed}, "node-a", 15s, /*budget=*/worst + 300)).ok());
+  AdvanceTo(f.clock, first);  // 0 + worst <= budget: runs and moves 500
   ASSERT_TRUE(Eventually([&] { return f.sink.Runs("speed") == 1; }));
-  AdvanceTo(f.clock, first + 60s);  // 500 + 600 > 1000
+  AdvanceTo(f.clock, first + 60s);  // 500 + worst > budget
   ASSERT_TRUE(Eventually([&] { return f.sink.Skips("speed", SkipReason::kBudget) == 1; }));
   EXPECT_EQ(f.board.Calls("speed"), 1);
 }

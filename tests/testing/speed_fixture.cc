@@ -167,4 +167,43 @@ void RawHttpFixture::Serve(int fd) {
   }
 }
 
+void HostileHttpFixture::Serve(int fd) {
+  std::string head;
+  char c;
+  for (;;) {
+    head.clear();
+    while (head.size() < 8192 && head.find("\r\n\r\n") == std::string::npos) {
+      if (read(fd, &c, 1) != 1) return;
+      head += c;
+    }
+    ++requests;
+    if (pings_too_ || head.find("bytes=0 ") == std::string::npos) break;
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    if (send(fd, ok.data(), ok.size(), MSG_NOSIGNAL) < 0) return;
+  }
+  const char* headers = mode_ == Mode::kOverlong         ? "Content-Length: 64000000\r\n"
+                        : mode_ == Mode::kCloseDelimited ? "Connection: close\r\n"
+                                                         : "Transfer-Encoding: chunked\r\n";
+  const std::string hdr = std::string("HTTP/1.1 200 OK\r\n") + headers + "\r\n";
+  if (send(fd, hdr.data(), hdr.size(), MSG_NOSIGNAL) < 0) return;
+  const bool chunked = mode_ == Mode::kEndless || mode_ == Mode::kDrip;
+  const size_t payload = mode_ == Mode::kDrip ? 1 : 64 * 1024;
+  char size_line[32];
+  const int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", payload);
+  std::string chunk = chunked ? std::string(size_line, static_cast<size_t>(size_len)) : "";
+  chunk += std::string(payload, 'h');
+  if (chunked) chunk += "\r\n";
+  // Until the client goes away (or the fixture's destructor shuts the socket down).
+  // Counted before the send, so that a client never reads bytes not yet counted.
+  for (;;) {
+    body_bytes_sent += payload;
+    const ssize_t n = send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n != static_cast<ssize_t>(chunk.size())) {
+      body_bytes_sent -= n <= 0 ? payload : 0;  // a short send still offered part of it
+      return;
+    }
+    if (mode_ == Mode::kDrip) usleep(50 * 1000);
+  }
+}
+
 }  // namespace hermes::testing

@@ -13,6 +13,10 @@
 // of its body, then the connection is closed or reset the same way, so the
 // client sees a reused connection break mid-upload.
 //
+// HostileHttpFixture answers every request with a body the client did not ask for,
+// to check that a probe's byte counts and caps hold whatever the far end sends (see
+// its Mode). It counts every body byte the kernel accepted from it.
+//
 // Thread-safety: counters are atomic; the servers run on their own threads and are
 // stopped by the destructors.
 #pragma once
@@ -87,6 +91,28 @@ class RawHttpFixture {
 
   const uint64_t declared_, sent_;
   const bool reset_;
+  LoopbackAcceptor acceptor_{[this](int fd) { Serve(fd); }};
+};
+
+class HostileHttpFixture {
+ public:
+  enum class Mode {
+    kEndless,         // Transfer-Encoding: chunked, chunks forever
+    kOverlong,        // Content-Length: 64 MB, whatever was asked
+    kCloseDelimited,  // no length at all: body until the connection closes, forever
+    kDrip,            // chunked, 1 byte every 50 ms, forever
+  };
+  // With `pings_too` false, latency pings (`bytes=0`) get a proper empty answer.
+  HostileHttpFixture(Mode mode, bool pings_too) : mode_(mode), pings_too_(pings_too) {}
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.port()); }
+  std::atomic<uint64_t> body_bytes_sent{0};
+  std::atomic<int> requests{0};
+
+ private:
+  void Serve(int fd);
+
+  const Mode mode_;
+  const bool pings_too_;
   LoopbackAcceptor acceptor_{[this](int fd) { Serve(fd); }};
 };
 

@@ -1,0 +1,105 @@
+// The kind table's result layouts against publication: for every built-in kind, a
+// run that fills exactly the fields its layout declares shows up in every series
+// the layout stands for, so nothing a probe measures is dropped. (The probe tests
+// check the other half: each kind's real run fills exactly its layout.)
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "metrics/metrics_hub.h"
+#include "metrics/metrics_test_util.h"
+#include "probe/kind.h"
+
+namespace hermes::metrics {
+namespace {
+
+using namespace std::chrono_literals;
+using probe::Direction;
+using probe::Load;
+using probe::Phase;
+using testutil::ParseSamples;
+using testutil::Value;
+
+// A successful result filling every field of `l` with recognisable values.
+probe::ProbeResult FillLayout(const probe::ResultLayout& l) {
+  probe::ProbeResult r;
+  r.success = true;
+  for (Phase p : l.phases) r.phase_seconds[static_cast<size_t>(p)] = 0.25;
+  for (Load load : l.loads) {
+    auto& lat = r.latency[static_cast<size_t>(load)];
+    lat.samples_seconds = {0.004, 0.006};
+    probe::Summarize(lat);
+  }
+  if (l.packets) {
+    r.packets_sent = 4;
+    r.packets_lost = 1;
+    r.packet_loss_ratio = 0.25;
+  }
+  for (Direction d : l.throughput) {
+    r.throughput_bytes_per_second[static_cast<size_t>(d)] = 5e6;
+    r.throughput_samples[static_cast<size_t>(d)] = {4e6, 6e6};
+  }
+  for (Direction d : l.transferred) r.transferred_bytes[static_cast<size_t>(d)] = 777;
+  if (l.http) {
+    r.http_status_code = 204;
+    r.tls_cert_expiry_unix_seconds = 1.9e9;
+  }
+  return r;
+}
+
+std::string Labels(const std::string& probe, const char* key = nullptr,
+                   std::string_view value = {}) {
+  if (key == nullptr) return "{probe=\"" + probe + "\"}";
+  return "{" + std::string(key) + "=\"" + std::string(value) + "\",probe=\"" + probe + "\"}";
+}
+
+TEST(LayoutTest, EveryDeclaredFieldOfEveryKindIsPublished) {
+  config::Config c;
+  for (const config::KindSpec* kind : probe::BuiltinKinds()) {
+    c.probes.push_back(testutil::MakeProbe(std::string(kind->name), kind->name));
+  }
+  FakeClock clock;
+  MetricsHub hub(clock);
+  hub.Apply(testutil::Share(c));
+  for (const auto& p : c.probes) {
+    hub.PublishRun(p.name, WallTime(1'700'000'000s), 1s, FillLayout(probe::KindOf(p).layout(p)));
+  }
+  const auto s = ParseSamples(hub.Render());
+  for (const auto& p : c.probes) {
+    SCOPED_TRACE(p.name);
+    const probe::ResultLayout l = probe::KindOf(p).layout(p);
+    for (Phase ph : l.phases) {
+      EXPECT_EQ(Value(s, "hermes_probe_phase_duration_seconds" +
+                             Labels(p.name, "phase", probe::PhaseName(ph))),
+                0.25);
+    }
+    for (Load load : l.loads) {
+      const std::string lab = Labels(p.name, "load", probe::LoadName(load));
+      EXPECT_EQ(Value(s, "hermes_latency_seconds" + lab), 0.005);
+      EXPECT_EQ(Value(s, "hermes_jitter_seconds" + lab), 0.002);
+      EXPECT_EQ(Value(s, "hermes_rtt_seconds_count" + lab), 2);
+    }
+    if (l.packets) {
+      EXPECT_EQ(Value(s, "hermes_packets_sent_total" + Labels(p.name)), 4);
+      EXPECT_EQ(Value(s, "hermes_packets_lost_total" + Labels(p.name)), 1);
+      EXPECT_EQ(Value(s, "hermes_packet_loss_ratio" + Labels(p.name)), 0.25);
+    }
+    for (Direction d : l.throughput) {
+      const std::string lab = Labels(p.name, "direction", probe::DirectionName(d));
+      EXPECT_EQ(Value(s, "hermes_throughput_bytes_per_second" + lab), 5e6);
+      EXPECT_EQ(Value(s, "hermes_throughput_sample_bytes_per_second_count" + lab), 2);
+    }
+    for (Direction d : l.transferred) {
+      EXPECT_EQ(Value(s, "hermes_transferred_bytes_total" +
+                             Labels(p.name, "direction", probe::DirectionName(d))),
+                777);
+    }
+    if (l.http) {
+      EXPECT_EQ(Value(s, "hermes_http_status_code" + Labels(p.name)), 204);
+      EXPECT_EQ(Value(s, "hermes_tls_cert_expiry_timestamp_seconds" + Labels(p.name)), 1.9e9);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hermes::metrics
