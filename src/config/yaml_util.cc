@@ -62,6 +62,11 @@ std::string DescribeNode(const YAML::Node& n) {
 
 Status ReadString(const YAML::Node& n, const std::string& path, int line, std::string* out) {
   if (!n.IsScalar()) return WrongType(n, path, line, "a string");
+  if (n.Scalar().size() > kMaxStringBytes) {
+    return ErrorAt(path, line,
+                   "is " + std::to_string(n.Scalar().size()) + " characters long; at most " +
+                       std::to_string(kMaxStringBytes) + " are allowed");
+  }
   *out = n.Scalar();
   return Status::Ok();
 }

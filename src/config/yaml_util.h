@@ -53,6 +53,10 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path);
 // "a map", "a list", "a string", "null": for "must be X, got Y" messages.
 std::string DescribeNode(const YAML::Node& node);
 
+// The longest string value any key takes (URLs, header values, paths, names): more
+// is a mistake, not a configuration.
+inline constexpr size_t kMaxStringBytes = 8192;
+
 // Scalar readers for one node at `path`; `line` is used in messages.
 Status ReadString(const YAML::Node& n, const std::string& path, int line, std::string* out);
 Status ReadBool(const YAML::Node& n, const std::string& path, int line, bool* out);

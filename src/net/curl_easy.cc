@@ -1,15 +1,16 @@
 #include "net/curl_easy.h"
 
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "common/version.h"
 
@@ -77,14 +78,31 @@ Status CurlGlobalInit() {
 std::string UserAgent() { return std::string("hermes/") + kVersion; }
 
 Result<std::string> ReadBearerToken(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::Unavailable("cannot read bearer_token_file " + path + ": " +
-                               std::strerror(errno) + "; check the path and permissions");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    return Status::Unavailable("cannot read bearer_token_file " + path + ": " + std::strerror(err) +
+                               "; check the path and permissions");
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token = Trim(ss.str());
+  // Only a small regular file: never a directory, a FIFO or a device like /dev/zero.
+  std::string text;
+  if (S_ISREG(st.st_mode) && st.st_size <= kMaxTokenFileBytes) {
+    text.resize(static_cast<size_t>(st.st_size));
+    const ssize_t n = ::read(fd, text.data(), text.size());
+    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  }
+  ::close(fd);
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Invalid("bearer_token_file " + path + " is not a regular file");
+  }
+  if (st.st_size > kMaxTokenFileBytes) {
+    return Status::Invalid("bearer_token_file " + path + " is " + std::to_string(st.st_size) +
+                           " bytes; a token file holds one token of at most " +
+                           std::to_string(kMaxTokenFileBytes) + " bytes");
+  }
+  std::string token = Trim(text);
   if (token.empty()) return Status::Invalid("bearer_token_file " + path + " is empty");
   if (token.find_first_of("\r\n") != std::string::npos) {
     return Status::Invalid("bearer_token_file " + path + " holds more than one line");

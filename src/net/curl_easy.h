@@ -41,7 +41,9 @@ Status CurlGlobalInit();
 std::string UserAgent();
 
 // Reads a bearer token file: the whole file with surrounding whitespace trimmed.
-// The token never appears in the returned error.
+// It must be a regular file of at most kMaxTokenFileBytes holding one non-empty
+// line. The token never appears in the returned error.
+inline constexpr long kMaxTokenFileBytes = 4096;  // NOLINT(runtime/int): off_t
 Result<std::string> ReadBearerToken(const std::string& path);
 
 // TLS client settings, with the meaning of Prometheus' tls_config keys.

@@ -155,11 +155,7 @@ class HttpProbe final : public Probe {
 }  // namespace
 
 Result<std::unique_ptr<Probe>> NewHttpProbe(const config::HttpConfig& cfg) {
-  const std::string& url = cfg.target.url;
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return Status::Invalid("url " + url + " must start with http:// or https://");
-  }
-  if (auto h = net::EasyHandle::Create(url, {}); !h.ok()) return h.status();
+  HERMES_RETURN_IF_ERROR(CheckHttpTarget(cfg.target));
   return std::unique_ptr<Probe>(std::make_unique<HttpProbe>(cfg));
 }
 

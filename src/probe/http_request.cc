@@ -1,8 +1,11 @@
 #include "probe/http_request.h"
 
-namespace hermes::probe {
+#include "net/tls_files.h"
 
-Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target) {
+namespace hermes::probe {
+namespace {
+
+net::RequestOptions WithoutToken(const config::HttpTarget& target) {
   net::RequestOptions opts;
   if (const auto& t = target.tls_config) {
     opts.tls = net::TlsOptions{
@@ -10,12 +13,31 @@ Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target) 
         t->min_version};
   }
   opts.headers = target.headers;
+  return opts;
+}
+
+}  // namespace
+
+Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target) {
+  net::RequestOptions opts = WithoutToken(target);
   if (!target.bearer_token_file.empty()) {
     auto token = net::ReadBearerToken(target.bearer_token_file);
     if (!token.ok()) return token.status();
     opts.bearer_token = std::move(token).value();
   }
   return opts;
+}
+
+Status CheckHttpTarget(const config::HttpTarget& target) {
+  const std::string& url = target.url;
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return Status::Invalid("url " + url + " must start with http:// or https://");
+  }
+  const net::RequestOptions opts = WithoutToken(target);
+  if (auto h = net::EasyHandle::Create(url, opts); !h.ok()) return h.status();
+  if (opts.tls) HERMES_RETURN_IF_ERROR(net::CheckTlsFiles(*opts.tls));
+  if (target.bearer_token_file.empty()) return Status::Ok();
+  return net::ReadBearerToken(target.bearer_token_file).status();
 }
 
 }  // namespace hermes::probe

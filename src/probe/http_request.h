@@ -11,4 +11,9 @@ namespace hermes::probe {
 
 Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target);
 
+// What a factory checks before a probe of `target` runs: the URL is http(s) and
+// libcurl can parse it, the bearer token file is readable and holds one token, and
+// the TLS files hold PEM data. Errors name the key.
+Status CheckHttpTarget(const config::HttpTarget& target);
+
 }  // namespace hermes::probe

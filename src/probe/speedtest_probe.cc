@@ -93,11 +93,7 @@ class SpeedtestProbe final : public Probe {
 
 Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg,
                                                  const SpeedtestApi& api) {
-  const std::string url = BaseUrl(cfg.target.url);
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return Status::Invalid("url " + cfg.target.url + " must start with http:// or https://");
-  }
-  if (auto h = net::EasyHandle::Create(url, {}); !h.ok()) return h.status();
+  HERMES_RETURN_IF_ERROR(CheckHttpTarget(cfg.target));
   return std::unique_ptr<Probe>(std::make_unique<SpeedtestProbe>(cfg, api));
 }
 

@@ -249,6 +249,12 @@ TEST(ConfigTest, RejectsQuotedNumbersAndNullValues) {
   EXPECT_EQ(ErrorOf("hello"), "line 1: must be a map, got \"hello\"");
 }
 
+TEST(ConfigTest, RejectsAbsurdlyLongStrings) {
+  const std::string url = "http://h/" + std::string(100 * 1024, 'a');
+  EXPECT_EQ(ErrorOf("probes: [{name: a, kind: http, url: '" + url + "'}]"),
+            "probes[0].url (line 1): is 102409 characters long; at most 8192 are allowed");
+}
+
 TEST(ConfigTest, AcceptsEmptyProbeList) { EXPECT_TRUE(MustParse("probes: []").probes.empty()); }
 
 TEST(ConfigTest, AcceptsIpv6AndDefaultPortsForDnsServers) {

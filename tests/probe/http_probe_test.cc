@@ -223,5 +223,49 @@ TEST(HttpProbeTest, FactoryRejectsNonHttpUrl) {
   EXPECT_FALSE(NewHttpProbe(HttpConfig("file:///etc/passwd")).ok());
 }
 
+// What the factory (and so --config.check, start and reload) refuses instead of
+// failing every run.
+std::string FactoryError(const config::HttpConfig& cfg) {
+  auto p = NewHttpProbe(cfg);
+  return p.ok() ? "<created>" : p.status().message();
+}
+
+TEST(HttpProbeTest, FactoryRejectsUnusableTokenFiles) {
+  testing::TempDir dir;
+  auto cfg = HttpConfig("http://127.0.0.1/");
+  cfg.target.bearer_token_file = dir.path();  // a directory
+  EXPECT_EQ(FactoryError(cfg), "bearer_token_file " + dir.path() + " is not a regular file");
+  cfg.target.bearer_token_file = "/dev/zero";  // endless: never read
+  EXPECT_EQ(FactoryError(cfg), "bearer_token_file /dev/zero is not a regular file");
+  testing::WriteFile(dir.File("two"), "token-a\ntoken-b\n");
+  cfg.target.bearer_token_file = dir.File("two");
+  EXPECT_EQ(FactoryError(cfg),
+            "bearer_token_file " + dir.File("two") + " holds more than one line");
+  testing::WriteFile(dir.File("big"), std::string(5000, 't'));
+  cfg.target.bearer_token_file = dir.File("big");
+  EXPECT_EQ(FactoryError(cfg), "bearer_token_file " + dir.File("big") +
+                                   " is 5000 bytes; a token file holds one token of at most 4096 "
+                                   "bytes");
+  testing::WriteFile(dir.File("ok"), "s3cret\n");
+  cfg.target.bearer_token_file = dir.File("ok");
+  EXPECT_EQ(FactoryError(cfg), "<created>");
+}
+
+TEST(HttpProbeTest, FactoryRejectsTlsFilesWithoutPem) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("ca.crt"), "not a certificate\n");
+  auto cfg = HttpConfig("https://127.0.0.1/");
+  cfg.target.tls_config = config::TlsConfig{dir.File("ca.crt")};
+  EXPECT_EQ(FactoryError(cfg),
+            "tls_config.ca_file: " + dir.File("ca.crt") + " holds no PEM certificate");
+  cfg.target.tls_config->ca_file = dir.File("missing.crt");
+  EXPECT_EQ(FactoryError(cfg), "tls_config.ca_file: cannot read " + dir.File("missing.crt"));
+  testing::TestPki pki(dir.path());
+  cfg.target.tls_config =
+      config::TlsConfig{pki.Path("ca.crt"), pki.Path("ca.crt"), pki.Path("ca.crt")};
+  EXPECT_EQ(FactoryError(cfg), "tls_config.key_file: " + pki.Path("ca.crt") +
+                                   " holds no PEM private key (unencrypted)");
+}
+
 }  // namespace
 }  // namespace hermes::probe

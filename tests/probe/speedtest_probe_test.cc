@@ -366,11 +366,16 @@ TEST(SpeedtestProbeTest, ReusedConnectionResetMidUploadIsNetwork) {
   EXPECT_GE(run.result.transferred_bytes[kUp], 100'000'000u);
 }
 
-TEST(SpeedtestProbeTest, MissingBearerTokenFileIsUnknown) {
+TEST(SpeedtestProbeTest, BearerTokenFileGoneAtRunTimeIsUnknown) {
   SpeedFixture fx;
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("token"), "s3cret\n");
   auto cfg = SpeedConfig(fx.url());
-  cfg.target.bearer_token_file = "/nonexistent/hermes-token";
-  const auto run = RunSpeedtest(cfg);
+  cfg.target.bearer_token_file = dir.File("token");
+  auto probe = NewSpeedtestProbe(cfg);  // checks the file
+  ASSERT_TRUE(probe.ok()) << probe.status().message();
+  std::remove(dir.File("token").c_str());  // re-read at every run
+  const auto run = testutil::RunOnce(**probe, seconds(10));
   ExpectFailure(run.result, FailureReason::kUnknown);
   EXPECT_NE(run.result.error.find("bearer_token_file"), std::string::npos);
 }
