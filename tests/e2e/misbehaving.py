@@ -40,6 +40,8 @@ class HttpFixture:
       ok             200 with a small body, then close
       header_flood   status line, then header lines forever (up to flood_bytes)
       infinite_body  200, chunked, chunks forever (up to flood_bytes), never the last chunk
+      endless_downloads  latency pings (`bytes=0`) get an empty 200, every other request
+                     the infinite_body answer
       silent         accept, read nothing, never answer (until the peer closes)
       retry_after    503 with Retry-After: retry_after seconds
     `sent` records how many bytes each connection sent, so a test can see how much a
@@ -83,8 +85,15 @@ class HttpFixture:
             if mode == "silent":
                 self._hold(conn, deadline)
                 return
-            if not read_request_head(conn, deadline):
+            head = read_request_head(conn, deadline)
+            if not head:
                 return
+            if mode == "endless_downloads":
+                mode = "ok" if b"bytes=0 " in head else "infinite_body"
+                if mode == "ok":
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+                    return
             if mode == "ok":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
                              + str(len(self.body)).encode() + b"\r\nConnection: close\r\n\r\n"
