@@ -2,9 +2,6 @@
 //
 // Exit codes: 0 clean shutdown (or valid --config.check), 1 bad flags/config,
 // 2 runtime failure (cannot bind, cannot start).
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <iostream>
 
@@ -12,6 +9,7 @@
 #include "app/flags.h"
 #include "app/loader.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/version.h"
 #include "net/curl_easy.h"
 
@@ -62,13 +60,7 @@ int main(int argc, char** argv) {
 
   // Signals are handled synchronously on this thread; every thread started
   // below inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  hermes::SignalWaiter signals(/*handle_hangup=*/true);
   if (auto st = hermes::net::CurlGlobalInit(); !st.ok()) {
     hermes::LogError("cannot initialise libcurl", {{"err", st}});
     return 2;
@@ -84,15 +76,10 @@ int main(int argc, char** argv) {
     hermes::LogError("cannot start", {{"err", st.message()}});
     return 2;
   }
-  for (;;) {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (sig == SIGHUP) {
-      (void)exporter.value()->Reload();  // logged and counted by Reload()
-      continue;
-    }
-    hermes::LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    exporter.value()->Stop();
-    return 0;
-  }
+  const std::string_view sig = signals.WaitForShutdown([&] {
+    (void)exporter.value()->Reload();  // logged and counted by Reload()
+  });
+  hermes::LogInfo("shutting down", {{"signal", sig}});
+  exporter.value()->Stop();
+  return 0;
 }

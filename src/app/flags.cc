@@ -51,15 +51,11 @@ FlagSet Define(Flags& f) {
 }  // namespace
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
-  Flags flags;
-  HERMES_RETURN_IF_ERROR(Define(flags).Parse(args));
-  if (flags.listen_addresses.empty()) flags.listen_addresses.push_back(":9516");
+  auto flags = FlagSet::ParseInto(Define, args);
+  if (flags.ok() && flags->listen_addresses.empty()) flags->listen_addresses.push_back(":9516");
   return flags;
 }
 
-std::string FlagsUsage(const std::string& program) {
-  Flags unused;
-  return Define(unused).Usage(program);
-}
+std::string FlagsUsage(const std::string& program) { return FlagSet::UsageOf(Define, program); }
 
 }  // namespace hermes::app

@@ -34,6 +34,20 @@ class FlagSet {
   Status Parse(const std::vector<std::string>& args);
   std::string Usage(const std::string& program) const;
 
+  // For a program's flags struct T whose flags `define` registers (pointing the
+  // setters into the T it is given): a default T with `args` applied, and the help.
+  template <typename T>
+  static Result<T> ParseInto(FlagSet (*define)(T&), const std::vector<std::string>& args) {
+    T flags;
+    if (Status st = define(flags).Parse(args); !st.ok()) return st;
+    return flags;
+  }
+  template <typename T>
+  static std::string UsageOf(FlagSet (*define)(T&), const std::string& program) {
+    T unused;
+    return define(unused).Usage(program);
+  }
+
  private:
   struct Spec {
     bool boolean;
