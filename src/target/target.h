@@ -1,42 +1,51 @@
-// hermes-target: the reference speed-test server (Cloudflare-style API) that users
-// deploy on the far side of a link and that the demo and the tests probe.
+// Target: hermes-target's long-lived objects, wired from its flags: the
+// Authenticator (bearer tokens, basic auth) and the HTTP(S) listener serving the
+// speed-test routes (target/routes.h). main() only parses flags, creates a Target,
+// starts it and waits for a signal, as hermes-exporter's main does with
+// app::Exporter.
 //
-//   GET  /__down?bytes=N  streams N bytes (N <= max_bytes_per_request; 0 answers at once)
-//   POST /__up            reads and discards the body (<= max_bytes_per_request) and
-//                         answers with the byte count
-// Both carry `Server-Timing: app;dur=<ms>` with the server's own processing time,
-// which the speedtest probe subtracts from its RTT samples.
+// Each component follows the same three steps: Create() builds it from the flags
+// (errors: bad flags or config, exit code 1), Start() binds and starts it (errors:
+// exit code 2) and Stop() stops the components in reverse order. A new component
+// with its own flag, socket and thread is one member and one step in each of the
+// three.
 //
-// The TestFaults are TEST-ONLY knobs (flags --test.*) that make the target
-// misbehave in controlled ways so tests can check hermes' failure handling and
-// accuracy. They are never meant for a production target.
-//
-// Thread-safety: the routes are stateless and safe on any number of io threads.
+// Thread-safety: Start() and Stop() from the owning thread; the listener runs on
+// its own threads ("hermes-http-N").
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <vector>
 
-#include "server/http.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "server/auth.h"
+#include "server/http_server.h"
+#include "target/flags.h"
 
 namespace hermes::target {
 
-struct TestFaults {
-  std::chrono::milliseconds response_delay{0};  // added before every __down/__up answer
-  bool stall = false;                           // __down: send headers, never the body
-  std::optional<uint64_t> reset_after_bytes;    // __down: RST after this many bytes
-  bool short_body = false;                      // __down: Content-Length larger than sent
-  int status = 0;                               // answer __down/__up with this status
-  int retry_after_seconds = 0;                  // with status 429/503: Retry-After
-};
+class Target {
+ public:
+  // Loads the web config and token files. `clock` must outlive the target.
+  static Result<std::unique_ptr<Target>> Create(const Flags& flags, Clock& clock);
+  ~Target();
 
-struct TargetOptions {
-  uint64_t max_bytes_per_request = 1ull << 30;
-  TestFaults faults;
-};
+  // Binds the listeners (Unavailable on failure) and starts serving.
+  Status Start();
+  // Closes listeners and connections, joins threads. Idempotent.
+  void Stop();
 
-std::vector<server::Route> TargetRoutes(const TargetOptions& options);
+  // Ports the HTTP listener bound, in --web.listen-address order (useful with port 0).
+  std::vector<uint16_t> HttpPorts() const { return http_->BoundPorts(); }
+
+ private:
+  explicit Target(const Flags& flags) : flags_(flags) {}
+
+  const Flags flags_;
+  std::unique_ptr<server::Authenticator> auth_;
+  std::unique_ptr<server::HttpServer> http_;
+};
 
 }  // namespace hermes::target

@@ -1,0 +1,62 @@
+#include "target/flags.h"
+
+#include <gtest/gtest.h>
+
+namespace hermes::target {
+namespace {
+
+TEST(TargetFlagsTest, DefaultsMatchTheReadme) {
+  auto f = ParseFlags({});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->listen_addresses, std::vector<std::string>{":9517"});
+  EXPECT_EQ(f->max_connections, 256);
+  EXPECT_EQ(f->max_connections_per_ip, 64);
+  EXPECT_EQ(f->max_bytes_per_request, 1ull << 30);
+  EXPECT_EQ(f->faults.response_delay.count(), 0);
+  EXPECT_FALSE(f->faults.reset_after_bytes.has_value());
+}
+
+TEST(TargetFlagsTest, ParsesSizesAndTestFaults) {
+  auto f = ParseFlags({"--web.listen-address=127.0.0.1:0", "--web.listen-address", "[::1]:0",
+                       "--max-bytes-per-request", "64GiB", "--test.response-delay=20ms",
+                       "--test.reset-after-bytes=1MiB", "--test.status=503", "--test.retry-after=7",
+                       "--test.stall", "--test.short-body"});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->listen_addresses, (std::vector<std::string>{"127.0.0.1:0", "[::1]:0"}));
+  EXPECT_EQ(f->max_bytes_per_request, 64ull << 30);
+  EXPECT_EQ(f->faults.response_delay, std::chrono::milliseconds(20));
+  EXPECT_EQ(f->faults.reset_after_bytes, std::optional<uint64_t>(1 << 20));
+  EXPECT_EQ(f->faults.status, 503);
+  EXPECT_EQ(f->faults.retry_after_seconds, 7);
+  EXPECT_TRUE(f->faults.stall);
+  EXPECT_TRUE(f->faults.short_body);
+}
+
+TEST(TargetFlagsTest, RejectsBadSizesNamingTheFlag) {
+  auto zero = ParseFlags({"--max-bytes-per-request=0"});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.status().message(),
+            "--max-bytes-per-request: must be a size like 1GiB, got \"0\"");
+  auto junk = ParseFlags({"--test.reset-after-bytes=lots"});
+  ASSERT_FALSE(junk.ok());
+  EXPECT_EQ(junk.status().message().rfind("--test.reset-after-bytes: ", 0), 0u)
+      << junk.status().message();
+}
+
+TEST(TargetFlagsTest, RejectsUnknownFlagsAndBadNumbers) {
+  EXPECT_FALSE(ParseFlags({"--config.file=x"}).ok());
+  EXPECT_FALSE(ParseFlags({"--test.status=600"}).ok());
+  EXPECT_FALSE(ParseFlags({"--web.max-connections=0"}).ok());
+  EXPECT_FALSE(ParseFlags({"--test.response-delay=0s"}).ok());
+}
+
+TEST(TargetFlagsTest, UsageListsEveryFlag) {
+  std::string usage = FlagsUsage("hermes-target");
+  for (const char* name : {"--web.listen-address", "--web.config.file", "--web.bearer-token-file",
+                           "--max-bytes-per-request", "--test.response-delay", "--log.format"}) {
+    EXPECT_NE(usage.find(name), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace hermes::target
