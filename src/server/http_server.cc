@@ -80,6 +80,7 @@ struct HttpServer::Impl {
   Impl(ServerOptions opts, std::vector<Route> routes, Authenticator* a, ServerObserver* obs)
       : options(std::move(opts)),
         core{options.limits,
+             options.http2,
              options.web.headers,
              Router(std::move(routes), a, obs, options),
              ConnectionLimiter(options.limits.max_connections,
@@ -182,7 +183,8 @@ HttpServer::~HttpServer() { Stop(); }
 Status HttpServer::Start() {
   Impl& m = *impl_;
   if (m.options.web.tls_enabled) {
-    auto tls = TlsContextProvider::Create(m.options.web.tls, m.options.tls_reload_interval);
+    auto tls = TlsContextProvider::Create(m.options.web.tls, m.options.tls_reload_interval,
+                                          m.options.http2.enabled);
     if (!tls.ok()) return tls.status();
     m.tls = std::move(*tls);
   }

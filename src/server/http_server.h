@@ -38,6 +38,27 @@ struct ServerLimits {
   std::chrono::milliseconds body_timeout{60000};
 };
 
+// HTTP/2 over TLS (ALPN "h2"; HTTP/1.1 stays available on the same port). Off by
+// default: hermes-target enables it for RPM clients. The HTTP/1.1 limits above
+// apply per stream where they have a meaning (header bytes and count, head,
+// idle, body and write deadlines, route and auth rules); these are the HTTP/2
+// ones. See server/h2_connection.h.
+struct Http2Options {
+  bool enabled = false;
+  uint32_t max_concurrent_streams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS
+  // Flow-control windows granted to the client. They bound the bytes in flight on
+  // the path, not server memory: request bodies are counted and dropped as they
+  // arrive. 16 MiB per stream carries 10 Gbit/s at 13 ms RTT on one stream.
+  uint32_t stream_window = 16u << 20;      // SETTINGS_INITIAL_WINDOW_SIZE
+  uint32_t connection_window = 64u << 20;  // connection-level window
+  // RST_STREAM frames a client may send: a token bucket (burst, refill per second);
+  // past it the connection ends with GOAWAY (HTTP/2 rapid reset, CVE-2023-44487).
+  uint32_t reset_burst = 200;
+  uint32_t reset_rate = 50;
+  // CONTINUATION frames allowed after one HEADERS frame (CVE-2024-27316 class).
+  uint32_t max_continuations = 8;
+};
+
 // Callbacks for self-metrics; the app wires them to metrics. All may be called
 // concurrently from listener threads. Label values are from closed sets.
 class ServerObserver {
@@ -54,6 +75,7 @@ struct ServerOptions {
   std::vector<std::string> listen_addresses;  // ":9516", "127.0.0.1:0", "[::1]:9516"
   config::WebConfig web;                      // TLS, headers, basic auth
   ServerLimits limits;
+  Http2Options http2;
   int io_threads = 1;
   // Written into WWW-Authenticate: Bearer realm="...".
   std::string realm = "hermes";

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <optional>
 
+#include "server/alpn.h"
+#include "server/h2_session.h"
 #include "server/request_head.h"
 #include "server/response_plan.h"
 
@@ -43,6 +45,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         buffer_(core.limits.max_header_bytes + kReadSlack) {}
 
   ~Session() {
+    if (handed_off_) return;  // the HTTP/2 session owns the connection slot now
     if (request_open_) Record();
     int open = core_.limiter.Release(ip_);
     if (core_.observer != nullptr) core_.observer->OnConnectionsChanged(open);
@@ -81,6 +84,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) {
       if (core_.observer != nullptr) core_.observer->OnConnectionRejected("tls_handshake");
       return Abort();
+    }
+    if constexpr (kTls) {
+      if (NegotiatedH2(stream_.native_handle())) {
+        handed_off_ = true;
+        return StartH2Session(core_, std::move(stream_), std::move(ssl_ctx_), ip_);
+      }
     }
     Tcp().expires_after(core_.limits.head_deadline);
     ReadHead();
@@ -309,6 +318,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool has_body_ = false;
   bool authenticated_ = false;  // a request on this connection passed auth
   bool request_open_ = false;   // a response is owed to OnRequest
+  bool handed_off_ = false;     // ALPN chose h2: StartH2Session took the connection
   uint64_t stream_limit_ = 0;
   uint64_t stream_sent_ = 0;
   bool stream_reset_ = false;  // TEST-ONLY reset_after: RST once stream_limit_ is sent

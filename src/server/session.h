@@ -27,6 +27,7 @@ namespace hermes::server {
 // Immutable after Start() except for the limiter (internally synchronised).
 struct ServerCore {
   ServerLimits limits;
+  Http2Options http2;
   std::map<std::string, std::string> extra_headers;  // http_server_config.headers
   Router router;
   ConnectionLimiter limiter;

@@ -11,6 +11,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "server/alpn.h"
+
 namespace hermes::server {
 namespace {
 
@@ -176,7 +178,7 @@ bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed) 
   return match;
 }
 
-Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg) {
+Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg, bool offer_h2) {
   auto min = ParseVersion(cfg.min_version.empty() ? "TLS12" : cfg.min_version, "min_version");
   if (!min.ok()) return min.status();
   auto max = ParseVersion(cfg.max_version.empty() ? "TLS13" : cfg.max_version, "max_version");
@@ -235,14 +237,16 @@ Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg) {
                            "\" does not match cert_file \"" + cfg.cert_file + "\"");
   }
   HERMES_RETURN_IF_ERROR(ConfigureClientAuth(c, cfg));
+  SetAlpn(c, offer_h2);
   return ctx;
 }
 
 Result<std::unique_ptr<TlsContextProvider>> TlsContextProvider::Create(
-    config::TlsServerConfig cfg, std::chrono::milliseconds check_interval) {
-  std::unique_ptr<TlsContextProvider> p(new TlsContextProvider(std::move(cfg), check_interval));
+    config::TlsServerConfig cfg, std::chrono::milliseconds check_interval, bool offer_h2) {
+  std::unique_ptr<TlsContextProvider> p(
+      new TlsContextProvider(std::move(cfg), check_interval, offer_h2));
   p->stamps_ = p->StampFiles();
-  auto ctx = BuildServerTlsContext(p->cfg_);
+  auto ctx = BuildServerTlsContext(p->cfg_, offer_h2);
   if (!ctx.ok()) return ctx.status();
   p->current_ = std::move(*ctx);
   p->next_check_ = std::chrono::steady_clock::now() + check_interval;
@@ -250,8 +254,8 @@ Result<std::unique_ptr<TlsContextProvider>> TlsContextProvider::Create(
 }
 
 TlsContextProvider::TlsContextProvider(config::TlsServerConfig cfg,
-                                       std::chrono::milliseconds check_interval)
-    : cfg_(std::move(cfg)), check_interval_(check_interval) {}
+                                       std::chrono::milliseconds check_interval, bool offer_h2)
+    : cfg_(std::move(cfg)), check_interval_(check_interval), offer_h2_(offer_h2) {}
 
 std::vector<TlsContextProvider::FileStamp> TlsContextProvider::StampFiles() const {
   std::vector<FileStamp> out;
@@ -281,7 +285,7 @@ SslCtxPtr TlsContextProvider::Current() {
     std::lock_guard<std::mutex> lock(mu_);
     if (stamps == stamps_) return current_;
   }
-  auto ctx = BuildServerTlsContext(cfg_);
+  auto ctx = BuildServerTlsContext(cfg_, offer_h2_);
   std::lock_guard<std::mutex> lock(mu_);
   if (!ctx.ok()) {
     // stamps_ is left as is, so the next check retries (e.g. key written after cert).

@@ -35,7 +35,8 @@ namespace hermes::server {
 using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 
 // Builds a server context from `cfg`. Errors name the offending key and file.
-Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg);
+// ALPN offers "h2" (before "http/1.1") when `offer_h2`.
+Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg, bool offer_h2 = false);
 
 // True when one of the certificate's subjectAltNames equals one of `allowed`
 // (DNS names and emails case-insensitively, IP addresses by value, URIs exactly).
@@ -44,7 +45,7 @@ bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed);
 class TlsContextProvider {
  public:
   static Result<std::unique_ptr<TlsContextProvider>> Create(
-      config::TlsServerConfig cfg, std::chrono::milliseconds check_interval);
+      config::TlsServerConfig cfg, std::chrono::milliseconds check_interval, bool offer_h2 = false);
 
   // The context for a new handshake (never null).
   SslCtxPtr Current();
@@ -57,11 +58,13 @@ class TlsContextProvider {
     long long mtime_ns = 0;
     bool operator==(const FileStamp&) const = default;
   };
-  TlsContextProvider(config::TlsServerConfig cfg, std::chrono::milliseconds check_interval);
+  TlsContextProvider(config::TlsServerConfig cfg, std::chrono::milliseconds check_interval,
+                     bool offer_h2);
   std::vector<FileStamp> StampFiles() const;
 
   const config::TlsServerConfig cfg_;
   const std::chrono::milliseconds check_interval_;
+  const bool offer_h2_;
   mutable std::mutex mu_;
   SslCtxPtr current_;                                 // guarded by mu_
   std::vector<FileStamp> stamps_;                     // guarded by mu_

@@ -28,6 +28,18 @@ FlagSet Define(Flags& f) {
           f.max_bytes_per_request = n.value();
           return Status::Ok();
         });
+  s.AddBool("rpm.anonymous",
+            "serve the responsiveness (RPM) resources without auth, for stock RPM clients",
+            &f.rpm.anonymous);
+  s.Add("rpm.test-endpoint", "host[:port] announced as test_endpoint in /.well-known/nq",
+        [&f](const std::string& v) {
+          if (!ValidTestEndpoint(v)) {
+            return Status::Invalid("--rpm.test-endpoint: must be a host name or address, got \"" +
+                                   v + "\"");
+          }
+          f.rpm.test_endpoint = v;
+          return Status::Ok();
+        });
   s.AddString("log.level", "debug, info, warn or error (default info)", &f.log_level);
   s.AddString("log.format", "logfmt or json (default logfmt)", &f.log_format);
   s.AddBool("version", "print version information and exit", &f.version);

@@ -19,6 +19,7 @@ struct Flags {
   int max_connections = 256;
   int max_connections_per_ip = 64;
   uint64_t max_bytes_per_request = 1ull << 30;
+  RpmOptions rpm;  // --rpm.*
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool version = false;

@@ -8,9 +8,24 @@
 // Both carry `Server-Timing: app;dur=<ms>` with the server's own processing time,
 // which the speedtest probe subtracts from its RTT samples.
 //
+// Responsiveness (RPM, draft-ietf-ippm-responsiveness), over HTTP/2 or HTTP/1.1:
+//   GET  /.well-known/nq  the config: {"version": 1, "urls": {...}} with the URLs
+//                         below under both the draft's key names (small_download_url,
+//                         large_download_url, upload_url) and the older ones that
+//                         deployed clients read (small_https_download_url,
+//                         large_https_download_url, https_upload_url), built from the
+//                         request's host (:authority); "test_endpoint" when set
+//   GET  /api/v1/small    1 byte
+//   GET  /api/v1/large    kRpmLargeBytes, streamed (clients cancel it)
+//   POST /api/v1/upload   reads and discards a body of any size, answers the count
+// They need auth like the transfer routes unless RpmOptions::anonymous (stock RPM
+// clients cannot send a token).
+//
 // The TestFaults are TEST-ONLY knobs (flags --test.*) that make the target
 // misbehave in controlled ways so tests can check hermes' failure handling and
-// accuracy. They are never meant for a production target.
+// accuracy. They are never meant for a production target. They apply to the
+// transfer and RPM routes alike (the status fault to /.well-known/nq too; the
+// download faults to every streamed body).
 //
 // Thread-safety: the routes are stateless and safe on any number of io threads.
 #pragma once
@@ -18,26 +33,40 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/http.h"
 
 namespace hermes::target {
 
+// The draft asks for at least 8 GB; clients stop long before the end.
+inline constexpr uint64_t kRpmLargeBytes = 64ull << 30;
+
 struct TestFaults {
-  std::chrono::milliseconds response_delay{0};  // added before every __down/__up answer
-  bool stall = false;                           // __down: send headers, never the body
-  std::optional<uint64_t> reset_after_bytes;    // __down: RST after this many bytes
-  bool short_body = false;                      // __down: Content-Length larger than sent
-  int status = 0;                               // answer __down/__up with this status
+  std::chrono::milliseconds response_delay{0};  // added before every transfer answer
+  bool stall = false;                           // downloads: send headers, never the body
+  std::optional<uint64_t> reset_after_bytes;    // downloads: reset after this many bytes
+  bool short_body = false;                      // downloads: Content-Length larger than sent
+  int status = 0;                               // answer transfers with this status
   int retry_after_seconds = 0;                  // with status 429/503: Retry-After
+};
+
+struct RpmOptions {
+  bool anonymous = false;     // RPM resources answer without auth
+  std::string test_endpoint;  // "test_endpoint" of the config; "" = left out
 };
 
 struct RouteOptions {
   uint64_t max_bytes_per_request = 1ull << 30;
+  RpmOptions rpm;
   TestFaults faults;
 };
 
 std::vector<server::Route> TargetRoutes(const RouteOptions& options);
+
+// True for a host name or address usable as "test_endpoint" (host[:port]).
+bool ValidTestEndpoint(std::string_view host);
 
 }  // namespace hermes::target

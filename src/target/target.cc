@@ -18,6 +18,8 @@ Result<std::unique_ptr<Target>> Target::Create(const Flags& flags, Clock& clock)
   opts.limits.max_connections = flags.max_connections;
   opts.limits.max_connections_per_ip = flags.max_connections_per_ip;
   opts.io_threads = 2;
+  // HTTP/2 (ALPN h2) for RPM clients; only over TLS, where ALPN exists.
+  opts.http2.enabled = opts.web.tls_enabled;
 
   server::AuthOptions auth_opts;
   auth_opts.bearer_token_files = flags.bearer_token_files;
@@ -26,7 +28,7 @@ Result<std::unique_ptr<Target>> Target::Create(const Flags& flags, Clock& clock)
   if (!auth.ok()) return auth.status();
   t->auth_ = std::move(auth).value();
 
-  RouteOptions routes{flags.max_bytes_per_request, flags.faults};
+  RouteOptions routes{flags.max_bytes_per_request, flags.rpm, flags.faults};
   t->http_ = std::make_unique<server::HttpServer>(std::move(opts), TargetRoutes(routes),
                                                   t->auth_.get(), nullptr);
   return t;
