@@ -67,6 +67,10 @@ struct H2Callbacks {
 
   static int OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     H2Connection& c = Conn(user_data);
+    if (frame->hd.type == NGHTTP2_RST_STREAM) {
+      c.OnClientReset();
+      return 0;
+    }
     H2Connection::Stream* s = c.Find(frame->hd.stream_id);
     if (s == nullptr) return 0;
     const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
@@ -119,7 +123,12 @@ struct H2Callbacks {
 };
 
 H2Connection::H2Connection(ServerCore& core, std::string client_ip, TimePoint now)
-    : core_(core), ip_(std::move(client_ip)), now_(now), idle_since_(now) {}
+    : core_(core),
+      ip_(std::move(client_ip)),
+      now_(now),
+      idle_since_(now),
+      reset_tokens_(core.http2.reset_burst),
+      reset_refill_(now) {}
 
 H2Connection::~H2Connection() {
   if (session_ != nullptr) nghttp2_session_del(session_);
@@ -165,6 +174,11 @@ Status H2Connection::Receive(const uint8_t* data, size_t n, TimePoint now) {
   now_ = now;
   if (fatal_) return Status::Unavailable("http2: connection is closing");
   ssize_t rv = nghttp2_session_mem_recv(session_, data, n);
+  // nghttp2 answers most protocol errors itself with a GOAWAY and stops reading.
+  if (rv >= 0 && !nghttp2_session_want_read(session_)) {
+    fatal_ = true;
+    return Status::Invalid("http2: connection closed by protocol error or GOAWAY");
+  }
   if (rv < 0 || fatal_) {
     if (!fatal_)
       Fatal(rv == NGHTTP2_ERR_FLOODED ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
@@ -256,6 +270,18 @@ void H2Connection::OnTimer(TimePoint now) {
 H2Connection::Stream* H2Connection::Find(int32_t id) const {
   auto it = streams_.find(id);
   return it == streams_.end() ? nullptr : it->second.get();
+}
+
+// A token bucket over the client's RST_STREAM frames: opening and cancelling
+// streams in a loop (CVE-2023-44487) costs a handler run each time without ever
+// holding a stream open, so max_concurrent_streams does not bound it.
+void H2Connection::OnClientReset() {
+  const Http2Options& h2 = core_.http2;
+  const double elapsed = std::chrono::duration<double>(now_ - reset_refill_).count();
+  reset_tokens_ = std::min<double>(h2.reset_burst, reset_tokens_ + elapsed * h2.reset_rate);
+  reset_refill_ = now_;
+  if (reset_tokens_ < 1) return Fatal(NGHTTP2_ENHANCE_YOUR_CALM);
+  reset_tokens_ -= 1;
 }
 
 void H2Connection::Reset(Stream& s, uint32_t error_code) {

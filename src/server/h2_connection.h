@@ -79,6 +79,7 @@ class H2Connection {
   void Submit(Stream& s, HttpResponse response);
   void Reset(Stream& s, uint32_t error_code);
   void Fatal(uint32_t error_code);
+  void OnClientReset();
   void Record(const Stream& s);
 
   ServerCore& core_;
@@ -89,6 +90,8 @@ class H2Connection {
   TimePoint idle_since_;        // when the last stream closed (or the connection opened)
   bool authenticated_ = false;  // a request on this connection passed auth
   bool fatal_ = false;
+  double reset_tokens_;  // RST_STREAM budget (Http2Options reset_burst / reset_rate)
+  TimePoint reset_refill_;
 };
 
 }  // namespace hermes::server
