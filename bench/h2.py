@@ -58,6 +58,7 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} missing: scripts/deps.sh all (nghttp2-client, nginx-light)")
     d = tempfile.mkdtemp(prefix="hermes-h2-bench-")
+    os.chmod(d, 0o755)  # nginx workers run as www-data
     procs = []
     try:
         make_pki(d)
