@@ -19,10 +19,4 @@ std::string StatusJson(const config::Config& config,
 
 std::string LandingPage(std::string_view telemetry_path);
 
-// JSON string literal (with quotes) for arbitrary bytes; non-UTF-8-safe control
-// characters are escaped as \u00XX.
-std::string JsonString(std::string_view s);
-// RFC 3339 UTC with milliseconds: 2026-11-22T11:05:00.123Z
-std::string Rfc3339(WallTime t);
-
 }  // namespace hermes::app

@@ -1,6 +1,25 @@
 #include "common/clock.h"
 
+#include <cstdio>
+#include <ctime>
+
 namespace hermes {
+
+std::string Rfc3339(WallTime t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];  // sized for any int fields, which keeps -Wformat-truncation quiet
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
 
 FakeClock::FakeClock(WallTime wall_start)
     : steady_(SteadyTime(std::chrono::hours(24 * 365))), wall_(wall_start) {}

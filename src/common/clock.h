@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <string>
 
 namespace hermes {
 
@@ -24,6 +25,9 @@ inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).co
 inline double ToUnixSeconds(WallTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
+// RFC 3339 in UTC with milliseconds, as logs and /-/status show wall time:
+// "2026-11-22T11:05:00.123Z" (sub-millisecond parts are cut off).
+std::string Rfc3339(WallTime t);
 
 class Clock {
  public:

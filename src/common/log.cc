@@ -8,9 +8,10 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <vector>
+
+#include "common/json.h"
 
 namespace hermes {
 namespace {
@@ -76,74 +77,6 @@ LogLevel FromSpdlog(spdlog::level::level_enum level) {
   return LogLevel::kError;
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when invalid (overlongs,
-// surrogates and code points above U+10FFFF count as invalid).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n = (c >= 0xC2 && c <= 0xDF)   ? 2
-             : (c >= 0xE0 && c <= 0xEF) ? 3
-             : (c >= 0xF0 && c <= 0xF4) ? 4
-                                        : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;  // overlong
-  if (c == 0xED && b(i + 1) > 0x9F) return 0;  // surrogate
-  if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
-  if (c == 0xF4 && b(i + 1) > 0x8F) return 0;  // > U+10FFFF
-  return n;
-}
-
-// Escapes for the inside of a double-quoted string; JSON rules, which logfmt
-// readers (go-logfmt) accept as well. Invalid UTF-8 becomes U+FFFD.
-void AppendQuoted(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) {
-      out += "\\ufffd";
-      ++i;
-      continue;
-    }
-    if (n > 1) {
-      out.append(s.substr(i, n));
-      i += n;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
-}
-
 // go-logfmt quotes values that are empty or contain space, '=', '"', control
 // characters or invalid UTF-8; everything else goes out bare.
 bool LogfmtNeedsQuotes(std::string_view s) {
@@ -169,22 +102,6 @@ std::string LogfmtKey(std::string_view key) {
   return out;
 }
 
-std::string FormatTimestamp(WallTime ts) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(ts.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  int millis = static_cast<int>(ms % 1000);
-  if (millis < 0) {
-    millis += 1000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];  // sized for any int fields, which keeps -Wformat-truncation quiet
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
-}
-
 // Renders with string_view pairs so both the public API and the formatter
 // (which parses views out of the payload) share one implementation.
 std::string Render(LogFormat format, WallTime ts, LogLevel level, std::string_view msg,
@@ -192,26 +109,25 @@ std::string Render(LogFormat format, WallTime ts, LogLevel level, std::string_vi
   std::string out;
   out.reserve(64 + msg.size() + fields.size() * 24);
   if (format == LogFormat::kJson) {
-    out +=
-        "{\"ts\":\"" + FormatTimestamp(ts) + "\",\"level\":\"" + LevelName(level) + "\",\"msg\":";
-    AppendQuoted(out, msg);
+    out += "{\"ts\":\"" + Rfc3339(ts) + "\",\"level\":\"" + LevelName(level) + "\",\"msg\":";
+    AppendJsonString(out, msg);
     for (const auto& [k, v] : fields) {
       out += ',';
-      AppendQuoted(out, k);
+      AppendJsonString(out, k);
       out += ':';
-      AppendQuoted(out, v);
+      AppendJsonString(out, v);
     }
     out += '}';
     return out;
   }
-  out += "ts=" + FormatTimestamp(ts) + " level=" + LevelName(level) + " msg=";
-  AppendQuoted(out, msg);
+  out += "ts=" + Rfc3339(ts) + " level=" + LevelName(level) + " msg=";
+  AppendJsonString(out, msg);
   for (const auto& [k, v] : fields) {
     out += ' ';
     out += LogfmtKey(k);
     out += '=';
     if (LogfmtNeedsQuotes(v)) {
-      AppendQuoted(out, v);
+      AppendJsonString(out, v);
     } else {
       out += v;
     }

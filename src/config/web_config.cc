@@ -2,6 +2,7 @@
 #include "config/web_config.h"
 
 #include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 
 #include "config/parse.h"
@@ -10,7 +11,6 @@
 namespace hermes::config {
 namespace {
 
-using internal::EqualsIgnoreCase;
 using internal::ErrorAt;
 using internal::JoinIndex;
 using internal::LineOf;
@@ -167,8 +167,9 @@ Status ParseHttpServerConfig(const MapReader& root, WebConfig* w) {
   HERMES_RETURN_IF_ERROR(m->Map("headers", &h));
   if (!h) return Status::Ok();
   for (const std::string& name : h->Keys()) {
-    const auto known = std::find_if(std::begin(kHeaders), std::end(kHeaders),
-                                    [&](std::string_view k) { return EqualsIgnoreCase(k, name); });
+    const auto known =
+        std::find_if(std::begin(kHeaders), std::end(kHeaders),
+                     [&](std::string_view k) { return boost::algorithm::iequals(k, name); });
     if (known == std::end(kHeaders)) {
       return h->KeyError(name,
                          "this header cannot be configured; allowed: "
@@ -180,11 +181,11 @@ Status ParseHttpServerConfig(const MapReader& root, WebConfig* w) {
     if (value.find_first_of("\r\n") != std::string::npos) {
       return h->KeyError(name, "header values must not contain line breaks");
     }
-    if (*known == "X-Content-Type-Options" && !EqualsIgnoreCase(value, "nosniff")) {
+    if (*known == "X-Content-Type-Options" && !boost::algorithm::iequals(value, "nosniff")) {
       return h->KeyError(name, "must be nosniff, got \"" + value + "\"");
     }
-    if (*known == "X-Frame-Options" && !EqualsIgnoreCase(value, "deny") &&
-        !EqualsIgnoreCase(value, "sameorigin")) {
+    if (*known == "X-Frame-Options" && !boost::algorithm::iequals(value, "deny") &&
+        !boost::algorithm::iequals(value, "sameorigin")) {
       return h->KeyError(name, "must be deny or sameorigin, got \"" + value + "\"");
     }
     w->headers[std::string(*known)] = std::move(value);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/algorithm/string/predicate.hpp>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -34,13 +35,6 @@ const char* AuthFailureName(AuthFailure f) {
 namespace {
 
 constexpr size_t kSuccessCacheEntries = 256;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) ==
-                  (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
-         });
-}
 
 // "$2a$", "$2b$" or "$2y$", a two-digit cost 04-31, '$', 53 characters of bcrypt's
 // base64 (22 salt + 31 hash). Returns the cost, or nullopt.
@@ -136,10 +130,10 @@ class AuthenticatorImpl final : public Authenticator {
     if (credentials.empty() || std::any_of(credentials.begin(), credentials.end(), IsCtlOrSpace)) {
       return AuthDecision::kMalformed;
     }
-    if (EqualsIgnoreCase(scheme, "Bearer") && !tokens_->empty()) {
+    if (boost::algorithm::iequals(scheme, "Bearer") && !tokens_->empty()) {
       return tokens_->Matches(credentials) ? AuthDecision::kOk : AuthDecision::kInvalid;
     }
-    if (EqualsIgnoreCase(scheme, "Basic") && !options_.basic_auth_users.empty()) {
+    if (boost::algorithm::iequals(scheme, "Basic") && !options_.basic_auth_users.empty()) {
       return CheckBasic(credentials, limited);
     }
     return AuthDecision::kMalformed;

@@ -2,24 +2,17 @@
 
 #include <zlib.h>
 
-#include <algorithm>
-#include <cctype>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cstdlib>
 
 namespace hermes::server {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+// Optional white space (RFC 9110 OWS) around list elements and parameters.
+std::string_view TrimOws(std::string_view s) {
+  return boost::algorithm::trim_copy_if(s, boost::algorithm::is_any_of(" \t"));
 }
 
 // q-value of one "coding;q=0.5" element; 1 when absent, 0 for anything unparsable
@@ -27,7 +20,7 @@ std::string Lower(std::string_view s) {
 double QValue(std::string_view params) {
   while (!params.empty()) {
     size_t semi = params.find(';');
-    std::string_view p = Trim(params.substr(0, semi));
+    std::string_view p = TrimOws(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
     if (p.size() >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
       std::string v(p.substr(2));
@@ -48,8 +41,11 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     size_t semi = item.find(';');
-    std::string coding = Lower(Trim(item.substr(0, semi)));
-    if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
+    const std::string_view coding = TrimOws(item.substr(0, semi));
+    if (!boost::algorithm::iequals(coding, "gzip") &&
+        !boost::algorithm::iequals(coding, "x-gzip") && coding != "*") {
+      continue;
+    }
     double q = semi == std::string_view::npos ? 1 : QValue(item.substr(semi + 1));
     if (q > 0) return true;
   }

@@ -1,16 +1,10 @@
 #include "server/http.h"
 
-#include <strings.h>
-
-#include <cctype>
+#include <boost/algorithm/string/predicate.hpp>
 #include <string_view>
 
 namespace hermes::server {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -42,7 +36,7 @@ std::string PercentDecode(std::string_view s) {
 
 std::optional<std::string> HttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (boost::algorithm::iequals(key, name)) return value;
   }
   return std::nullopt;
 }

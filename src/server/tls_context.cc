@@ -3,11 +3,11 @@
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 #include <cstring>
 
@@ -133,10 +133,6 @@ Status ConfigureClientAuth(SSL_CTX* ctx, const config::TlsServerConfig& cfg) {
   return Status::Ok();
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // True when `text` is an IP address literal whose bytes equal `raw`.
 bool IpEquals(const std::string& text, const unsigned char* raw, int len) {
   std::array<unsigned char, 16> buf{};
@@ -164,7 +160,7 @@ bool CertificateSanAllowed(X509* cert, const std::vector<std::string>& allowed) 
       std::string_view value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                              static_cast<size_t>(ASN1_STRING_length(s)));
       for (const auto& a : allowed) {
-        if (gn->type == GEN_URI ? a == value : EqualsIgnoreCase(a, value)) match = true;
+        if (gn->type == GEN_URI ? a == value : boost::algorithm::iequals(a, value)) match = true;
       }
     } else if (gn->type == GEN_IPADD) {
       const unsigned char* raw = ASN1_STRING_get0_data(gn->d.ip);

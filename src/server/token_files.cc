@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -23,18 +25,8 @@ Digest Sha256(std::string_view s) {
   return d;
 }
 
-namespace {
-
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-}  // namespace
-
 std::string_view TrimSpace(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
+  return boost::algorithm::trim_copy_if(s, boost::algorithm::is_any_of(" \t\r\n\v\f"));
 }
 
 bool IsCtlOrSpace(char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }

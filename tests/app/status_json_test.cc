@@ -9,15 +9,6 @@
 namespace hermes::app {
 namespace {
 
-TEST(StatusJsonTest, EscapesEveryControlCharacterAndQuote) {
-  EXPECT_EQ(JsonString("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-}
-
-TEST(StatusJsonTest, FormatsTimesAsRfc3339Utc) {
-  EXPECT_EQ(Rfc3339(WallTime(std::chrono::milliseconds(1'700'000'000'123))),
-            "2023-11-14T22:13:20.123Z");
-}
-
 TEST(StatusJsonTest, ListsEveryProbeWithItsLastRun) {
   config::Config cfg;
   cfg.source_hash = "abc";
