@@ -1,7 +1,8 @@
 #include "common/flag_set.h"
 
-#include <charconv>
 #include <optional>
+
+#include "common/parse_number.h"
 
 namespace hermes {
 
@@ -40,13 +41,12 @@ void FlagSet::AddRepeated(const std::string& name, std::string help,
 
 void FlagSet::AddInt(const std::string& name, std::string help, int min, int max, int* target) {
   Add(name, std::move(help), [=](const std::string& v) {
-    int n = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+    const std::optional<int> n = ParseNumber<int>(v);
+    if (!n || *n < min || *n > max) {
       return Status::Invalid("--" + name + ": must be an integer between " + std::to_string(min) +
                              " and " + std::to_string(max) + ", got \"" + v + "\"");
     }
-    *target = n;
+    *target = *n;
     return Status::Ok();
   });
 }

@@ -3,7 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+
+#include "common/parse_number.h"
 
 namespace hermes::config::internal {
 namespace {
@@ -20,14 +21,7 @@ bool IsIpv6(std::string_view host) {
 }
 
 // Parses a decimal port 1..65535; 0 when invalid.
-int ParsePort(std::string_view text) {
-  int port = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (ec != std::errc() || ptr != text.data() + text.size() || port < 1 || port > 65535) {
-    return 0;
-  }
-  return port;
-}
+int ParsePort(std::string_view text) { return ParseNumber<uint16_t>(text).value_or(0); }
 
 // Splits "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port.
 bool SplitHostPort(std::string_view text, std::string_view* host, std::string_view* port,

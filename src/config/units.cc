@@ -2,7 +2,6 @@
 //
 // All three reject empty input, signs, spaces, unknown units and values that do
 // not fit their type, so a typo never silently becomes a different number.
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -10,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/parse_number.h"
 #include "config/parse.h"
 
 namespace hermes::config {
@@ -52,22 +52,6 @@ bool SplitNumber(std::string_view text, bool allow_fraction, std::string_view* n
   return true;
 }
 
-std::optional<double> ToDouble(std::string_view number) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
-  if (ec != std::errc() || ptr != number.data() + number.size() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-std::optional<uint64_t> ToUint(std::string_view number) {
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
-  if (ec != std::errc() || ptr != number.data() + number.size()) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 Result<Duration> ParseDuration(std::string_view text) {
@@ -89,7 +73,7 @@ Result<Duration> ParseDuration(std::string_view text) {
     while (u < std::size(kDurationUnits) && kDurationUnits[u].name != unit) ++u;
     if (u == std::size(kDurationUnits)) return bad;
     const auto unit_ms = static_cast<uint64_t>(kDurationUnits[u].ms);
-    std::optional<uint64_t> n = ToUint(number);
+    std::optional<uint64_t> n = ParseNumber<uint64_t>(number);
     if (!n || *n > kMaxMs / unit_ms || total_ms + *n * unit_ms > kMaxMs) {
       return Status::Invalid("duration " + Quote(text) + " is too large");
     }
@@ -124,12 +108,12 @@ Result<uint64_t> ParseSize(std::string_view text) {
   const Status too_large = Status::Invalid("size " + Quote(text) + " is too large");
   if (number.find('.') == std::string_view::npos) {
     // Integer path keeps exact byte counts above 2^53.
-    std::optional<uint64_t> n = ToUint(number);
+    std::optional<uint64_t> n = ParseNumber<uint64_t>(number);
     const auto factor = static_cast<uint64_t>(found->factor);
     if (!n || *n > std::numeric_limits<uint64_t>::max() / factor) return too_large;
     return *n * factor;
   }
-  std::optional<double> v = ToDouble(number);
+  std::optional<double> v = ParseNumber<double>(number);
   if (!v) return bad;
   const double bytes = std::round(*v * found->factor);
   if (bytes >= 18446744073709551616.0) return too_large;
@@ -154,7 +138,7 @@ Result<double> ParseRate(std::string_view text) {
   if (unit == "bit/s") unit = "bit";
   for (const Unit& u : kUnits) {
     if (u.name != unit) continue;
-    std::optional<double> v = ToDouble(number);
+    std::optional<double> v = ParseNumber<double>(number);
     if (!v) return bad;
     const double rate = *v * u.factor;
     if (!std::isfinite(rate)) return Status::Invalid("rate " + Quote(text) + " is too large");

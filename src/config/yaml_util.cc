@@ -7,6 +7,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "common/parse_number.h"
 #include "config/parse.h"
 
 namespace hermes::config::internal {
@@ -106,13 +107,9 @@ Status ReadInt(const YAML::Node& n, const std::string& path, int line, int64_t m
 
 Status ReadDouble(const YAML::Node& n, const std::string& path, int line, double* out) {
   if (!n.IsScalar() || IsQuoted(n)) return WrongType(n, path, line, "a number");
-  const std::string& s = n.Scalar();
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) {
-    return WrongType(n, path, line, "a number");
-  }
-  *out = v;
+  const std::optional<double> v = ParseNumber<double>(n.Scalar());
+  if (!v) return WrongType(n, path, line, "a number");
+  *out = *v;
   return Status::Ok();
 }
 

@@ -5,9 +5,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 #include <string>
+
+#include "common/parse_number.h"
 
 namespace hermes::metrics {
 namespace {
@@ -25,14 +26,6 @@ std::optional<std::string> ReadSmallFile(const char* path, size_t max_bytes) {
   }
   std::fclose(f);
   return out;
-}
-
-bool ParseNumber(std::string_view s, double& out) {
-  uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
-  out = static_cast<double>(v);
-  return true;
 }
 
 std::optional<double> CountOpenFds() {
@@ -102,10 +95,12 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
         break;
     }
     if (target == nullptr) continue;
-    if (!ParseNumber(tok, *target)) {
+    const std::optional<uint64_t> v = ParseNumber<uint64_t>(tok);
+    if (!v) {
       return Status::Internal("/proc/self/stat: field " + std::to_string(field) +
                               " is not a number");
     }
+    *target = static_cast<double>(*v);
     ++parsed;
   }
   if (parsed != 5) return Status::Internal("/proc/self/stat: too few fields");
@@ -123,9 +118,9 @@ Result<double> ParseBootTime(std::string_view proc_stat) {
     line.remove_prefix(6);
     while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
     while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
-    double v = 0;
-    if (!ParseNumber(line, v)) return Status::Internal("/proc/stat: malformed btime line");
-    return v;
+    const std::optional<uint64_t> v = ParseNumber<uint64_t>(line);
+    if (!v) return Status::Internal("/proc/stat: malformed btime line");
+    return static_cast<double>(*v);
   }
   return Status::Internal("/proc/stat: no btime line");
 }

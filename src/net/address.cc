@@ -2,8 +2,9 @@
 
 #include <arpa/inet.h>
 
-#include <charconv>
 #include <cstring>
+
+#include "common/parse_number.h"
 
 namespace hermes::net {
 
@@ -103,13 +104,11 @@ Result<HostPort> SplitHostPort(std::string_view s, std::optional<uint16_t> defau
     hp.port = *default_port;
     return hp;
   }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port_part.data(), port_part.data() + port_part.size(), value);
-  if (port_part.empty() || ec != std::errc() || end != port_part.data() + port_part.size() ||
-      value == 0 || value > 65535) {
+  const std::optional<uint16_t> port = ParseNumber<uint16_t>(port_part);
+  if (!port || *port == 0) {
     return Status::Invalid("address " + quoted + " has an invalid port (want 1-65535)");
   }
-  hp.port = static_cast<uint16_t>(value);
+  hp.port = *port;
   return hp;
 }
 

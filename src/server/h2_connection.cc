@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
+#include "common/parse_number.h"
 #include "server/h2_stream.h"
 
 namespace hermes::server {
@@ -55,9 +55,7 @@ struct H2Callbacks {
     } else if (n == ":authority") {
       r.headers.emplace_back("host", std::move(v));
     } else if (n == "content-length") {
-      uint64_t len = 0;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), len);
-      if (ec == std::errc() && end == v.data() + v.size()) s->content_length = len;
+      if (auto len = ParseNumber<uint64_t>(v)) s->content_length = *len;
       r.headers.emplace_back(std::string(n), std::move(v));
     } else if (!n.starts_with(':')) {
       r.headers.emplace_back(std::string(n), std::move(v));

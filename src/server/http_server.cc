@@ -7,7 +7,6 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <charconv>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -15,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "common/parse_number.h"
 #include "server/session.h"
 #include "server/tls_context.h"
 
@@ -47,12 +47,9 @@ Result<HostPort> ParseListenAddress(const std::string& addr) {
   } else if (host.find(':') != std::string::npos) {
     return bad("IPv6 addresses need brackets");
   }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
-    return bad("invalid port \"" + port + "\"");
-  }
-  return HostPort{host, static_cast<uint16_t>(value)};
+  const std::optional<uint16_t> value = ParseNumber<uint16_t>(port);
+  if (!value) return bad("invalid port \"" + port + "\"");
+  return HostPort{host, *value};
 }
 
 std::string ClientIp(const tcp::endpoint& ep) {

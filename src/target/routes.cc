@@ -1,10 +1,10 @@
 #include "target/routes.h"
 
 #include <cctype>
-#include <charconv>
 #include <cstdio>
 #include <limits>
 
+#include "common/parse_number.h"
 #include "common/version.h"
 
 namespace hermes::target {
@@ -58,14 +58,13 @@ HttpResponse Streamed(const TestFaults& f, uint64_t bytes, TimePoint start) {
 HttpResponse Down(const RouteOptions& o, const HttpRequest& req) {
   const auto start = std::chrono::steady_clock::now();
   if (auto fault = StatusFault(o.faults)) return *fault;
-  uint64_t bytes = 0;
-  const std::string arg = req.QueryParam("bytes").value_or("0");
-  auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), bytes);
-  if (ec != std::errc() || p != arg.data() + arg.size() || bytes > o.max_bytes_per_request) {
+  const std::optional<uint64_t> bytes =
+      ParseNumber<uint64_t>(req.QueryParam("bytes").value_or("0"));
+  if (!bytes || *bytes > o.max_bytes_per_request) {
     return HttpResponse::Text(400, "bytes must be an integer from 0 to " +
                                        std::to_string(o.max_bytes_per_request) + "\n");
   }
-  return Streamed(o.faults, bytes, start);
+  return Streamed(o.faults, *bytes, start);
 }
 
 // Answers an upload whose body was read and discarded: the byte count.
