@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/host_port.h"
 #include "common/parse_number.h"
 
 namespace hermes::config::internal {
@@ -23,30 +24,11 @@ bool IsIpv6(std::string_view host) {
 // Parses a decimal port 1..65535; 0 when invalid.
 int ParsePort(std::string_view text) { return ParseNumber<uint16_t>(text).value_or(0); }
 
-// Splits "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port.
-bool SplitHostPort(std::string_view text, std::string_view* host, std::string_view* port,
-                   bool* has_port) {
-  *has_port = false;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos) return false;
-    *host = text.substr(1, close - 1);
-    std::string_view rest = text.substr(close + 1);
-    if (rest.empty()) return IsIpv6(*host);
-    if (rest.front() != ':') return false;
-    *port = rest.substr(1);
-    *has_port = true;
-    return IsIpv6(*host);
-  }
-  const size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || text.find(':') != colon) {
-    *host = text;  // no colon, or a bare IPv6 address
-    return true;
-  }
-  *host = text.substr(0, colon);
-  *port = text.substr(colon + 1);
-  *has_port = true;
-  return true;
+// Splits host and port; only an IPv6 address may stand in brackets.
+std::optional<HostPortParts> SplitHostPort(std::string_view text) {
+  Result<HostPortParts> parts = SplitHostPortParts(text);
+  if (!parts.ok() || (parts->bracketed && !IsIpv6(parts->host))) return std::nullopt;
+  return *parts;
 }
 
 }  // namespace
@@ -99,37 +81,34 @@ Status CheckHttpUrl(std::string_view url) {
         "URL must not contain credentials (user:password@); put the token in a file and "
         "set bearer_token_file");
   }
-  std::string_view host, port;
-  bool has_port = false;
-  if (!SplitHostPort(authority, &host, &port, &has_port) || !IsValidHost(host) ||
-      (has_port && ParsePort(port) == 0)) {
+  const std::optional<HostPortParts> parts = SplitHostPort(authority);
+  if (!parts || !IsValidHost(parts->host) || (parts->port && ParsePort(*parts->port) == 0)) {
     return Status::Invalid("URL has an invalid host or port: \"" + std::string(authority) + "\"");
   }
   return Status::Ok();
 }
 
 Status CheckHostPort(std::string_view text, int default_port, std::string* normalized) {
-  std::string_view host, port_text;
-  bool has_port = false;
   const std::string example = default_port > 0 ? " (e.g. 192.0.2.53 or 192.0.2.53:53)"
                                                : " as host:port (e.g. 192.0.2.1:443)";
-  if (!SplitHostPort(text, &host, &port_text, &has_port) || !IsValidHost(host)) {
+  const std::optional<HostPortParts> parts = SplitHostPort(text);
+  if (!parts || !IsValidHost(parts->host)) {
     return Status::Invalid("\"" + std::string(text) + "\" is not a valid address; write it" +
                            example);
   }
   int port = default_port;
-  if (has_port) {
-    port = ParsePort(port_text);
+  if (parts->port) {
+    port = ParsePort(*parts->port);
     if (port == 0) {
-      return Status::Invalid("port must be between 1 and 65535, got \"" + std::string(port_text) +
-                             "\"");
+      return Status::Invalid("port must be between 1 and 65535, got \"" +
+                             std::string(*parts->port) + "\"");
     }
   } else if (default_port <= 0) {
     return Status::Invalid("\"" + std::string(text) + "\" has no port; write it" + example);
   }
-  const bool v6 = host.find(':') != std::string_view::npos;
-  *normalized =
-      (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::to_string(port);
+  const std::string host(parts->host);
+  const bool v6 = host.find(':') != std::string::npos;
+  *normalized = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
   return Status::Ok();
 }
 

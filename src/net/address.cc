@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "common/host_port.h"
 #include "common/parse_number.h"
 
 namespace hermes::net {
@@ -68,43 +69,19 @@ SocketAddress SocketAddress::FromSockaddr(const sockaddr* sa, socklen_t len) {
 
 Result<HostPort> SplitHostPort(std::string_view s, std::optional<uint16_t> default_port) {
   const std::string quoted = "\"" + std::string(s) + "\"";
+  Result<HostPortParts> parts = SplitHostPortParts(s);
+  if (!parts.ok()) return Status::Invalid("address " + quoted + " " + parts.status().message());
   HostPort hp;
-  std::string_view port_part;
-  bool has_port = false;
-  if (!s.empty() && s.front() == '[') {
-    const size_t close = s.find(']');
-    if (close == std::string_view::npos) {
-      return Status::Invalid("address " + quoted + " has an unclosed '['");
-    }
-    hp.host = std::string(s.substr(1, close - 1));
-    std::string_view rest = s.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return Status::Invalid("address " + quoted + " is not [host]:port");
-      port_part = rest.substr(1);
-      has_port = true;
-    }
-  } else {
-    const size_t colon = s.rfind(':');
-    if (colon != std::string_view::npos && s.find(':') != colon) {
-      // Several colons and no brackets: a bare IPv6 literal without a port.
-      hp.host = std::string(s);
-    } else if (colon != std::string_view::npos) {
-      hp.host = std::string(s.substr(0, colon));
-      port_part = s.substr(colon + 1);
-      has_port = true;
-    } else {
-      hp.host = std::string(s);
-    }
-  }
+  hp.host = std::string(parts->host);
   if (hp.host.empty()) return Status::Invalid("address " + quoted + " has an empty host");
-  if (!has_port) {
+  if (!parts->port) {
     if (!default_port) {
       return Status::Invalid("address " + quoted + " needs a port (\"host:port\", \"[v6]:port\")");
     }
     hp.port = *default_port;
     return hp;
   }
-  const std::optional<uint16_t> port = ParseNumber<uint16_t>(port_part);
+  const std::optional<uint16_t> port = ParseNumber<uint16_t>(*parts->port);
   if (!port || *port == 0) {
     return Status::Invalid("address " + quoted + " has an invalid port (want 1-65535)");
   }

@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "common/host_port.h"
 #include "common/parse_number.h"
 #include "server/session.h"
 #include "server/tls_context.h"
@@ -38,18 +39,14 @@ Result<HostPort> ParseListenAddress(const std::string& addr) {
     return Status::Invalid("listen address \"" + addr + "\": " + why +
                            " (want host:port, :port or [ipv6]:port)");
   };
-  size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) return bad("missing port");
-  std::string host = addr.substr(0, colon);
-  std::string port = addr.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    return bad("IPv6 addresses need brackets");
-  }
-  const std::optional<uint16_t> value = ParseNumber<uint16_t>(port);
-  if (!value) return bad("invalid port \"" + port + "\"");
-  return HostPort{host, *value};
+  Result<HostPortParts> parts = SplitHostPortParts(addr);
+  if (!parts.ok()) return bad(parts.status().message());
+  const bool v6 = parts->host.find(':') != std::string_view::npos;
+  if (v6 && !parts->bracketed) return bad("IPv6 addresses need brackets");
+  if (!parts->port) return bad("missing port");
+  const std::optional<uint16_t> port = ParseNumber<uint16_t>(*parts->port);
+  if (!port) return bad("invalid port \"" + std::string(*parts->port) + "\"");
+  return HostPort{std::string(parts->host), *port};
 }
 
 std::string ClientIp(const tcp::endpoint& ep) {

@@ -1,0 +1,47 @@
+// Tests for common/host_port: the one "host:port" splitter.
+#include "common/host_port.h"
+
+#include <gtest/gtest.h>
+
+namespace hermes {
+namespace {
+
+struct SplitCase {
+  std::string_view in;
+  std::string_view host;
+  std::optional<std::string_view> port;
+  bool bracketed;
+};
+
+TEST(SplitHostPortPartsTest, SplitsEveryAcceptedShape) {
+  const SplitCase cases[] = {
+      {"example.com:443", "example.com", "443", false},
+      {"192.0.2.1:53", "192.0.2.1", "53", false},
+      {"example.com", "example.com", std::nullopt, false},
+      {"[2001:db8::1]:443", "2001:db8::1", "443", true},
+      {"[::1]", "::1", std::nullopt, true},
+      {"2001:db8::53", "2001:db8::53", std::nullopt, false},  // bare IPv6: never a port
+      {":9516", "", "9516", false},
+      {"host:", "host", "", false},
+      {"", "", std::nullopt, false},
+  };
+  for (const SplitCase& c : cases) {
+    Result<HostPortParts> r = SplitHostPortParts(c.in);
+    ASSERT_TRUE(r.ok()) << c.in << ": " << r.status().message();
+    EXPECT_EQ(r->host, c.host) << c.in;
+    EXPECT_EQ(r->port, c.port) << c.in;
+    EXPECT_EQ(r->bracketed, c.bracketed) << c.in;
+  }
+}
+
+TEST(SplitHostPortPartsTest, RejectsBrokenBrackets) {
+  Result<HostPortParts> unclosed = SplitHostPortParts("[::1:443");
+  ASSERT_FALSE(unclosed.ok());
+  EXPECT_EQ(unclosed.status().message(), "has an unclosed '['");
+  Result<HostPortParts> junk = SplitHostPortParts("[::1]x443");
+  ASSERT_FALSE(junk.ok());
+  EXPECT_EQ(junk.status().message(), "is not [host]:port");
+}
+
+}  // namespace
+}  // namespace hermes
