@@ -5,8 +5,6 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -16,31 +14,10 @@
 namespace hermes {
 namespace {
 
-// Log() hands fields to the formatter through the payload, serialised as
-// netstrings ("<len>:<bytes>" for msg, key, value, key, value...). The formatter
-// recognises such messages by this tag in source_loc (pointer identity), so plain
-// spdlog calls whose text happens to look like netstrings are still rendered raw.
-constexpr char kStructuredTag[] = "hermes-structured-log";
-
-void AppendNetstring(std::string& out, std::string_view s) {
-  out += std::to_string(s.size());
-  out += ':';
-  out += s;
-}
-
-// Returns false on malformed input (then the caller renders the payload raw).
-bool ParseNetstrings(std::string_view in, std::vector<std::string_view>& out) {
-  while (!in.empty()) {
-    size_t colon = in.find(':');
-    if (colon == std::string_view::npos) return false;
-    size_t len = 0;
-    auto [p, ec] = std::from_chars(in.data(), in.data() + colon, len);
-    if (ec != std::errc() || p != in.data() + colon || len > in.size() - colon - 1) return false;
-    out.push_back(in.substr(colon + 1, len));
-    in.remove_prefix(colon + 1 + len);
-  }
-  return !out.empty() && out.size() % 2 == 1;
-}
+// Log() hands spdlog the finished line and marks it with this tag in source_loc
+// (compared by pointer), so the formatter can tell it from text logged through
+// spdlog directly, which it renders itself.
+constexpr char kRenderedTag[] = "hermes-rendered-line";
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -102,55 +79,21 @@ std::string LogfmtKey(std::string_view key) {
   return out;
 }
 
-// Renders with string_view pairs so both the public API and the formatter
-// (which parses views out of the payload) share one implementation.
-std::string Render(LogFormat format, WallTime ts, LogLevel level, std::string_view msg,
-                   std::span<const std::pair<std::string_view, std::string_view>> fields) {
-  std::string out;
-  out.reserve(64 + msg.size() + fields.size() * 24);
-  if (format == LogFormat::kJson) {
-    out += "{\"ts\":\"" + Rfc3339(ts) + "\",\"level\":\"" + LevelName(level) + "\",\"msg\":";
-    AppendJsonString(out, msg);
-    for (const auto& [k, v] : fields) {
-      out += ',';
-      AppendJsonString(out, k);
-      out += ':';
-      AppendJsonString(out, v);
-    }
-    out += '}';
-    return out;
-  }
-  out += "ts=" + Rfc3339(ts) + " level=" + LevelName(level) + " msg=";
-  AppendJsonString(out, msg);
-  for (const auto& [k, v] : fields) {
-    out += ' ';
-    out += LogfmtKey(k);
-    out += '=';
-    if (LogfmtNeedsQuotes(v)) {
-      AppendJsonString(out, v);
-    } else {
-      out += v;
-    }
-  }
-  return out;
-}
-
+// Lines from Log() arrive rendered and only get their newline; text logged
+// through spdlog directly is rendered here as a line whose msg is that text.
 class LineFormatter final : public spdlog::formatter {
  public:
   explicit LineFormatter(LogFormat format) : format_(format) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string_view payload(msg.payload.data(), msg.payload.size());
-    std::vector<std::string_view> parts;
-    std::vector<std::pair<std::string_view, std::string_view>> fields;
-    std::string_view text = payload;
-    if (msg.source.filename == kStructuredTag && ParseNetstrings(payload, parts)) {
-      text = parts[0];
-      for (size_t i = 1; i + 1 < parts.size(); i += 2) fields.emplace_back(parts[i], parts[i + 1]);
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    if (msg.source.filename == kRenderedTag) {
+      dest.append(text.data(), text.data() + text.size());
+    } else {
+      const std::string line = FormatLogLine(format_, msg.time, FromSpdlog(msg.level), text, {});
+      dest.append(line.data(), line.data() + line.size());
     }
-    std::string line = Render(format_, msg.time, FromSpdlog(msg.level), text, fields);
-    line += '\n';
-    dest.append(line.data(), line.data() + line.size());
+    dest.push_back('\n');
   }
 
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -161,22 +104,23 @@ class LineFormatter final : public spdlog::formatter {
   const LogFormat format_;
 };
 
-// Compares a key with a lowercase, underscore-separated name; ASCII case and
-// '-' vs '_' are ignored ("Proxy-Authorization" matches "proxy_authorization").
-bool KeyEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x == '-') x = '_';
-    if (x != y) return false;
+// The default logger InitLogging() installs: spdlog's logger (level filter, sink,
+// flush policy) plus the line format, so Log() renders in the format of the
+// logger it writes to and both are replaced together.
+class LineLogger final : public spdlog::logger {
+ public:
+  LineLogger(spdlog::sink_ptr sink, LogLevel level, LogFormat format)
+      : spdlog::logger("hermes", std::move(sink)), format_(format) {
+    set_formatter(std::make_unique<LineFormatter>(format));
+    set_level(ToSpdlog(level));
+    flush_on(spdlog::level::trace);  // every line, so nothing is lost on a crash
   }
-  return true;
-}
 
-bool IsUrlKey(std::string_view key) {
-  return KeyEquals(key, "url") || (key.size() > 4 && KeyEquals(key.substr(key.size() - 4), "_url"));
-}
+  LogFormat line_format() const { return format_; }
+
+ private:
+  const LogFormat format_;
+};
 
 }  // namespace
 
@@ -211,10 +155,7 @@ Status InitLogging(std::string_view level, std::string_view format, spdlog::sink
   if (!lvl.ok()) return lvl.status();
   Result<LogFormat> fmt = ParseLogFormat(format);
   if (!fmt.ok()) return fmt.status();
-  auto logger = std::make_shared<spdlog::logger>("hermes", std::move(sink));
-  logger->set_formatter(std::make_unique<LineFormatter>(*fmt));
-  logger->set_level(ToSpdlog(*lvl));
-  logger->flush_on(spdlog::level::trace);  // every line, so nothing is lost on a crash
+  auto logger = std::make_shared<LineLogger>(std::move(sink), *lvl, *fmt);
   spdlog::set_default_logger(std::move(logger));
   return Status::Ok();
 }
@@ -222,60 +163,47 @@ Status InitLogging(std::string_view level, std::string_view format, spdlog::sink
 void Log(LogLevel level, std::string_view msg, LogFields fields) {
   spdlog::logger* logger = spdlog::default_logger_raw();
   if (logger == nullptr || !logger->should_log(ToSpdlog(level))) return;
-  std::string payload;
-  AppendNetstring(payload, msg);
-  for (const LogField& f : fields) {
-    AppendNetstring(payload, f.key);
-    if (IsSecretKey(f.key)) {
-      AppendNetstring(payload, kRedacted);
-    } else if (IsUrlKey(f.key)) {
-      AppendNetstring(payload, RedactUrl(f.value));
-    } else {
-      AppendNetstring(payload, f.value);
-    }
-  }
-  logger->log(spdlog::source_loc(kStructuredTag, 1, ""), ToSpdlog(level),
-              spdlog::string_view_t(payload.data(), payload.size()));
+  std::vector<LogField> redacted;
+  redacted.reserve(fields.size());
+  for (const LogField& f : fields) redacted.emplace_back(f.key, RedactField(f.key, f.value));
+  // Before InitLogging() the default logger is spdlog's own: logfmt behind its prefix.
+  const auto* line_logger = dynamic_cast<const LineLogger*>(logger);
+  const LogFormat format = line_logger ? line_logger->line_format() : LogFormat::kLogfmt;
+  const auto now = spdlog::log_clock::now();
+  const std::string line = FormatLogLine(format, now, level, msg, redacted);
+  logger->log(now, spdlog::source_loc(kRenderedTag, 1, ""), ToSpdlog(level),
+              spdlog::string_view_t(line.data(), line.size()));
 }
 
 std::string FormatLogLine(LogFormat format, WallTime ts, LogLevel level, std::string_view msg,
                           std::span<const LogField> fields) {
-  std::vector<std::pair<std::string_view, std::string_view>> views;
-  views.reserve(fields.size());
-  for (const LogField& f : fields) views.emplace_back(f.key, f.value);
-  return Render(format, ts, level, msg, views);
-}
-
-std::string RedactUrl(std::string_view url) {
-  std::string_view scheme;
-  std::string_view rest = url;
-  size_t sep = url.find("://");
-  if (sep != std::string_view::npos && url.find_first_of("/?#") > sep) {
-    scheme = url.substr(0, sep + 3);
-    rest = url.substr(sep + 3);
+  std::string out;
+  out.reserve(64 + msg.size() + fields.size() * 24);
+  if (format == LogFormat::kJson) {
+    out += "{\"ts\":\"" + Rfc3339(ts) + "\",\"level\":\"" + LevelName(level) + "\",\"msg\":";
+    AppendJsonString(out, msg);
+    for (const LogField& f : fields) {
+      out += ',';
+      AppendJsonString(out, f.key);
+      out += ':';
+      AppendJsonString(out, f.value);
+    }
+    out += '}';
+    return out;
   }
-  // Userinfo is cut before the query and fragment so that an unencoded '?' or '#'
-  // inside a password ("u:p#w@h") cannot hide the '@' and leak the credentials.
-  std::string_view authority = rest.substr(0, rest.find('/'));
-  size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) rest.remove_prefix(at + 1);
-  rest = rest.substr(0, rest.find_first_of("?#"));
-  return std::string(scheme) + std::string(rest);
-}
-
-bool IsSecretKey(std::string_view key) {
-  static constexpr std::array<std::string_view, 8> kExact = {
-      "authorization", "proxy_authorization", "token",  "password",
-      "bearer_token",  "credentials",         "secret", "cookie"};
-  for (std::string_view k : kExact) {
-    if (KeyEquals(key, k)) return true;
-  }
-  for (std::string_view suffix : {"_token", "_password", "_secret"}) {
-    if (key.size() > suffix.size() && KeyEquals(key.substr(key.size() - suffix.size()), suffix)) {
-      return true;
+  out += "ts=" + Rfc3339(ts) + " level=" + LevelName(level) + " msg=";
+  AppendJsonString(out, msg);
+  for (const LogField& f : fields) {
+    out += ' ';
+    out += LogfmtKey(f.key);
+    out += '=';
+    if (LogfmtNeedsQuotes(f.value)) {
+      AppendJsonString(out, f.value);
+    } else {
+      out += f.value;
     }
   }
-  return false;
+  return out;
 }
 
 }  // namespace hermes

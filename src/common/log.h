@@ -9,11 +9,12 @@
 // logfmt: ts=2026-11-22T11:05:00.123Z level=info msg="listening" address=:9516
 // json:   {"ts":"2026-11-22T11:05:00.123Z","level":"info","msg":"listening","address":":9516"}
 //
-// Timestamps are UTC with milliseconds. Redaction happens in Log(), before anything
-// reaches spdlog: a field whose key names a secret (IsSecretKey) is replaced by
-// "<redacted>", and a field whose key is "url" or ends in "_url" goes through
-// RedactUrl(). Plain spdlog::info(...) calls still come out in the chosen format
-// (as msg only) but get no redaction, so prefer the functions below.
+// Timestamps are UTC with milliseconds. Log() redacts first (RedactField in
+// common/redact.h: a field whose key names a secret becomes "<redacted>", one whose
+// key is "url" or ends in "_url" loses its credentials, query and fragment), then
+// renders the whole line and hands it to spdlog, which filters by level, writes and
+// flushes. Plain spdlog::info(...) calls still come out in the chosen format (as msg
+// only) but get no redaction, so prefer the functions below.
 //
 // Thread-safety: Log*() may be called concurrently; InitLogging() is meant to be
 // called before other threads start (tests may call it again to capture output).
@@ -28,6 +29,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/redact.h"
 #include "common/status.h"
 
 namespace hermes {
@@ -81,19 +83,8 @@ inline void LogError(std::string_view msg, LogFields fields = {}) {
 }
 
 // Renders one line (without the trailing newline) exactly as the logger writes
-// it. No redaction here: Log() has already done it. Pure, for tests.
+// it. No redaction here: Log() redacts before it calls this. Pure.
 std::string FormatLogLine(LogFormat format, WallTime ts, LogLevel level, std::string_view msg,
                           std::span<const LogField> fields);
-
-// Drops userinfo, query string and fragment: "https://u:p@h/x?token=1#f" ->
-// "https://h/x". Also handles scheme-less values ("u:p@h:1/x?q" -> "h:1/x").
-std::string RedactUrl(std::string_view url);
-
-// True for keys whose value is a secret (case-insensitive): authorization,
-// proxy_authorization, token, password, bearer_token, credentials, secret, cookie,
-// and any key ending in "_token", "_password" or "_secret".
-bool IsSecretKey(std::string_view key);
-
-inline constexpr std::string_view kRedacted = "<redacted>";
 
 }  // namespace hermes
