@@ -7,7 +7,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config git openssl ca-certificates curl
   libboost1.81-dev libssl-dev libcurl4-openssl-dev libc-ares-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev prometheus-cpp-dev libcrypt-dev zlib1g-dev libnghttp2-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libcpp-httplib-dev python3 iproute2 nghttp2-client
-  prometheus prometheus-alertmanager)
+  prometheus prometheus-alertmanager clang-format-14)
 all_pkgs=(clang-14 libclang-rt-14-dev nginx-light iperf3 wrk slowhttptest testssl.sh
   prometheus-node-exporter prometheus-blackbox-exporter nodejs npm unzip)
 
