@@ -84,7 +84,7 @@ void Exporter::Stop() {
 }
 
 Status Exporter::Reload() {
-  std::lock_guard<std::mutex> l(reload_mu_);
+  MutexLock l(reload_mu_);
   auto cfg = LoadProbeConfig(flags_.config_file);
   Status st = cfg.ok() ? scheduler_->Reload(cfg.value()) : cfg.status();
   if (!st.ok()) {
@@ -96,7 +96,7 @@ Status Exporter::Reload() {
   // second RecordReload(true) would move the timestamp again after a scrape saw it.
   metrics_->Apply(cfg.value());
   {
-    std::lock_guard<std::mutex> cl(config_mu_);
+    MutexLock cl(config_mu_);
     config_ = cfg.value();
   }
   LogInfo("config reloaded", {{"hash", cfg.value()->source_hash.substr(0, 12)},
@@ -105,7 +105,7 @@ Status Exporter::Reload() {
 }
 
 std::shared_ptr<const config::Config> Exporter::CurrentConfig() const {
-  std::lock_guard<std::mutex> l(config_mu_);
+  MutexLock l(config_mu_);
   return config_;
 }
 

@@ -12,11 +12,11 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "app/flags.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "metrics/metrics_hub.h"
@@ -40,7 +40,7 @@ class Exporter final : public scheduler::RunSink, public server::ServerObserver 
   void Stop();
   // Re-reads the config file. On error the running config stays, the reload
   // metric says 0, and the returned Status names the key.
-  Status Reload();
+  Status Reload() HERMES_EXCLUDES(reload_mu_, config_mu_);
 
   std::vector<uint16_t> BoundPorts() const { return server_->BoundPorts(); }
 
@@ -58,7 +58,7 @@ class Exporter final : public scheduler::RunSink, public server::ServerObserver 
  private:
   Exporter(const Flags& flags, Clock& clock, std::shared_ptr<const config::Config> config);
   std::vector<server::Route> Routes();
-  std::shared_ptr<const config::Config> CurrentConfig() const;
+  std::shared_ptr<const config::Config> CurrentConfig() const HERMES_EXCLUDES(config_mu_);
 
   server::HttpResponse HandleMetrics(const server::HttpRequest& req);
   server::HttpResponse HandleStatus(const server::HttpRequest& req);
@@ -72,9 +72,10 @@ class Exporter final : public scheduler::RunSink, public server::ServerObserver 
   std::unique_ptr<server::Authenticator> auth_;
   std::unique_ptr<server::HttpServer> server_;
   std::atomic<bool> ready_{false};
-  std::mutex reload_mu_;  // serialises reloads
-  mutable std::mutex config_mu_;
-  std::shared_ptr<const config::Config> config_;  // guarded by config_mu_
+  // Serialises reloads (guards no data: scheduler and metrics lock themselves).
+  Mutex reload_mu_ HERMES_ACQUIRED_BEFORE(config_mu_);
+  mutable Mutex config_mu_;
+  std::shared_ptr<const config::Config> config_ HERMES_GUARDED_BY(config_mu_);
 };
 
 }  // namespace hermes::app

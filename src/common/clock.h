@@ -10,9 +10,10 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <set>
 #include <string>
+
+#include "common/mutex.h"
 
 namespace hermes {
 
@@ -35,20 +36,19 @@ class Clock {
   virtual SteadyTime SteadyNow() const = 0;
   virtual WallTime WallNow() const = 0;
 
-  // Blocks on `cv` (with `lock` held by the caller, as for cv.wait_until) until
-  // `deadline` has passed on this clock or `cv` is notified. Spurious returns are
-  // allowed: callers re-check their predicate and the time, as with any cv wait.
-  virtual void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                         SteadyTime deadline) = 0;
+  // Blocks on `cv` (with `lock` held by the caller, released while blocked, as for
+  // cv.wait_until) until `deadline` has passed on this clock or `cv` is notified.
+  // Spurious returns are allowed: callers re-check their predicate and the time, as
+  // with any cv wait.
+  virtual void WaitUntil(MutexLock& lock, std::condition_variable& cv, SteadyTime deadline) = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   SteadyTime SteadyNow() const override { return std::chrono::steady_clock::now(); }
   WallTime WallNow() const override { return std::chrono::system_clock::now(); }
-  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 SteadyTime deadline) override {
-    cv.wait_until(lock, deadline);
+  void WaitUntil(MutexLock& lock, std::condition_variable& cv, SteadyTime deadline) override {
+    lock.WaitUntil(cv, deadline);
   }
 };
 
@@ -60,21 +60,21 @@ class FakeClock final : public Clock {
   // Starts at an arbitrary but fixed steady time and at `wall_start`.
   explicit FakeClock(WallTime wall_start = WallTime(std::chrono::seconds(1'700'000'000)));
 
-  SteadyTime SteadyNow() const override;
-  WallTime WallNow() const override;
-  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                 SteadyTime deadline) override;
+  SteadyTime SteadyNow() const override HERMES_EXCLUDES(mu_);
+  WallTime WallNow() const override HERMES_EXCLUDES(mu_);
+  void WaitUntil(MutexLock& lock, std::condition_variable& cv, SteadyTime deadline) override
+      HERMES_EXCLUDES(mu_);
 
-  void Advance(Duration d);
+  void Advance(Duration d) HERMES_EXCLUDES(mu_);
   // Number of threads currently blocked in WaitUntil(); lets tests wait until a
   // component has gone idle before advancing.
-  int Waiters() const;
+  int Waiters() const HERMES_EXCLUDES(mu_);
 
  private:
-  mutable std::mutex mu_;
-  SteadyTime steady_;
-  WallTime wall_;
-  std::multiset<std::condition_variable*> waiting_;
+  mutable Mutex mu_;
+  SteadyTime steady_ HERMES_GUARDED_BY(mu_);
+  WallTime wall_ HERMES_GUARDED_BY(mu_);
+  std::multiset<std::condition_variable*> waiting_ HERMES_GUARDED_BY(mu_);
 };
 
 }  // namespace hermes

@@ -5,16 +5,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "metrics/families.h"
 #include "metrics/process_metrics.h"
-
-#if defined(__clang__)
-#define HERMES_GUARDED_BY(x) __attribute__((guarded_by(x)))
-#else
-#define HERMES_GUARDED_BY(x)
-#endif
 
 namespace hermes::metrics {
 
@@ -26,11 +20,11 @@ struct MetricsHub::Impl {
 
   Clock& clock;
   const std::optional<double> boot_time;  // read once: constant while the host runs
-  mutable std::mutex mu;
+  mutable Mutex mu;
   std::unique_ptr<Snapshot> snapshot HERMES_GUARDED_BY(mu);
 
-  // The probe's series in the current snapshot, or nullptr. Requires mu.
-  ProbeSeries* FindProbe(const std::string& name) {
+  // The probe's series in the current snapshot, or nullptr.
+  ProbeSeries* FindProbe(const std::string& name) HERMES_REQUIRES(mu) {
     if (!snapshot) return nullptr;
     auto it = snapshot->probes.find(name);
     return it == snapshot->probes.end() ? nullptr : &it->second;
@@ -96,7 +90,7 @@ void MetricsHub::Apply(std::shared_ptr<const config::Config> config) {
   std::unique_ptr<Snapshot> next = internal::BuildSnapshot(std::move(config));
   const double now = ToUnixSeconds(impl_->clock.WallNow());
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (impl_->snapshot) {
       for (auto& [name, series] : next->probes) {
         if (const ProbeSeries* old = impl_->FindProbe(name)) {
@@ -116,7 +110,7 @@ void MetricsHub::Apply(std::shared_ptr<const config::Config> config) {
 void MetricsHub::PublishRun(const std::string& probe, WallTime started, Duration duration,
                             const probe::ProbeResult& result) {
   const double finished = ToUnixSeconds(started) + ToSeconds(duration);
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   ProbeSeries* s = impl_->FindProbe(probe);
   if (s == nullptr) return;  // removed by a reload while it ran
   s->runs->Increment();
@@ -147,20 +141,20 @@ void MetricsHub::PublishRun(const std::string& probe, WallTime started, Duration
 void MetricsHub::RecordSkip(const std::string& probe, std::string_view reason) {
   const int i = IndexOf(kSkipReasons, reason);
   if (i < 0) return;
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (ProbeSeries* s = impl_->FindProbe(probe)) s->skipped[i]->Increment();
 }
 
 void MetricsHub::ObserveStartLag(Duration lag) {
   // A run never starts before its plan; a negative lag is clock noise.
   const double seconds = std::max(0.0, ToSeconds(lag));
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->snapshot) impl_->snapshot->global.start_lag->Observe(seconds);
 }
 
 void MetricsHub::RecordReload(bool ok) {
   const double now = ToUnixSeconds(impl_->clock.WallNow());
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (!impl_->snapshot) return;
   impl_->snapshot->global.reload_ok->Set(ok ? 1 : 0);
   if (ok) impl_->snapshot->global.reload_timestamp->Set(now);
@@ -171,7 +165,7 @@ void MetricsHub::ObserveHttpRequest(std::string_view handler, int code, double s
   if (h < 0) h = IndexOf(kHttpHandlers, "other");
   int c = IndexOf(kHttpCodes, std::to_string(code));
   if (c < 0) c = IndexOf(kHttpCodes, "other");
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (!impl_->snapshot) return;
   impl_->snapshot->global.requests[h][c]->Increment();
   impl_->snapshot->global.request_duration[h]->Observe(std::max(0.0, seconds));
@@ -180,19 +174,19 @@ void MetricsHub::ObserveHttpRequest(std::string_view handler, int code, double s
 void MetricsHub::RecordAuthFailure(std::string_view reason) {
   const int i = IndexOf(kAuthFailureReasons, reason);
   if (i < 0) return;
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->snapshot) impl_->snapshot->global.auth_failures[i]->Increment();
 }
 
 void MetricsHub::SetHttpConnections(int open) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->snapshot) impl_->snapshot->global.connections->Set(open);
 }
 
 void MetricsHub::RecordConnectionRejected(std::string_view reason) {
   const int i = IndexOf(kConnectionRejectReasons, reason);
   if (i < 0) return;
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->snapshot) impl_->snapshot->global.rejected[i]->Increment();
 }
 
@@ -200,7 +194,7 @@ std::string MetricsHub::Render() {
   const ProcessStats process = ReadProcessStats(impl_->boot_time);  // I/O: before the lock
   std::vector<prometheus::MetricFamily> families;
   {
-    std::lock_guard<std::mutex> lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (impl_->snapshot) families = impl_->snapshot->registry->Collect();
   }
   AppendProcessFamilies(process, families);
@@ -209,7 +203,7 @@ std::string MetricsHub::Render() {
 }
 
 int MetricsHub::SeriesCount() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   return impl_->snapshot ? impl_->snapshot->series_count : 0;
 }
 

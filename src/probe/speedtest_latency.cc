@@ -190,7 +190,7 @@ void LoadedPinger::Start(SteadyTime count_from) {
 
 std::vector<double> LoadedPinger::Stop() {
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -207,7 +207,7 @@ void LoadedPinger::Loop() {
   SteadyTime next = ctx_.clock.SteadyNow();
   while (!stop_.load() && !ctx_.Expired()) {
     {
-      std::unique_lock<std::mutex> l(mu_);
+      MutexLock l(mu_);
       while (!stop_.load() && ctx_.clock.SteadyNow() < next) {
         ctx_.clock.WaitUntil(l, cv_, std::min(next, ctx_.deadline));
         if (ctx_.Expired()) break;

@@ -19,13 +19,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <variant>
 #include <vector>
 
+#include "common/mutex.h"
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
 #include "probe/probe.h"
@@ -89,7 +89,9 @@ class LoadedPinger {
   const ProbeContext& ctx_;
   SteadyTime count_from_{};
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
+  // Guards no data: stop_ is atomic, and is stored under mu_ only so that the
+  // loop cannot miss cv_'s wakeup between checking it and waiting.
+  Mutex mu_;
   std::condition_variable cv_;
   std::thread thread_;
   std::vector<double> samples_;  // written by the thread; read after join

@@ -55,9 +55,9 @@ Scheduler::~Scheduler() { Stop(); }
 Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
   if (!config) return Status::Invalid("scheduler: no config");
   Impl& d = *impl_;
-  std::lock_guard<std::mutex> control(d.control_mu);
+  MutexLock control(d.control_mu);
   {
-    std::lock_guard<std::mutex> l(d.mu);
+    MutexLock l(d.mu);
     if (d.running) return Status::Internal("scheduler: already running");
   }
   std::vector<std::shared_ptr<probe::Probe>> probers;
@@ -68,7 +68,7 @@ Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
     probers.push_back(std::move(prober).value());
   }
   {
-    std::lock_guard<std::mutex> l(d.mu);
+    MutexLock l(d.mu);
     d.config = config;
     d.probes.clear();
     const WallTime now = d.clock.WallNow();
@@ -93,10 +93,10 @@ Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
 Status Scheduler::Reload(std::shared_ptr<const config::Config> config) {
   if (!config) return Status::Invalid("scheduler: no config");
   Impl& d = *impl_;
-  std::lock_guard<std::mutex> control(d.control_mu);
+  MutexLock control(d.control_mu);
   std::vector<std::shared_ptr<ProbeState>> old;
   {
-    std::lock_guard<std::mutex> l(d.mu);
+    MutexLock l(d.mu);
     if (!d.running) return Status::Unavailable("scheduler: not running");
     old = d.probes;
   }
@@ -121,7 +121,7 @@ Status Scheduler::Reload(std::shared_ptr<const config::Config> config) {
 
   std::deque<Job> dropped;
   {
-    std::lock_guard<std::mutex> l(d.mu);
+    MutexLock l(d.mu);
     const WallTime now = d.clock.WallNow();
     d.config = config;
     const auto offsets = d.scrapes.Offsets(now, d.ScrapeInterval());
@@ -157,10 +157,10 @@ Status Scheduler::Reload(std::shared_ptr<const config::Config> config) {
 
 void Scheduler::Stop() {
   Impl& d = *impl_;
-  std::lock_guard<std::mutex> control(d.control_mu);
+  MutexLock control(d.control_mu);
   std::deque<Job> dropped;
   {
-    std::lock_guard<std::mutex> l(d.mu);
+    MutexLock l(d.mu);
     if (!d.running) return;
     d.stopping = true;
     for (const auto& s : d.probes) d.Retire(*s);
@@ -171,7 +171,7 @@ void Scheduler::Stop() {
   }
   for (auto& t : d.threads) t.join();
   d.threads.clear();
-  std::lock_guard<std::mutex> l(d.mu);
+  MutexLock l(d.mu);
   d.running = false;
   d.stopping = false;
   d.bulk_running = false;
@@ -180,19 +180,19 @@ void Scheduler::Stop() {
 }
 
 bool Scheduler::Running() const {
-  std::lock_guard<std::mutex> l(impl_->mu);
+  MutexLock l(impl_->mu);
   return impl_->running && !impl_->stopping;
 }
 
 void Scheduler::ObserveScrape(WallTime t) {
-  std::lock_guard<std::mutex> l(impl_->mu);
+  MutexLock l(impl_->mu);
   impl_->scrapes.Observe(t);
   impl_->sched_cv.notify_one();
 }
 
 TriggerResult Scheduler::Trigger(const std::string& name) {
   Impl& d = *impl_;
-  std::lock_guard<std::mutex> l(d.mu);
+  MutexLock l(d.mu);
   if (!d.running || d.stopping) return TriggerResult::kUnknownProbe;
   auto s = d.Find(name);
   if (!s) return TriggerResult::kUnknownProbe;
@@ -210,7 +210,7 @@ TriggerResult Scheduler::Trigger(const std::string& name) {
 
 std::vector<ProbeStatus> Scheduler::Snapshot() const {
   const Impl& d = *impl_;
-  std::lock_guard<std::mutex> l(d.mu);
+  MutexLock l(d.mu);
   std::vector<ProbeStatus> out;
   const WallTime now = d.clock.WallNow();
   const auto offsets = d.scrapes.Offsets(now, d.ScrapeInterval());

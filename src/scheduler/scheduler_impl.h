@@ -2,7 +2,9 @@
 // API: Start/Reload/Stop/Trigger/Snapshot) and scheduler_threads.cc (the planning
 // loop and the worker threads). Not part of the module's interface.
 //
-// Locking: one mutex `mu` guards everything marked "mu" below; `control_mu`
+// Locking: one mutex `mu` guards Impl's state and every ProbeState (clang checks
+// the former through the annotations; ProbeState's fields cannot name Impl's mutex,
+// so functions that touch them are marked HERMES_REQUIRES(mu)); `control_mu`
 // serializes Start/Reload/Stop (which create probers and join threads outside
 // `mu`). Lock order: control_mu, then mu. Nothing blocks, runs a probe or calls
 // the sink while holding `mu`.
@@ -12,12 +14,12 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "scheduler/phase.h"
 #include "scheduler/plan.h"
 #include "scheduler/scheduler.h"
@@ -25,7 +27,8 @@
 namespace hermes::scheduler {
 
 // One configured probe. Owned via shared_ptr by the probe list and by its queued or
-// running job, so a run outlives a Reload that drops the probe. All fields: mu.
+// running job, so a run outlives a Reload that drops the probe. All fields are
+// guarded by Scheduler::Impl::mu.
 struct ProbeState {
   std::shared_ptr<const config::Config> snapshot;  // keeps `cfg` alive
   const config::ProbeConfig* cfg = nullptr;
@@ -79,48 +82,50 @@ struct Scheduler::Impl {
   RunSink& sink;
   const int light_workers;
 
-  std::mutex control_mu;
-  std::vector<std::thread> threads;  // control_mu
+  Mutex control_mu HERMES_ACQUIRED_BEFORE(mu);
+  std::vector<std::thread> threads HERMES_GUARDED_BY(control_mu);
 
-  mutable std::mutex mu;
-  std::condition_variable sched_cv;                 // planning loop: time, scrapes, completions
-  std::condition_variable light_cv;                 // light_queue non-empty or stopping
-  std::condition_variable bulk_cv;                  // bulk_queue non-empty or stopping
-  bool running = false;                             // mu
-  bool stopping = false;                            // mu
-  bool bulk_running = false;                        // mu
-  std::shared_ptr<const config::Config> config;     // mu
-  std::vector<std::shared_ptr<ProbeState>> probes;  // mu, config order
-  std::deque<Job> light_queue;                      // mu, <= one entry per probe
-  std::deque<Job> bulk_queue;                       // mu, <= one entry per probe
-  ScrapeOffsetEstimator scrapes;                    // mu
-  ByteWindow bytes;                                 // mu
+  mutable Mutex mu;
+  std::condition_variable sched_cv;  // planning loop: time, scrapes, completions
+  std::condition_variable light_cv;  // light_queue non-empty or stopping
+  std::condition_variable bulk_cv;   // bulk_queue non-empty or stopping
+  bool running HERMES_GUARDED_BY(mu) = false;
+  bool stopping HERMES_GUARDED_BY(mu) = false;
+  bool bulk_running HERMES_GUARDED_BY(mu) = false;
+  std::shared_ptr<const config::Config> config HERMES_GUARDED_BY(mu);
+  std::vector<std::shared_ptr<ProbeState>> probes HERMES_GUARDED_BY(mu);  // config order
+  std::deque<Job> light_queue HERMES_GUARDED_BY(mu);                      // <= one entry per probe
+  std::deque<Job> bulk_queue HERMES_GUARDED_BY(mu);                       // <= one entry per probe
+  ScrapeOffsetEstimator scrapes HERMES_GUARDED_BY(mu);
+  ByteWindow bytes HERMES_GUARDED_BY(mu);
 
-  // Helpers; all require `mu` held.
-  Duration ScrapeInterval() const;
-  std::shared_ptr<ProbeState> Find(const std::string& name) const;
-  WallTime PlanFor(const ProbeState& s, WallTime slot, const std::vector<Duration>& offsets) const;
+  // Helpers, called with `mu` held.
+  Duration ScrapeInterval() const HERMES_REQUIRES(mu);
+  std::shared_ptr<ProbeState> Find(const std::string& name) const HERMES_REQUIRES(mu);
+  WallTime PlanFor(const ProbeState& s, WallTime slot, const std::vector<Duration>& offsets) const
+      HERMES_REQUIRES(mu);
   // The plan for s.slot given what is known now; never moves a committed plan
   // that has already passed, and never plans in the past otherwise.
   WallTime CurrentPlan(const ProbeState& s, WallTime now,
-                       const std::vector<Duration>& offsets) const;
+                       const std::vector<Duration>& offsets) const HERMES_REQUIRES(mu);
   // Picks the first slot whose plan is not in the past.
-  void Arm(ProbeState& s, WallTime now, const std::vector<Duration>& offsets);
+  void Arm(ProbeState& s, WallTime now, const std::vector<Duration>& offsets) HERMES_REQUIRES(mu);
   void HandleDue(const std::shared_ptr<ProbeState>& s, WallTime now, SteadyTime steady_now,
-                 const std::vector<Duration>& offsets, std::vector<PendingSkip>& skips);
+                 const std::vector<Duration>& offsets, std::vector<PendingSkip>& skips)
+      HERMES_REQUIRES(mu);
   void Enqueue(const std::shared_ptr<ProbeState>& s, WallTime planned, WallTime slot,
-               bool triggered);
+               bool triggered) HERMES_REQUIRES(mu);
   // Cancels s's in-flight run and marks it so its result is dropped.
-  void Retire(ProbeState& s);
+  void Retire(ProbeState& s) HERMES_REQUIRES(mu);
   // Removes queued jobs of retired probes; returns them for destruction unlocked.
-  std::deque<Job> DropRetiredJobs();
+  std::deque<Job> DropRetiredJobs() HERMES_REQUIRES(mu);
 
   // Threads and the run itself (no lock held on entry).
-  void SchedLoop();
-  void LightWorker(int index);
-  void BulkWorker();
-  void Execute(Job job);
-  void Report(const std::vector<PendingSkip>& skips);
+  void SchedLoop() HERMES_EXCLUDES(mu);
+  void LightWorker(int index) HERMES_EXCLUDES(mu);
+  void BulkWorker() HERMES_EXCLUDES(mu);
+  void Execute(Job job) HERMES_EXCLUDES(mu);
+  void Report(const std::vector<PendingSkip>& skips) HERMES_EXCLUDES(mu);
 };
 
 // Names the calling thread (Linux limit: 15 characters).

@@ -124,7 +124,7 @@ void Scheduler::Impl::Report(const std::vector<PendingSkip>& skips) {
 
 void Scheduler::Impl::SchedLoop() {
   SetThreadName("hermes-sched");
-  std::unique_lock<std::mutex> l(mu);
+  MutexLock l(mu);
   while (!stopping) {
     const WallTime now = clock.WallNow();
     const SteadyTime steady_now = clock.SteadyNow();
@@ -156,9 +156,9 @@ void Scheduler::Impl::SchedLoop() {
       wake = wake ? std::min(*wake, s->planned) : s->planned;
     }
     if (!skips.empty()) {
-      l.unlock();
+      l.Unlock();
       Report(skips);
-      l.lock();
+      l.Lock();
       continue;
     }
     Duration sleep = kMaxSleep;
@@ -169,24 +169,24 @@ void Scheduler::Impl::SchedLoop() {
 
 void Scheduler::Impl::LightWorker(int index) {
   SetThreadName("hermes-probe-" + std::to_string(index));
-  std::unique_lock<std::mutex> l(mu);
+  MutexLock l(mu);
   for (;;) {
-    light_cv.wait(l, [&] { return stopping || !light_queue.empty(); });
+    while (!stopping && light_queue.empty()) l.Wait(light_cv);
     if (stopping) return;
     Job job = std::move(light_queue.front());
     light_queue.pop_front();
     job.state->running = true;
-    l.unlock();
+    l.Unlock();
     Execute(std::move(job));
-    l.lock();
+    l.Lock();
   }
 }
 
 void Scheduler::Impl::BulkWorker() {
   SetThreadName("hermes-bulk");
-  std::unique_lock<std::mutex> l(mu);
+  MutexLock l(mu);
   for (;;) {
-    bulk_cv.wait(l, [&] { return stopping || !bulk_queue.empty(); });
+    while (!stopping && bulk_queue.empty()) l.Wait(bulk_cv);
     if (stopping) return;
     Job job = std::move(bulk_queue.front());
     bulk_queue.pop_front();
@@ -201,16 +201,16 @@ void Scheduler::Impl::BulkWorker() {
     if (skip) {
       job.state->in_flight = false;
       const bool report = !job.state->removed;
-      l.unlock();
+      l.Unlock();
       if (report) sink.OnSkip(*job.cfg, *skip);
-      l.lock();
+      l.Lock();
       continue;
     }
     bulk_running = true;
     job.state->running = true;
-    l.unlock();
+    l.Unlock();
     Execute(std::move(job));
-    l.lock();
+    l.Lock();
     bulk_running = false;
     sched_cv.notify_one();  // queued bulk runs may now start; give-ups re-evaluated
   }
@@ -240,7 +240,7 @@ void Scheduler::Impl::Execute(Job job) {
 
   bool report = false;
   {
-    std::lock_guard<std::mutex> l(mu);
+    MutexLock l(mu);
     ProbeState& s = *job.state;
     s.in_flight = false;
     s.running = false;

@@ -12,9 +12,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 #include <optional>
 
+#include "common/mutex.h"
 #include "server/failure_limiter.h"
 #include "server/token_files.h"
 
@@ -102,7 +102,7 @@ class AuthenticatorImpl final : public Authenticator {
     const std::string ip(client_ip);
     bool limited;
     {
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(mu_);
       limited = limiter_.Limited(ip, clock_.SteadyNow());
     }
     // A limited client is still evaluated, but only as far as it is cheap (see
@@ -110,7 +110,7 @@ class AuthenticatorImpl final : public Authenticator {
     AuthDecision d = Evaluate(authorization, limited);
     if (d == AuthDecision::kMalformed || d == AuthDecision::kInvalid ||
         d == AuthDecision::kRateLimited) {
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(mu_);
       limiter_.RecordFailure(ip, clock_.SteadyNow());
     }
     if (limited && d != AuthDecision::kOk) return AuthDecision::kRateLimited;
@@ -155,7 +155,7 @@ class AuthenticatorImpl final : public Authenticator {
     {
       // Looked up for unknown users too (they are never cached), so a limited
       // client's answer takes the same time whether the user exists or not.
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(mu_);
       auto hit = success_cache_.find(key);
       if (known && hit != success_cache_.end() && now < hit->second) return AuthDecision::kOk;
     }
@@ -168,7 +168,7 @@ class AuthenticatorImpl final : public Authenticator {
     OPENSSL_cleanse(decoded->data(), decoded->size());
     if (!ok) return AuthDecision::kInvalid;
     if (options_.success_cache_ttl.count() > 0) {
-      std::lock_guard<std::mutex> l(mu_);
+      MutexLock l(mu_);
       if (success_cache_.size() >= kSuccessCacheEntries) EvictFromCache(now);
       success_cache_[key] = now + options_.success_cache_ttl;
     }
@@ -195,7 +195,7 @@ class AuthenticatorImpl final : public Authenticator {
   }
 
   // Drops expired entries, or the one closest to expiry when none has expired.
-  void EvictFromCache(SteadyTime now) {
+  void EvictFromCache(SteadyTime now) HERMES_REQUIRES(mu_) {
     std::erase_if(success_cache_, [now](const auto& e) { return e.second <= now; });
     if (success_cache_.size() < kSuccessCacheEntries) return;
     auto oldest =
@@ -210,9 +210,9 @@ class AuthenticatorImpl final : public Authenticator {
   const std::array<unsigned char, 32> cache_key_;
   const std::unique_ptr<TokenFileSet> tokens_;  // thread-safe by itself
 
-  std::mutex mu_;
-  FailureLimiter limiter_;                      // guarded by mu_
-  std::map<Digest, SteadyTime> success_cache_;  // guarded by mu_; value: expiry
+  Mutex mu_;
+  FailureLimiter limiter_ HERMES_GUARDED_BY(mu_);
+  std::map<Digest, SteadyTime> success_cache_ HERMES_GUARDED_BY(mu_);  // value: expiry
 };
 
 // A bcrypt hash of a random password at `cost`, for unknown users.

@@ -3,7 +3,7 @@
 namespace hermes::server {
 
 const char* ConnectionLimiter::TryAcquire(const std::string& ip, int* open_after) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   *open_after = open_;
   if (open_ >= max_total_) return "max_connections";
   auto it = per_ip_.find(ip);
@@ -15,14 +15,14 @@ const char* ConnectionLimiter::TryAcquire(const std::string& ip, int* open_after
 }
 
 int ConnectionLimiter::Release(const std::string& ip) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = per_ip_.find(ip);
   if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
   return --open_;
 }
 
 int ConnectionLimiter::Open() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return open_;
 }
 

@@ -6,8 +6,9 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "common/mutex.h"
 
 namespace hermes::server {
 
@@ -27,9 +28,9 @@ class ConnectionLimiter {
  private:
   const int max_total_;
   const int max_per_ip_;
-  mutable std::mutex mu_;
-  int open_ = 0;                       // guarded by mu_
-  std::map<std::string, int> per_ip_;  // guarded by mu_; entries > 0 only
+  mutable Mutex mu_;
+  int open_ HERMES_GUARDED_BY(mu_) = 0;
+  std::map<std::string, int> per_ip_ HERMES_GUARDED_BY(mu_);  // entries > 0 only
 };
 
 }  // namespace hermes::server

@@ -9,12 +9,12 @@
 #include <boost/asio/strand.hpp>
 #include <cstring>
 #include <exception>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
 
 #include "common/host_port.h"
+#include "common/mutex.h"
 #include "common/parse_number.h"
 #include "server/session.h"
 #include "server/tls_context.h"
@@ -64,12 +64,14 @@ struct HttpServer::Impl {
   ServerCore core;
   std::unique_ptr<TlsContextProvider> tls;  // null: plain HTTP
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>();
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  // Filled by Start() before Run(); closed and cleared by Stop().
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<uint16_t> ports;
-  std::vector<std::thread> threads;
-  std::mutex stop_mu;
-  bool stopped = false;
+  Mutex stop_mu;  // Run() and Stop() may race (signal handling vs. startup)
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work
+      HERMES_GUARDED_BY(stop_mu);
+  std::vector<std::thread> threads HERMES_GUARDED_BY(stop_mu);
+  bool stopped HERMES_GUARDED_BY(stop_mu) = false;
 
   Impl(ServerOptions opts, std::vector<Route> routes, Authenticator* a, ServerObserver* obs)
       : options(std::move(opts)),
@@ -197,7 +199,7 @@ std::vector<uint16_t> HttpServer::BoundPorts() const { return impl_->ports; }
 
 void HttpServer::Run() {
   Impl& m = *impl_;
-  std::lock_guard<std::mutex> lock(m.stop_mu);
+  MutexLock lock(m.stop_mu);
   if (m.stopped || !m.threads.empty()) return;
   m.work.emplace(m.ioc->get_executor());
   int n = std::max(1, m.options.io_threads);
@@ -219,7 +221,7 @@ void HttpServer::Run() {
 
 void HttpServer::Stop() {
   Impl& m = *impl_;
-  std::lock_guard<std::mutex> lock(m.stop_mu);
+  MutexLock lock(m.stop_mu);
   if (m.stopped) return;
   m.stopped = true;
   m.ioc->stop();

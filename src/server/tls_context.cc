@@ -241,11 +241,15 @@ Result<std::unique_ptr<TlsContextProvider>> TlsContextProvider::Create(
     config::TlsServerConfig cfg, std::chrono::milliseconds check_interval, bool offer_h2) {
   std::unique_ptr<TlsContextProvider> p(
       new TlsContextProvider(std::move(cfg), check_interval, offer_h2));
-  p->stamps_ = p->StampFiles();
+  std::vector<FileStamp> stamps = p->StampFiles();
   auto ctx = BuildServerTlsContext(p->cfg_, offer_h2);
   if (!ctx.ok()) return ctx.status();
-  p->current_ = std::move(*ctx);
-  p->next_check_ = std::chrono::steady_clock::now() + check_interval;
+  {
+    MutexLock lock(p->mu_);  // not shared yet; held so the analysis sees every write locked
+    p->stamps_ = std::move(stamps);
+    p->current_ = std::move(*ctx);
+    p->next_check_ = std::chrono::steady_clock::now() + check_interval;
+  }
   return p;
 }
 
@@ -270,7 +274,7 @@ std::vector<TlsContextProvider::FileStamp> TlsContextProvider::StampFiles() cons
 
 SslCtxPtr TlsContextProvider::Current() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto now = std::chrono::steady_clock::now();
     if (now < next_check_) return current_;
     // Only the caller that moves next_check_ does the file I/O below.
@@ -278,11 +282,11 @@ SslCtxPtr TlsContextProvider::Current() {
   }
   std::vector<FileStamp> stamps = StampFiles();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stamps == stamps_) return current_;
   }
   auto ctx = BuildServerTlsContext(cfg_, offer_h2_);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!ctx.ok()) {
     // stamps_ is left as is, so the next check retries (e.g. key written after cert).
     last_error_ = ctx.status().message();
@@ -295,7 +299,7 @@ SslCtxPtr TlsContextProvider::Current() {
 }
 
 std::string TlsContextProvider::LastReloadError() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_error_;
 }
 

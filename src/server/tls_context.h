@@ -22,11 +22,11 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "config/web_config.h"
 
@@ -48,9 +48,9 @@ class TlsContextProvider {
       config::TlsServerConfig cfg, std::chrono::milliseconds check_interval, bool offer_h2 = false);
 
   // The context for a new handshake (never null).
-  SslCtxPtr Current();
+  SslCtxPtr Current() HERMES_EXCLUDES(mu_);
   // Message of the last failed reload, "" when the last attempt succeeded.
-  std::string LastReloadError() const;
+  std::string LastReloadError() const HERMES_EXCLUDES(mu_);
 
  private:
   struct FileStamp {
@@ -65,11 +65,11 @@ class TlsContextProvider {
   const config::TlsServerConfig cfg_;
   const std::chrono::milliseconds check_interval_;
   const bool offer_h2_;
-  mutable std::mutex mu_;
-  SslCtxPtr current_;                                 // guarded by mu_
-  std::vector<FileStamp> stamps_;                     // guarded by mu_
-  std::chrono::steady_clock::time_point next_check_;  // guarded by mu_
-  std::string last_error_;                            // guarded by mu_
+  mutable Mutex mu_;
+  SslCtxPtr current_ HERMES_GUARDED_BY(mu_);
+  std::vector<FileStamp> stamps_ HERMES_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point next_check_ HERMES_GUARDED_BY(mu_);
+  std::string last_error_ HERMES_GUARDED_BY(mu_);
 };
 
 }  // namespace hermes::server

@@ -133,17 +133,17 @@ Result<std::unique_ptr<TokenFileSet>> TokenFileSet::Load(const std::vector<std::
 }
 
 TokenFileSet::TokenFileSet(Clock& clock, std::vector<File> files)
-    : clock_(clock), files_(std::move(files)) {}
+    : clock_(clock), count_(files.size()), files_(std::move(files)) {}
 
 TokenFileSet::~TokenFileSet() = default;
 
-bool TokenFileSet::empty() const { return files_.empty(); }
+bool TokenFileSet::empty() const { return count_ == 0; }
 
 bool TokenFileSet::Matches(std::string_view token) {
-  for (size_t i = 0; i < files_.size(); ++i) MaybeRefresh(i);
+  for (size_t i = 0; i < count_; ++i) MaybeRefresh(i);
   const Digest presented = Sha256(token);
   int match = 0;
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   for (const File& f : files_) {
     if (!f.digest) continue;
     match |=
@@ -160,7 +160,7 @@ void TokenFileSet::MaybeRefresh(size_t i) {
   std::optional<FileIdentity> known;
   uint64_t ticket;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     File& f = files_[i];
     if (now < f.next_stat) return;
     f.next_stat = now + kStatInterval;
@@ -182,7 +182,7 @@ void TokenFileSet::MaybeRefresh(size_t i) {
   }
   bool log_warning = false, log_recovered = false;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     File& f = files_[i];
     if (ticket <= f.applied) return;
     f.applied = ticket;

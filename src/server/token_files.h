@@ -25,12 +25,12 @@
 
 #include <array>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace hermes::server {
@@ -59,16 +59,17 @@ class TokenFileSet {
 
   // True when `token` equals the token of a currently valid file. Refreshes the
   // files whose stat interval has passed first.
-  bool Matches(std::string_view token);
+  bool Matches(std::string_view token) HERMES_EXCLUDES(mu_);
 
  private:
   struct File;
   TokenFileSet(Clock& clock, std::vector<File> files);
-  void MaybeRefresh(size_t i);
+  void MaybeRefresh(size_t i) HERMES_EXCLUDES(mu_);
 
   Clock& clock_;
-  std::mutex mu_;
-  std::vector<File> files_;  // elements guarded by mu_ (the vector itself is fixed)
+  const size_t count_;  // files_.size(), fixed at construction
+  Mutex mu_;
+  std::vector<File> files_ HERMES_GUARDED_BY(mu_);
 };
 
 }  // namespace hermes::server
