@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,9 +43,18 @@ class RecordingObserver : public ServerObserver {
   void OnConnectionRejected(const char* reason) override {
     std::lock_guard<std::mutex> l(mu);
     rejected.push_back(reason);
+    rejected_cv.notify_all();
   }
   std::vector<std::string> Rejected() {
     std::lock_guard<std::mutex> l(mu);
+    return rejected;
+  }
+  // The rejections once there are at least `n`: the server records a rejection
+  // after the client has already seen the connection fail. The bound only stops
+  // a broken server from hanging the test.
+  std::vector<std::string> WaitForRejected(size_t n) {
+    std::unique_lock<std::mutex> l(mu);
+    rejected_cv.wait_for(l, 30s, [&] { return rejected.size() >= n; });
     return rejected;
   }
   std::vector<std::string> Requests() {
@@ -52,6 +62,7 @@ class RecordingObserver : public ServerObserver {
     return requests;
   }
   std::mutex mu;
+  std::condition_variable rejected_cv;
   std::vector<std::string> requests, rejected;
   std::vector<AuthFailure> auth_failures;
   std::atomic<int> open{0};

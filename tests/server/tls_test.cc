@@ -115,7 +115,7 @@ TEST_F(TlsTest, RejectsTls10And11EvenWhenConfigAllowsThem) {
     EXPECT_EQ(c, nullptr);
     EXPECT_NE(error.find("protocol version"), std::string::npos) << error;
   }
-  EXPECT_EQ(server_->observer.Rejected(),
+  EXPECT_EQ(server_->observer.WaitForRejected(2),
             (std::vector<std::string>{"tls_handshake", "tls_handshake"}));
 }
 
@@ -172,7 +172,7 @@ TEST_F(TlsTest, RequireAndVerifyClientCert) {
   EXPECT_FALSE(Served(Connect({}).get()));
   EXPECT_FALSE(Served(Connect({.cert = "rogue-client"}).get()));
   EXPECT_TRUE(Served(Connect({.cert = "client"}).get()));
-  EXPECT_GE(server_->observer.Rejected().size(), 2u);
+  EXPECT_GE(server_->observer.WaitForRejected(2).size(), 2u);
 }
 
 TEST_F(TlsTest, ClientAllowedSansMustMatch) {
