@@ -2,6 +2,7 @@
 #include "config/http_target.h"
 
 #include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
 #include <cctype>
 
 #include "config/address_syntax.h"
@@ -24,7 +25,8 @@ Status ParseHeaders(const MapReader& m, std::map<std::string, std::string>* out)
   if (!h) return Status::Ok();
   for (const std::string& name : h->Keys()) {
     if (!IsHeaderName(name)) return h->KeyError(name, "not a valid HTTP header name");
-    if (EqualsIgnoreCase(name, "Authorization") || EqualsIgnoreCase(name, "Proxy-Authorization")) {
+    if (boost::algorithm::iequals(name, "Authorization") ||
+        boost::algorithm::iequals(name, "Proxy-Authorization")) {
       return h->KeyError(name,
                          "credentials must not be written into the config; put the token "
                          "in a file and set bearer_token_file");

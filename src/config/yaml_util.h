@@ -23,9 +23,6 @@
 
 namespace hermes::config::internal {
 
-// ASCII case-insensitive comparison (HTTP header names, TLS names).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 // "a.b" / "a[3]"; an empty parent yields just the key.
 std::string JoinKey(const std::string& path, std::string_view key);
 std::string JoinIndex(const std::string& path, size_t index);
