@@ -3,7 +3,8 @@
 # -Wthread-safety -Werror into ${BUILD_DIR:-build/thread-safety}: clang then proves
 # that every HERMES_GUARDED_BY field is only used with its Mutex held and every
 # HERMES_REQUIRES function only called with it (common/thread_annotations.h).
-# First it checks that the analysis is really on: clang must reject
+# First it checks that nothing under src/ bypasses the annotated Mutex with a
+# std lock, and that the analysis is really on: clang must reject
 # tests/lint/thread_safety_violation.cc.
 #
 # Usage: scripts/thread-safety.sh   (THREAD_SAFETY_JOBS=2: ninja parallelism)
@@ -20,6 +21,16 @@ if ! command -v clang++-14 >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq clang-14 >/dev/null ||
     { apt-get update -qq && apt-get install -y -qq clang-14 >/dev/null; }
+fi
+
+# Unannotated locks would slip past the analysis: only common/mutex.h may use them.
+mapfile -t raw < <(grep -rnE 'std::(mutex|recursive_mutex|shared_mutex|lock_guard|unique_lock|scoped_lock)\b' \
+  src --include='*.h' --include='*.cc' | grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' |
+  cut -d: -f1 | sort -u | grep -v '^src/common/mutex.h$' || true)
+if ((${#raw[@]})); then
+  echo "thread-safety: use hermes::Mutex/MutexLock (common/mutex.h), not std locks, in:" >&2
+  printf '  %s\n' "${raw[@]}" >&2
+  exit 1
 fi
 
 probe=tests/lint/thread_safety_violation.cc
