@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -28,13 +31,6 @@ std::string UrlPart(CURLU* u, CURLUPart part, unsigned flags = 0) {
   std::string s(out);
   curl_free(out);
   return s;
-}
-
-std::string Trim(const std::string& s) {
-  const char* ws = " \t\r\n";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
 bool ApplyTls(CURL* c, const TlsOptions& tls, std::string* error) {
@@ -102,7 +98,7 @@ Result<std::string> ReadBearerToken(const std::string& path) {
                            " bytes; a token file holds one token of at most " +
                            std::to_string(kMaxTokenFileBytes) + " bytes");
   }
-  std::string token = Trim(text);
+  std::string token = boost::algorithm::trim_copy_if(text, boost::algorithm::is_any_of(" \t\r\n"));
   if (token.empty()) return Status::Invalid("bearer_token_file " + path + " is empty");
   if (token.find_first_of("\r\n") != std::string::npos) {
     return Status::Invalid("bearer_token_file " + path + " holds more than one line");
@@ -125,9 +121,7 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
 
   bool has_host_header = false;
   for (const auto& [name, value] : opts.headers) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    has_host_header |= lower == "host";
+    has_host_header |= boost::algorithm::iequals(name, "host");
     h->headers_ = curl_slist_append(h->headers_, (name + ": " + value).c_str());
   }
   for (const auto& line : opts.extra_header_lines) {

@@ -1,36 +1,23 @@
 #include "net/curl_error.h"
 
-#include <charconv>
-#include <cmath>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <string>
+
+#include "common/parse_number.h"
 
 namespace hermes::net {
 namespace {
 
 std::string_view TrimView(std::string_view s) {
-  const char* ws = " \t\r\n";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+  return boost::algorithm::trim_copy_if(s, boost::algorithm::is_any_of(" \t\r\n"));
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::optional<double> ParseDouble(std::string_view s) {
+// A Server-Timing dur value: a number, possibly quoted.
+std::optional<double> ParseDur(std::string_view s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  return ParseNumber<double>(s);
 }
 
 }  // namespace
@@ -99,10 +86,9 @@ std::optional<Duration> ParseRetryAfter(std::string_view value, WallTime now) {
   value = TrimView(value);
   if (value.empty()) return std::nullopt;
   if (value.find_first_not_of("0123456789") == std::string_view::npos) {
-    uint64_t secs = 0;
-    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-    if (ec != std::errc() || secs > 365ull * 24 * 3600) return std::nullopt;
-    return std::chrono::seconds(secs);
+    const auto secs = ParseNumber<uint64_t>(value);
+    if (!secs || *secs > 365ull * 24 * 3600) return std::nullopt;
+    return std::chrono::seconds(*secs);
   }
   // curl_getdate understands RFC 1123, RFC 850 and asctime dates.
   const time_t when = curl_getdate(std::string(value).c_str(), nullptr);
@@ -126,8 +112,8 @@ std::optional<double> ParseServerTimingSeconds(std::string_view value) {
       std::string_view param = TrimView(metric.substr(0, semi));
       const size_t eq = param.find('=');
       if (eq == std::string_view::npos) continue;
-      if (!EqualsIgnoreCase(TrimView(param.substr(0, eq)), "dur")) continue;
-      auto ms = ParseDouble(TrimView(param.substr(eq + 1)));
+      if (!boost::algorithm::iequals(TrimView(param.substr(0, eq)), "dur")) continue;
+      auto ms = ParseDur(TrimView(param.substr(eq + 1)));
       if (ms && *ms >= 0 && (!best || *ms / 1000.0 > *best)) best = *ms / 1000.0;
     }
   }
