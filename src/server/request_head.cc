@@ -1,6 +1,8 @@
 #include "server/request_head.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -27,6 +29,33 @@ HttpRequest FillRequest(const RequestParser::value_type& head, const std::string
   request.client_ip = client_ip;
   request.tls = tls;
   return request;
+}
+
+// RFC 9112 rules on fields whose absence or repetition makes the request
+// ambiguous, checked before anything else looks at the head. Transfer-Encoding:
+// hermes decodes only "chunked", once; Beast ignores other codings (the body would
+// then be read as the next request), so they are 501 as in Go's net/http (section
+// 6.1). Host: exactly one in HTTP/1.1 (section 3.2). Authorization: two values
+// would leave it to chance which one is checked.
+std::optional<HttpResponse> CheckFraming(const RequestParser::value_type& head) {
+  int hosts = 0, authorizations = 0, codings = 0;
+  bool only_chunked = true;
+  for (const auto& f : head) {
+    if (f.name() == http::field::host) ++hosts;
+    if (f.name() == http::field::authorization) ++authorizations;
+    if (f.name() == http::field::transfer_encoding) {
+      ++codings;
+      only_chunked = only_chunked && beast::iequals(f.value(), "chunked");
+    }
+  }
+  if (codings > 1 || !only_chunked) {
+    return HttpResponse::Text(501, "unsupported transfer coding: only chunked is accepted\n");
+  }
+  if (hosts > 1 || (hosts == 0 && head.version() >= 11)) {
+    return HttpResponse::Text(400, "an HTTP/1.1 request needs exactly one Host header\n");
+  }
+  if (authorizations > 1) return HttpResponse::Text(400, "more than one Authorization header\n");
+  return std::nullopt;
 }
 
 }  // namespace
@@ -60,6 +89,7 @@ HeadDecision DecideHead(const RequestParser& parser, beast::error_code ec,
   d.request = FillRequest(head, client_ip, tls);
   d.keep_alive = head.keep_alive();
   d.route = router.Find(d.request.path);
+  if (auto reject = CheckFraming(head)) return answer(std::move(*reject), true);
   bool chunked = parser.chunked();
   std::optional<uint64_t> length;
   if (auto cl = parser.content_length()) length = *cl;

@@ -2,8 +2,8 @@
 // through the same Beast parser configuration as server/session.cc (header_limit
 // 8 KiB in a flat_buffer of 8 KiB + 4 KiB slack, bounded body reads into a 64 KiB
 // buffer_body), then the socket-free decisions the server makes: DecideHead (431,
-// 400, at most 64 fields, Router::Find / CheckHead: 404, 405, 411, 413 / CheckAuth
-// with a real Authenticator, bearer token file and bcrypt basic auth: 401 / 429),
+// 400, at most 64 fields, 501 / 400 for ambiguous framing, Router::Find / CheckHead: 404, 405, 411,
+// 413 / CheckAuth with a real Authenticator, bearer token file and bcrypt basic auth: 401 / 429),
 // Router::Invoke, and PlanResponse (HEAD, gzip, streamed bodies). Up to 8
 // pipelined requests per input.
 //
@@ -14,6 +14,9 @@
 //
 // Invariants checked (abort on violation):
 //   - 404 exactly for unknown paths, and only the head rejections listed above;
+//   - no request reaches a route with a Transfer-Encoding other than one
+//     "chunked", with two Authorization headers, or (HTTP/1.1) without exactly
+//     one Host;
 //   - a handler of a route that requires auth runs only with valid credentials,
 //     and valid credentials are never answered 401;
 //   - 401 carries WWW-Authenticate, 405 carries Allow, 429 carries Retry-After;
@@ -22,6 +25,7 @@
 //     gzip bodies inflate back to the original; a stream never sends more bytes
 //     than it declares; no header name or value contains CR or LF.
 #include <crypt.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -317,16 +321,34 @@ std::string Gunzip(const std::string& in) {
   return out;
 }
 
+size_t CountHeader(const HttpRequest& r, std::string_view name) {
+  return std::count_if(r.headers.begin(), r.headers.end(), [&](const auto& h) {
+    return h.first.size() == name.size() &&
+           strncasecmp(h.first.data(), name.data(), name.size()) == 0;
+  });
+}
+
 // The head rejections DecideHead may give, each with the headers it promises.
-void CheckHeadDecision(const HeadDecision& head, int mode) {
+void CheckHeadDecision(const HeadDecision& head, int mode, unsigned version) {
   if (head.kind == HeadDecision::Kind::kProceed) {
     FUZZ_CHECK(head.route != nullptr, "no route but no 404");
+    // RFC 9112: only an unambiguous head reaches a route.
+    const HttpRequest& q = head.request;
+    const size_t codings = CountHeader(q, "Transfer-Encoding");
+    FUZZ_CHECK(codings == 0 || (codings == 1 &&
+                                strcasecmp(q.Header("Transfer-Encoding")->c_str(), "chunked") == 0),
+               "Transfer-Encoding %s proceeded", q.Header("Transfer-Encoding")->c_str());
+    FUZZ_CHECK(CountHeader(q, "Host") == 1 || (version < 11 && CountHeader(q, "Host") == 0),
+               "HTTP/%u.%u with %zu Host headers proceeded", version / 10, version % 10,
+               CountHeader(q, "Host"));
+    FUZZ_CHECK(CountHeader(q, "Authorization") <= 1, "two Authorization headers proceeded");
     return;
   }
   const HttpResponse& r = head.reply;
   switch (r.status) {
-    case 400:  // malformed head
+    case 400:  // malformed head, no or two Host, two Authorization
     case 431:  // head too large, too many fields
+    case 501:  // a transfer coding other than chunked
       FUZZ_CHECK(head.close_after, "%d without close", r.status);
       return;
     case 404:
@@ -419,7 +441,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                buffer.size());
     HeadDecision head = DecideHead(parser, ec, s.limits, router, client_ip, /*tls=*/false);
     if (head.kind == HeadDecision::Kind::kAbort) return 0;  // nothing more to read
-    CheckHeadDecision(head, mode);
+    CheckHeadDecision(head, mode, ec ? 11 : parser.get().version());
     HttpRequest& request = head.request;
     const Route* route = head.route;
     const bool has_body = head.has_body;

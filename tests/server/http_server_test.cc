@@ -167,6 +167,40 @@ TEST(HttpServerTest, BodyRouteRejectsOversizedBodies) {
   EXPECT_EQ(ReadResponse(chunked).status, 413);
 }
 
+TEST(HttpServerTest, UnknownTransferCodingIs501AndTheBodyIsNeverServedAsARequest) {
+  // "gzip" is not chunked: a parser that ignored it would read the body, a
+  // complete GET, as the next request on the connection.
+  TestServer s(TestServer::Options(), {BodyRoute(1 << 20), TextRoute("/a", "smuggled")});
+  s.Start();
+  for (std::string te : {"gzip", "xchunked", "identity", "gzip, chunked"}) {
+    SCOPED_TRACE(te);
+    Conn c(s.port);
+    std::string inner = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_TRUE(
+        c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n" + inner));
+    Response r = ReadResponse(c);
+    EXPECT_EQ(r.status, 501);
+    EXPECT_EQ(r.headers["connection"], "close");
+    EXPECT_TRUE(c.ClosedWithin(5000ms));  // nothing after the 501, in particular no 200
+  }
+  EXPECT_EQ(s.observer.Requests(), std::vector<std::string>(4, "up 501"));
+}
+
+TEST(HttpServerTest, HostAndAuthorizationMustNotBeAmbiguous) {
+  TestServer s(TestServer::Options(), {TextRoute("/a", "hello")});
+  s.Start();
+  for (std::string head :
+       {"GET /a HTTP/1.1\r\n\r\n", "GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\n"
+        "Authorization: Bearer y\r\n\r\n"}) {
+    SCOPED_TRACE(head);
+    Conn c(s.port);
+    ASSERT_TRUE(c.Send(head));
+    EXPECT_EQ(ReadResponse(c).status, 400);
+    EXPECT_TRUE(c.ClosedWithin(5000ms));
+  }
+}
+
 TEST(HttpServerTest, MalformedRequestIs400) {
   TestServer s(TestServer::Options(), {TextRoute("/a", "hello")});
   s.Start();

@@ -209,6 +209,57 @@ TEST_F(RequestHeadTest, AcceptedBodyProceedsWithoutReadingIt) {
   EXPECT_EQ(d.request.body_bytes, 0u);
 }
 
+TEST_F(RequestHeadTest, TransferCodingsOtherThanChunkedAre501AndClose) {
+  // Beast ignores codings it does not know: without this rule the body would be
+  // read as the next request (request smuggling).
+  for (std::string te :
+       {"gzip", "xchunked", "identity", "gzip, chunked", "chunked, chunked",
+        "chunked\r\nTransfer-Encoding: chunked", "gzip\r\nTransfer-Encoding: chunked"}) {
+    SCOPED_TRACE(te);
+    HeadDecision d = Decide(
+        "POST /up HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer good\r\n"
+        "Transfer-Encoding: " +
+        te + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    ASSERT_EQ(d.kind, Kind::kReply);
+    // Beast itself refuses a second "chunked" (400); every other form is 501.
+    EXPECT_TRUE(d.reply.status == 501 || (d.reply.status == 400 && te.starts_with("chunked\r")))
+        << d.reply.status;
+    EXPECT_TRUE(d.close_after);
+  }
+  HeadDecision chunked = Decide(
+      "POST /up HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer good\r\n"
+      "Transfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.kind, Kind::kProceed);
+  EXPECT_TRUE(chunked.has_body);
+}
+
+TEST_F(RequestHeadTest, Http11WithoutExactlyOneHostIs400AndCloses) {
+  for (std::string head :
+       {"GET /a HTTP/1.1\r\n\r\n", "GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+        "GET /a HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    SCOPED_TRACE(head);
+    HeadDecision d = Decide(head);
+    ASSERT_EQ(d.kind, Kind::kReply);
+    EXPECT_EQ(d.reply.status, 400);
+    EXPECT_TRUE(d.close_after);
+  }
+  // HTTP/1.0 may leave Host out (RFC 9112 section 3.2).
+  EXPECT_EQ(Decide("GET /a HTTP/1.0\r\n\r\n").kind, Kind::kProceed);
+}
+
+TEST_F(RequestHeadTest, DuplicateAuthorizationIs400EvenWhenOneIsValid) {
+  for (std::string auth : {"Authorization: Bearer good\r\nAuthorization: Bearer bad\r\n",
+                           "Authorization: Bearer bad\r\nAuthorization: Bearer good\r\n",
+                           "Authorization: Bearer good\r\nauthorization: Bearer good\r\n"}) {
+    HeadDecision d = Decide(Get("/secret", auth));
+    ASSERT_EQ(d.kind, Kind::kReply);
+    EXPECT_EQ(d.reply.status, 400);
+    EXPECT_TRUE(d.close_after);
+  }
+  EXPECT_TRUE(observer_.auth_failures.empty());  // refused before authentication
+}
+
 TEST_F(RequestHeadTest, ClosedStreamIsAborted) { EXPECT_EQ(Decide("").kind, Kind::kAbort); }
 
 TEST_F(RequestHeadTest, HeadCutShortIsAborted) {
