@@ -1,10 +1,31 @@
-// ConnectionLimiter: admission control for accepted connections, total and per
-// client IP. Excess connections are refused (the caller closes them at once),
-// never queued.
+// ConnectionLimiter: admission control for connections, total and per client IP,
+// built so that a valid scraper is never refused because of connections that have
+// not sent a request (slowloris), even when they come from its own address.
 //
-// Thread-safety: all methods may be called concurrently.
+// A connection is "pending" from accept until it has sent a complete request head,
+// and again while it idles after requests none of which passed authentication. It
+// is "established" while it serves a request and while it idles after an
+// authenticated one (a scraper's keep-alive connection).
+//   - Total cap: pending + established <= max_total. A new connection at the cap
+//     does not get refused while a pending connection exists: the oldest pending
+//     connection of the newcomer's address is closed instead, or, when that
+//     address has none, the oldest pending connection of the address holding the
+//     most pending ones. Only when every open connection is established is the
+//     newcomer refused ("max_connections").
+//   - Per-IP cap: counts established connections only (like nginx limit_conn,
+//     which counts requests being processed). A request head that would exceed it
+//     is refused ("max_connections_per_ip"); pending connections never count, so a
+//     flood of half-open connections from an address cannot lock out a scraper
+//     there, it only evicts itself.
+// "Oldest" is the time the connection became pending.
+//
+// Thread-safety: all methods may be called concurrently. Evict callbacks are run
+// after the internal lock is released, on the thread that admits the newcomer;
+// they must only schedule the close (e.g. post it to the connection's strand).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -17,20 +38,45 @@ class ConnectionLimiter {
   ConnectionLimiter(int max_total, int max_per_ip)
       : max_total_(max_total), max_per_ip_(max_per_ip) {}
 
-  // Admits a connection from `ip` and returns nullptr, or returns the rejection
-  // reason ("max_connections" or "max_connections_per_ip") and admits nothing.
-  // `open_after` receives the number of open connections after the call.
-  const char* TryAcquire(const std::string& ip, int* open_after);
-  // Releases a connection admitted for `ip`; returns the number still open.
-  int Release(const std::string& ip);
-  int Open() const;
+  struct Admission {
+    uint64_t id = 0;                // 0 when refused; pass to the other methods
+    const char* refused = nullptr;  // "max_connections" when refused
+    bool evicted = false;           // a pending connection was closed to make room
+    int open = 0;                   // open connections after the call
+  };
+  // Admits a new pending connection from `ip`. `evict` closes it (see above); it
+  // is called at most once, and never after Release(id).
+  Admission Admit(const std::string& ip, std::function<void()> evict);
+  // The connection sent a complete request head: counts it against the per-IP cap.
+  // False when its address is at the cap (it stays pending) or it was evicted.
+  bool Establish(uint64_t id);
+  // The connection idles without having authenticated: pending (and youngest) again.
+  void Unestablish(uint64_t id);
+  // Forgets the connection (no-op when it was evicted); returns the number open.
+  int Release(uint64_t id);
 
  private:
+  struct Address {
+    int established = 0;
+    std::map<uint64_t, uint64_t> pending;  // pending since (sequence) -> connection id
+  };
+  struct Conn {
+    std::string ip;
+    bool established = false;
+    uint64_t pending_since = 0;  // valid while pending
+    std::function<void()> evict;
+  };
+  // Removes and returns the eviction callback of the connection to close for a
+  // newcomer from `ip`, or nullptr when every connection is established.
+  std::function<void()> TakeVictim(const std::string& ip) HERMES_REQUIRES(mu_);
+  void Erase(std::map<uint64_t, Conn>::iterator it) HERMES_REQUIRES(mu_);
+
   const int max_total_;
   const int max_per_ip_;
-  mutable Mutex mu_;
-  int open_ HERMES_GUARDED_BY(mu_) = 0;
-  std::map<std::string, int> per_ip_ HERMES_GUARDED_BY(mu_);  // entries > 0 only
+  mutable std::mutex mu_;
+  std::map<uint64_t, Conn> conns_;        // guarded by mu_
+  std::map<std::string, Address> by_ip_;  // guarded by mu_; no empty entries
+  uint64_t next_id_ = 1, next_seq_ = 1;   // guarded by mu_
 };
 
 }  // namespace hermes::server

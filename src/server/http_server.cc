@@ -153,19 +153,6 @@ void HttpServer::Impl::OnAccepted(tcp::socket socket) {
   tcp::endpoint peer = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
   std::string ip = ClientIp(peer);
-  int open = 0;
-  if (const char* reason = core.limiter.TryAcquire(ip, &open)) {
-    if (core.observer != nullptr) core.observer->OnConnectionRejected(reason);
-    if (!tls) {
-      static constexpr char k503[] =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      socket.non_blocking(true, ec);
-      socket.send(net::buffer(k503, sizeof(k503) - 1), 0, ec);  // best effort, never waits
-    }
-    socket.close(ec);
-    return;
-  }
-  if (core.observer != nullptr) core.observer->OnConnectionsChanged(open);
   SslCtxPtr ctx = tls ? tls->Current() : nullptr;
   StartSession(core, std::move(socket), std::move(ip), ctx.get());
 }

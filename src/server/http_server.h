@@ -2,10 +2,12 @@
 //
 // Every limit is enforced before authentication and before any body is read:
 // request-head size and header count, a total deadline for receiving a request
-// head, an idle keep-alive timeout, connection caps (total and per client IP),
-// method and body rules. TLS uses the web config's tls_server_config (TLS 1.2-1.3,
-// Mozilla intermediate AEAD ECDHE suites only); the certificate and key are
-// re-read when their files change, without dropping established connections.
+// head, an idle keep-alive timeout, connection caps (total, and per client IP for
+// connections that sent a request head; a newcomer at the total cap replaces a
+// connection that has not, see connection_limiter.h), method and body rules.
+// TLS uses the web config's tls_server_config (TLS 1.2-1.3, Mozilla intermediate
+// AEAD ECDHE suites only); the certificate and key are re-read when their files
+// change, without dropping established connections.
 //
 // Threads: Run() drives `io_threads` named threads ("hermes-http-N"). Handlers run
 // on those threads and must be quick and non-blocking; slow work (delays, big
@@ -31,6 +33,8 @@ struct ServerLimits {
   std::chrono::milliseconds head_deadline{5000};   // total time to receive a request head
   std::chrono::milliseconds idle_timeout{120000};  // keep-alive between requests
   std::chrono::milliseconds write_timeout{60000};  // per response (streamed: per chunk progress)
+  // Open connections, and established ones per client IP (serving a request or
+  // idle after an authenticated one); see connection_limiter.h.
   int max_connections = 64;
   int max_connections_per_ip = 8;
   // Request bodies (routes with max_body_bytes > 0): time allowed to receive the

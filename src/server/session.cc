@@ -47,11 +47,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   ~Session() {
     if (handed_off_) return;  // the HTTP/2 session owns the connection slot now
     if (request_open_) Record();
-    int open = core_.limiter.Release(ip_);
+    if (id_ == 0) return;  // never admitted
+    int open = core_.limiter.Release(id_);
     if (core_.observer != nullptr) core_.observer->OnConnectionsChanged(open);
   }
 
   void Start() {
+    if (!Admit()) return;
     beast::error_code ec;
     Tcp().socket().set_option(tcp::no_delay(true), ec);
     Tcp().expires_after(core_.limits.head_deadline);
@@ -80,6 +82,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
   auto Self() { return this->shared_from_this(); }
 
+  // Takes a slot from the limiter, which may later close this connection (while it
+  // is pending) to admit another one; false (connection closed) when refused.
+  bool Admit() {
+    auto evict = [weak = this->weak_from_this(), ex = stream_.get_executor()] {
+      net::post(ex, [weak] {
+        if (auto self = weak.lock()) self->Abort();
+      });
+    };
+    ConnectionLimiter::Admission a = core_.limiter.Admit(ip_, std::move(evict));
+    // An evicted connection was dropped for the total cap as much as a refused one.
+    if (core_.observer != nullptr && (a.refused != nullptr || a.evicted)) {
+      core_.observer->OnConnectionRejected("max_connections");
+    }
+    if (a.refused != nullptr) {
+      beast::error_code ec;
+      if constexpr (!kTls) {
+        static constexpr char k503[] =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        Tcp().socket().non_blocking(true, ec);
+        Tcp().socket().send(net::buffer(k503, sizeof(k503) - 1), 0, ec);  // best effort
+      }
+      Tcp().socket().close(ec);
+      return false;
+    }
+    id_ = a.id;
+    if (core_.observer != nullptr) core_.observer->OnConnectionsChanged(a.open);
+    return true;
+  }
+
   void OnHandshake(beast::error_code ec) {
     if (ec) {
       if (core_.observer != nullptr) core_.observer->OnConnectionRejected("tls_handshake");
@@ -100,6 +131,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // authentication earns the long keep-alive: otherwise a few clients could hold
   // the connection cap for minutes with one unauthenticated request each.
   void WaitForRequest() {
+    if (!authenticated_) core_.limiter.Unestablish(id_);  // evictable while it idles
     if (buffer_.size() > 0) {
       Tcp().expires_after(core_.limits.head_deadline);
       return ReadHead();
@@ -124,6 +156,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnHead(beast::error_code ec) {
     start_ = std::chrono::steady_clock::now();
+    if (!ec && !core_.limiter.Establish(id_)) {
+      if (core_.observer != nullptr) core_.observer->OnConnectionRejected("max_connections_per_ip");
+      request_ = HttpRequest{};
+      route_ = nullptr;
+      return Reply(HttpResponse::Text(503, "too many connections from this address\n"), true);
+    }
     HeadDecision head = DecideHead(*parser_, ec, core_.limits, core_.router, ip_, kTls);
     request_ = std::move(head.request);
     route_ = head.route;
@@ -300,6 +338,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   ServerCore& core_;
   const std::string ip_;
+  uint64_t id_ = 0;                             // the limiter's; 0 until admitted
   std::unique_ptr<net::ssl::context> ssl_ctx_;  // TLS only; must precede stream_
   Stream stream_;
   net::steady_timer timer_;

@@ -37,8 +37,9 @@ struct ServerCore {
   std::vector<char> stream_chunk;
 };
 
-// Serves `socket`, whose connection from `client_ip` was already admitted by
-// core.limiter (the session releases it when it ends). `tls_ctx` is null for plain
+// Serves `socket`, the connection from `client_ip`, once core.limiter admits it
+// (refused: closed at once, with a 503 on plain HTTP); the session marks it
+// established and pending as it goes and releases it when it ends. `tls_ctx` is null for plain
 // HTTP; otherwise the session holds a reference to it for its whole life.
 void StartSession(ServerCore& core, boost::asio::ip::tcp::socket socket, std::string client_ip,
                   SSL_CTX* tls_ctx);

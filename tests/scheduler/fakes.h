@@ -24,21 +24,13 @@
 #include "probe/kind.h"
 #include "scheduler/scheduler.h"
 #include "testing/probe_config.h"
+#include "testing/testing.h"
 
 namespace hermes::scheduler::testing {
 
 using namespace std::chrono_literals;
 
-// Polls `pred` (real time) until it holds or `timeout` passes.
-inline bool Eventually(const std::function<bool()>& pred,
-                       std::chrono::milliseconds timeout = 2000ms) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
+using hermes::testing::Eventually;
 
 // Gives scheduler threads a moment to (not) react, for negative checks.
 inline void Settle() { std::this_thread::sleep_for(60ms); }

@@ -6,12 +6,14 @@
 
 #include "server/http_server.h"
 #include "server/server_test_util.h"
+#include "testing/testing.h"
 
 namespace hermes::server {
 namespace {
 
 using namespace test_util;  // NOLINT: test helpers
 using Clock = std::chrono::steady_clock;
+using hermes::testing::Eventually;
 
 TEST(ServerLimitsTest, RejectsOversizedHeaderBlock) {
   TestServer s(TestServer::Options(), {TextRoute("/a", "hello")});
@@ -87,40 +89,77 @@ TEST(ServerLimitsTest, OnlyAuthenticatedConnectionsEarnTheLongKeepAlive) {
   EXPECT_FALSE(scraper.ClosedWithin(1000ms));
 }
 
-TEST(ServerLimitsTest, PerIpCapRejectsExtraConnections) {
+// Opens `n` connections that each completed an authenticated request: established,
+// so they count against the per-IP cap and are never evicted.
+std::vector<std::unique_ptr<Conn>> OpenAuthenticated(uint16_t port, int n) {
+  std::vector<std::unique_ptr<Conn>> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(std::make_unique<Conn>(port));
+    EXPECT_TRUE(out.back()->Send(Get("/auth", "Authorization: Bearer good\r\n")));
+    EXPECT_EQ(ReadResponse(*out.back()).status, 200);
+  }
+  return out;
+}
+
+TEST(ServerLimitsTest, PerIpCapRefusesRequestsBeyondTheEstablishedConnections) {
   ServerOptions o = TestServer::Options();
   o.limits.max_connections_per_ip = 2;
-  TestServer s(o, {TextRoute("/a", "hello")});
+  FakeAuthenticator auth;
+  TestServer s(o, {TextRoute("/auth", "secret", /*auth=*/true)}, &auth);
   s.Start();
-  auto open = OpenServed(s.port, 2);
-  Conn extra(s.port);
-  extra.Send(Get("/a"));
+  auto open = OpenAuthenticated(s.port, 2);
+  Conn extra(s.port);  // admitted: it has sent nothing yet
+  ASSERT_TRUE(extra.Send(Get("/auth", "Authorization: Bearer good\r\n")));
   Response r = ReadResponse(extra);
-  EXPECT_TRUE(r.status == 503 || r.status == 0) << r.status;
-  EXPECT_TRUE(extra.ClosedWithin(2000ms));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.headers["connection"], "close");
   for (auto& c : open) {
-    ASSERT_TRUE(c->Send(Get("/a")));
+    ASSERT_TRUE(c->Send(Get("/auth", "Authorization: Bearer good\r\n")));
     EXPECT_EQ(ReadResponse(*c).status, 200);
   }
   EXPECT_EQ(s.observer.Rejected(), std::vector<std::string>{"max_connections_per_ip"});
-  EXPECT_EQ(s.observer.open.load(), 2);
 }
 
-TEST(ServerLimitsTest, TotalCapRejectsExtraConnections) {
+TEST(ServerLimitsTest, SlowHeadersFromTheScrapersAddressNeverLockItOut) {
+  // The total cap is full of connections from the scraper's own address that have
+  // not sent a head: each fresh scrape replaces the oldest of them.
+  ServerOptions o = TestServer::Options();
+  o.limits.max_connections = 4;
+  o.limits.head_deadline = 60s;
+  FakeAuthenticator auth;
+  TestServer s(o, {TextRoute("/auth", "secret", /*auth=*/true)}, &auth);
+  s.Start();
+  std::vector<std::unique_ptr<Conn>> slow;
+  for (int i = 0; i < 12; ++i) {
+    slow.push_back(std::make_unique<Conn>(s.port));
+    ASSERT_TRUE(slow.back()->Send("GET /auth HTTP/1.1\r\nHost: x\r\n"));  // never ends
+  }
+  for (int i = 0; i < 5; ++i) {
+    Conn scrape(s.port);
+    ASSERT_TRUE(scrape.Send(Get("/auth", "Authorization: Bearer good\r\n")));
+    EXPECT_EQ(ReadResponse(scrape).status, 200) << "scrape " << i;
+  }
+  // The newest slow connections are the ones left; the oldest were closed first.
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(slow[i]->ClosedWithin(5000ms)) << i;
+  for (const auto& r : s.observer.Rejected()) EXPECT_EQ(r, "max_connections");
+}
+
+TEST(ServerLimitsTest, TotalCapRefusesNewcomersOnlyWhenEveryConnectionIsEstablished) {
   ServerOptions o = TestServer::Options();
   o.limits.max_connections = 1;
-  TestServer s(o, {TextRoute("/a", "hello")});
+  FakeAuthenticator auth;
+  TestServer s(o, {TextRoute("/auth", "secret", /*auth=*/true)}, &auth);
   s.Start();
-  auto open = OpenServed(s.port, 1);
+  auto open = OpenAuthenticated(s.port, 1);
   Conn extra(s.port);
-  EXPECT_TRUE(extra.ClosedWithin(2000ms));
-  ASSERT_TRUE(open[0]->Send(Get("/a")));
+  EXPECT_TRUE(extra.ClosedWithin(5000ms));
+  ASSERT_TRUE(open[0]->Send(Get("/auth", "Authorization: Bearer good\r\n")));
   EXPECT_EQ(ReadResponse(*open[0]).status, 200);
   EXPECT_EQ(s.observer.Rejected(), std::vector<std::string>{"max_connections"});
   // A slot frees when a connection closes.
   open.clear();
-  for (int i = 0; i < 100 && s.observer.open.load() != 0; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(OpenServed(s.port, 1).size(), 1u);
+  EXPECT_TRUE(Eventually([&] { return s.observer.open.load() == 0; }));
+  EXPECT_EQ(OpenAuthenticated(s.port, 1).size(), 1u);
 }
 
 }  // namespace

@@ -1,9 +1,17 @@
 // Shared test support: temporary directories, a generated PKI, file helpers.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
 
 namespace hermes::testing {
+
+// Polls `pred` until it holds (true) or `timeout` passes (false). For waiting on
+// events in other threads; the timeout only bounds a failing test, so it is long
+// enough for a loaded machine and never a speed assertion.
+bool Eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // A fresh directory under $TMPDIR, removed by the destructor.
 class TempDir {
