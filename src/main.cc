@@ -30,6 +30,11 @@ int CheckConfig(const hermes::app::Flags& flags) {
     std::cerr << web.status().message() << "\n";
     return 1;
   }
+  if (auto st = hermes::app::CheckServerMaterial(flags, web.value()); !st.ok()) {
+    std::cerr << st.message() << "\n";
+    return 1;
+  }
+  for (const auto& w : web->warnings) std::cerr << web->path << ": warning: " << w << "\n";
   std::cout << flags.config_file << ": OK (" << cfg.value()->probes.size() << " probes)\n";
   return 0;
 }

@@ -23,4 +23,9 @@ Status CheckProbers(const config::Config& config);
 // The web config named by --web.config.file, or an empty (plain HTTP) one.
 Result<config::WebConfig> LoadWebConfig(const Flags& flags);
 
+// Loads everything the listener loads at start besides the web config itself: the
+// TLS certificate, key and client CAs, and the bearer token files and bcrypt
+// hashes (for --config.check). Errors name the file.
+Status CheckServerMaterial(const Flags& flags, const config::WebConfig& web);
+
 }  // namespace hermes::app

@@ -18,40 +18,39 @@ using internal::MapReader;
 
 struct CipherName {
   std::string_view go;
-  const char* openssl;
+  const char* openssl;  // nullptr: accepted (Go offers it) but not offered by hermes
 };
-// AEAD suites with ECDHE key exchange (Mozilla "intermediate"), plus the TLS 1.3
-// suites Go lists. Go spells ChaCha20 with and without the _SHA256 suffix.
-constexpr CipherName kAllowedCiphers[] = {
+// Every suite Go's tls.CipherSuites() lists, which is what exporter-toolkit
+// accepts. hermes offers the AEAD suites with ECDHE key exchange (Mozilla
+// "intermediate") and the TLS 1.3 suites.
+constexpr CipherName kCiphers[] = {
     {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
     {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
     {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
     {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
     {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
     {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
-    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"},
     {"TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"},
     {"TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384"},
     {"TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256"},
+    {"TLS_RSA_WITH_AES_128_CBC_SHA", nullptr},
+    {"TLS_RSA_WITH_AES_256_CBC_SHA", nullptr},
+    {"TLS_RSA_WITH_AES_128_GCM_SHA256", nullptr},
+    {"TLS_RSA_WITH_AES_256_GCM_SHA384", nullptr},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", nullptr},
+    {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", nullptr},
+    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", nullptr},
+    {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", nullptr},
 };
-// Suites Go knows that hermes refuses: CBC, RC4, 3DES or RSA key exchange.
-constexpr std::string_view kRefusedCiphers[] = {"TLS_RSA_WITH_RC4_128_SHA",
-                                                "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-                                                "TLS_RSA_WITH_AES_128_CBC_SHA",
-                                                "TLS_RSA_WITH_AES_256_CBC_SHA",
-                                                "TLS_RSA_WITH_AES_128_CBC_SHA256",
-                                                "TLS_RSA_WITH_AES_128_GCM_SHA256",
-                                                "TLS_RSA_WITH_AES_256_GCM_SHA384",
-                                                "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
-                                                "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-                                                "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-                                                "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
-                                                "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
-                                                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-                                                "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-                                                "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-                                                "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"};
+// Go's tls.InsecureCipherSuites(): exporter-toolkit refuses them as unknown.
+constexpr std::string_view kInsecureCiphers[] = {"TLS_RSA_WITH_RC4_128_SHA",
+                                                 "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+                                                 "TLS_RSA_WITH_AES_128_CBC_SHA256",
+                                                 "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+                                                 "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+                                                 "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+                                                 "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+                                                 "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"};
 
 constexpr std::string_view kClientAuthTypes[] = {
     "NoClientCert",
@@ -67,52 +66,107 @@ constexpr std::string_view kHeaders[] = {"Strict-Transport-Security", "X-Content
                                          "X-Frame-Options", "X-XSS-Protection",
                                          "Content-Security-Policy"};
 
-Status CheckCipherSuites(const MapReader& m, const std::vector<std::string>& suites) {
-  for (size_t i = 0; i < suites.size(); ++i) {
-    if (OpenSslCipherName(suites[i]) != nullptr) continue;
+std::string At(const std::string& path, int line) {
+  return path + " (line " + std::to_string(line) + "): ";
+}
+
+// Keeps the suites hermes offers; a suite Go accepts but hermes does not offer is
+// dropped with a warning, one Go does not accept is an error.
+Status FilterCipherSuites(const MapReader& m, std::vector<std::string>* suites,
+                          std::vector<std::string>* warnings) {
+  std::vector<std::string> offered;
+  for (size_t i = 0; i < suites->size(); ++i) {
+    const std::string& name = (*suites)[i];
     const std::string path = JoinIndex(m.PathOf("cipher_suites"), i);
     const int line = LineOf(m.Get("cipher_suites")[i]);
-    const bool refused = std::find(std::begin(kRefusedCiphers), std::end(kRefusedCiphers),
-                                   suites[i]) != std::end(kRefusedCiphers);
-    return ErrorAt(path, line,
-                   (refused ? "\"" + suites[i] + "\" is not an AEAD suite with ECDHE key exchange"
-                            : "unknown cipher suite \"" + suites[i] + "\"") +
-                       "; use TLS_ECDHE_{ECDSA,RSA}_WITH_{AES_128_GCM_SHA256,AES_256_GCM_SHA384,"
-                       "CHACHA20_POLY1305_SHA256} or leave cipher_suites out");
+    const auto known = std::find_if(std::begin(kCiphers), std::end(kCiphers),
+                                    [&](const CipherName& c) { return c.go == name; });
+    if (known == std::end(kCiphers)) {
+      const bool insecure = std::find(std::begin(kInsecureCiphers), std::end(kInsecureCiphers),
+                                      name) != std::end(kInsecureCiphers);
+      return ErrorAt(path, line,
+                     (insecure ? "\"" + name +
+                                     "\" is one of Go's insecure suites, which "
+                                     "exporter-toolkit refuses too"
+                               : "unknown cipher suite \"" + name + "\"") +
+                         "; use TLS_ECDHE_{ECDSA,RSA}_WITH_{AES_128_GCM_SHA256,AES_256_GCM_SHA384,"
+                         "CHACHA20_POLY1305_SHA256} or leave cipher_suites out");
+    }
+    if (known->openssl == nullptr) {
+      warnings->push_back(At(path, line) + name +
+                          " is not offered: hermes offers only AEAD suites with ECDHE key "
+                          "exchange (and the TLS 1.3 suites)");
+      continue;
+    }
+    offered.push_back(name);
+  }
+  const auto tls12 = [](const std::string& n) {
+    return !n.starts_with("TLS_AES_") && !n.starts_with("TLS_CHACHA");
+  };
+  if (!suites->empty() && std::none_of(offered.begin(), offered.end(), tls12)) {
+    warnings->push_back(At(m.PathOf("cipher_suites"), m.LineOfKey("cipher_suites")) +
+                        "no TLS 1.2 suite hermes offers is listed; TLS 1.2 uses hermes' "
+                        "default AEAD ECDHE suites");
+  }
+  *suites = std::move(offered);
+  return Status::Ok();
+}
+
+// Reads the inline PEM `inline_key` and the path `file_key` of one item; setting
+// both is an error (exporter-toolkit would silently take the file).
+Status PemOrFile(const MapReader& m, const char* inline_key, const char* file_key,
+                 const std::string& base_dir, std::string* pem, std::string* file) {
+  HERMES_RETURN_IF_ERROR(m.String(inline_key, pem));
+  HERMES_RETURN_IF_ERROR(m.FilePath(file_key, base_dir, file));
+  if (!pem->empty() && !file->empty()) {
+    return m.KeyError(inline_key, std::string("set either ") + inline_key + " (inline PEM) or " +
+                                      file_key + ", not both");
   }
   return Status::Ok();
+}
+
+// TLS versions below 1.2 are raised to TLS12, with a warning.
+void RaiseVersion(const MapReader& m, const char* key, std::string* version,
+                  std::vector<std::string>* warnings) {
+  if (*version != "TLS10" && *version != "TLS11") return;
+  warnings->push_back(At(m.PathOf(key), m.LineOfKey(key)) + *version +
+                      " is raised to TLS12: hermes accepts TLS 1.2 and 1.3 only");
+  *version = "TLS12";
 }
 
 Status ParseTlsServerConfig(const MapReader& root, const std::string& base_dir, WebConfig* w) {
   std::optional<MapReader> m;
   HERMES_RETURN_IF_ERROR(root.Map("tls_server_config", &m));
   if (!m) return Status::Ok();
-  for (auto [inline_key, file_key] : {std::pair{"cert", "cert_file"}, std::pair{"key", "key_file"},
-                                      std::pair{"client_ca", "client_ca_file"}}) {
-    if (m->Has(inline_key)) {
-      return m->KeyError(inline_key, std::string("inline PEM is not supported; write it to a "
-                                                 "file and set ") +
-                                         file_key);
-    }
-  }
-  static constexpr std::string_view kKeys[] = {
-      "cert_file",           "key_file",
-      "client_auth_type",    "client_ca_file",
-      "client_allowed_sans", "min_version",
-      "max_version",         "cipher_suites",
-      "curve_preferences",   "prefer_server_cipher_suites"};
+  static constexpr std::string_view kKeys[] = {"cert",
+                                               "key",
+                                               "client_ca",
+                                               "cert_file",
+                                               "key_file",
+                                               "client_auth_type",
+                                               "client_ca_file",
+                                               "client_allowed_sans",
+                                               "min_version",
+                                               "max_version",
+                                               "cipher_suites",
+                                               "curve_preferences",
+                                               "prefer_server_cipher_suites"};
   HERMES_RETURN_IF_ERROR(m->CheckKeys(kKeys));
   TlsServerConfig& t = w->tls;
-  HERMES_RETURN_IF_ERROR(m->FilePath("cert_file", base_dir, &t.cert_file));
-  HERMES_RETURN_IF_ERROR(m->FilePath("key_file", base_dir, &t.key_file));
-  HERMES_RETURN_IF_ERROR(m->Enum("client_auth_type", kClientAuthTypes, &t.client_auth_type));
+  HERMES_RETURN_IF_ERROR(PemOrFile(*m, "cert", "cert_file", base_dir, &t.cert, &t.cert_file));
+  HERMES_RETURN_IF_ERROR(PemOrFile(*m, "key", "key_file", base_dir, &t.key, &t.key_file));
+  HERMES_RETURN_IF_ERROR(
+      PemOrFile(*m, "client_ca", "client_ca_file", base_dir, &t.client_ca, &t.client_ca_file));
+  std::string auth_type;
+  HERMES_RETURN_IF_ERROR(m->String("client_auth_type", &auth_type));
+  if (!auth_type.empty()) {
+    HERMES_RETURN_IF_ERROR(m->Enum("client_auth_type", kClientAuthTypes, &t.client_auth_type));
+  }
   if (t.client_auth_type == "RequireClientCert") t.client_auth_type = "RequireAnyClientCert";
-  HERMES_RETURN_IF_ERROR(m->FilePath("client_ca_file", base_dir, &t.client_ca_file));
   HERMES_RETURN_IF_ERROR(m->StringList("client_allowed_sans", &t.client_allowed_sans));
   HERMES_RETURN_IF_ERROR(m->Enum("min_version", kTlsVersions, &t.min_version));
   HERMES_RETURN_IF_ERROR(m->Enum("max_version", kTlsVersions, &t.max_version));
   HERMES_RETURN_IF_ERROR(m->StringList("cipher_suites", &t.cipher_suites));
-  HERMES_RETURN_IF_ERROR(CheckCipherSuites(*m, t.cipher_suites));
   HERMES_RETURN_IF_ERROR(m->StringList("curve_preferences", &t.curve_preferences));
   for (size_t i = 0; i < t.curve_preferences.size(); ++i) {
     HERMES_RETURN_IF_ERROR(internal::CheckOneOf(t.curve_preferences[i], kCurves,
@@ -123,36 +177,38 @@ Status ParseTlsServerConfig(const MapReader& root, const std::string& base_dir, 
 
   // Version names sort in protocol order.
   if (t.min_version > t.max_version) {
-    return m->KeyError("min_version",
-                       "min_version " + t.min_version + " is above max_version " + t.max_version);
+    return m->KeyError("min_version", "min_version " + t.min_version + " is above max_version " +
+                                          t.max_version + ": no handshake could succeed");
   }
-  // Like exporter-toolkit: these keys switch TLS on, and then a certificate is needed.
-  const bool wants_tls = m->Has("cert_file") || m->Has("key_file") || m->Has("client_ca_file") ||
-                         m->Has("client_auth_type");
-  if (wants_tls && (t.cert_file.empty() || t.key_file.empty())) {
-    return m->Error(std::string(t.cert_file.empty() ? "cert_file" : "key_file") +
-                    " is missing; TLS needs both cert_file and key_file");
+  // Like exporter-toolkit: any of these set switches TLS on, and then a certificate
+  // and a key are needed.
+  const bool wants_tls = !t.cert.empty() || !t.cert_file.empty() || !t.key.empty() ||
+                         !t.key_file.empty() || !t.client_ca.empty() || !t.client_ca_file.empty() ||
+                         !auth_type.empty();
+  if (!wants_tls) return Status::Ok();
+  if (t.cert.empty() && t.cert_file.empty()) {
+    return m->Error("cert_file (or cert) is missing; TLS needs a certificate and a key");
   }
-  const bool verifies = t.client_auth_type == "VerifyClientCertIfGiven" ||
-                        t.client_auth_type == "RequireAndVerifyClientCert";
-  if (verifies && t.client_ca_file.empty()) {
-    return m->KeyError("client_auth_type", t.client_auth_type +
-                                               " needs client_ca_file to verify client "
-                                               "certificates against");
+  if (t.key.empty() && t.key_file.empty()) {
+    return m->Error("key_file (or key) is missing; TLS needs a certificate and a key");
   }
-  if (!t.client_ca_file.empty() && t.client_auth_type == "NoClientCert") {
-    return m->KeyError("client_ca_file",
+  const bool has_ca = !t.client_ca.empty() || !t.client_ca_file.empty();
+  if (has_ca && t.client_auth_type == "NoClientCert") {
+    return m->KeyError(t.client_ca.empty() ? "client_ca_file" : "client_ca",
                        "is set but client_auth_type is NoClientCert; set client_auth_type "
-                       "(e.g. RequireAndVerifyClientCert) or remove client_ca_file");
+                       "(e.g. RequireAndVerifyClientCert) or remove it");
   }
   if (!t.client_allowed_sans.empty() && t.client_auth_type != "RequireAnyClientCert" &&
       t.client_auth_type != "RequireAndVerifyClientCert") {
-    return m->KeyError("client_allowed_sans",
-                       "needs client_auth_type RequireAnyClientCert or "
-                       "RequireAndVerifyClientCert, got " +
-                           t.client_auth_type);
+    w->warnings.push_back(
+        At(m->PathOf("client_allowed_sans"), m->LineOfKey("client_allowed_sans")) +
+        "with client_auth_type " + t.client_auth_type +
+        " a client without a certificate is let in; only certificates that "
+        "are presented are checked against it");
   }
-  w->tls_enabled = !t.cert_file.empty();
+  RaiseVersion(*m, "min_version", &t.min_version, &w->warnings);
+  RaiseVersion(*m, "max_version", &t.max_version, &w->warnings);
+  w->tls_enabled = true;
   return Status::Ok();
 }
 
@@ -214,23 +270,45 @@ Status ParseBasicAuth(const MapReader& root, WebConfig* w) {
       w->basic_auth_users[user] = std::move(hash);
     }
   }
-  std::vector<std::string> excluded;
-  HERMES_RETURN_IF_ERROR(root.StringList("basic_auth_excluded_paths", &excluded));
-  for (size_t i = 0; i < excluded.size(); ++i) {
-    if (excluded[i] != "/-/healthy" && excluded[i] != "/-/ready") {
-      return ErrorAt(JoinIndex(root.PathOf("basic_auth_excluded_paths"), i),
-                     LineOf(root.Get("basic_auth_excluded_paths")[i]),
-                     "hermes only leaves /-/healthy and /-/ready unauthenticated, got \"" +
-                         excluded[i] + "\"");
+  return Status::Ok();
+}
+
+// Go's HTTP/2 server (on unless http2: false) refuses to start when TLS 1.2 may be
+// negotiated and cipher_suites (as written) lacks the suite HTTP/2 requires; so
+// does hermes, so that a web config behaves the same in both.
+Status CheckHttp2Suites(const MapReader& tls, const WebConfig& w,
+                        const std::vector<std::string>& written) {
+  if (!w.tls_enabled || !w.http2 || written.empty() || w.tls.min_version == "TLS13") {
+    return Status::Ok();
+  }
+  for (const auto& s : written) {
+    if (s == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" ||
+        s == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") {
+      return Status::Ok();
     }
   }
+  return tls.KeyError("cipher_suites",
+                      "HTTP/2 (http_server_config.http2, default true) needs "
+                      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
+                      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 when TLS 1.2 is allowed; add one, "
+                      "set min_version: TLS13 or http2: false (Go refuses this too)");
+}
+
+Status ParseRateLimit(const MapReader& root, WebConfig* w) {
+  std::optional<MapReader> m;
+  HERMES_RETURN_IF_ERROR(root.Map("rate_limit", &m));
+  if (!m) return Status::Ok();
+  static constexpr std::string_view kKeys[] = {"interval", "burst"};
+  HERMES_RETURN_IF_ERROR(m->CheckKeys(kKeys));
+  HERMES_RETURN_IF_ERROR(m->Dur("interval", &w->rate_limit.interval));
+  HERMES_RETURN_IF_ERROR(m->Int("burst", 0, 1 << 30, &w->rate_limit.burst));
   return Status::Ok();
 }
 
 }  // namespace
 
 const char* OpenSslCipherName(std::string_view go_name) {
-  for (const CipherName& c : kAllowedCiphers) {
+  for (const CipherName& c : kCiphers) {
     if (c.go == go_name) return c.openssl;
   }
   return nullptr;
@@ -243,17 +321,18 @@ Result<WebConfig> ParseWebConfig(std::string_view yaml, const std::string& base_
   if (doc->IsNull()) return w;
   auto root = MapReader::Make(*doc, "");
   if (!root.ok()) return root.status();
-  if (root->Has("rate_limit")) {
-    return root->KeyError("rate_limit",
-                          "not supported: hermes rate-limits failed authentication itself; "
-                          "remove it");
-  }
   static constexpr std::string_view kKeys[] = {"tls_server_config", "http_server_config",
-                                               "basic_auth_users", "basic_auth_excluded_paths"};
+                                               "basic_auth_users", "rate_limit"};
   HERMES_RETURN_IF_ERROR(root->CheckKeys(kKeys));
   HERMES_RETURN_IF_ERROR(ParseTlsServerConfig(*root, base_dir, &w));
   HERMES_RETURN_IF_ERROR(ParseHttpServerConfig(*root, &w));
+  const std::vector<std::string> written_suites = w.tls.cipher_suites;
+  std::optional<MapReader> tls;
+  HERMES_RETURN_IF_ERROR(root->Map("tls_server_config", &tls));
+  if (tls) HERMES_RETURN_IF_ERROR(FilterCipherSuites(*tls, &w.tls.cipher_suites, &w.warnings));
+  if (tls) HERMES_RETURN_IF_ERROR(CheckHttp2Suites(*tls, w, written_suites));
   HERMES_RETURN_IF_ERROR(ParseBasicAuth(*root, &w));
+  HERMES_RETURN_IF_ERROR(ParseRateLimit(*root, &w));
   return w;
 }
 

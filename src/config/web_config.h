@@ -3,13 +3,22 @@
 // errors and relative paths resolve against the file's directory. Error messages
 // have the same "<key path> (line N): ..." form as hermes.yml.
 //
-// Differences from exporter-toolkit, each an error with a clear message: inline
-// PEM (cert, key, client_ca) and rate_limit are not supported, cipher_suites must
-// be AEAD ECDHE suites, basic_auth_excluded_paths may only list /-/healthy and
-// /-/ready (which hermes never protects anyway). An empty file is valid: plain
+// Everything current exporter-toolkit accepts is accepted. Where hermes is
+// stricter on security it starts anyway and says what it does instead in
+// WebConfig::warnings: TLS 1.0/1.1 versions are raised to TLS 1.2, cipher suites
+// that are not AEAD with ECDHE key exchange (CBC, RSA key exchange) are not offered,
+// client_allowed_sans with a client_auth_type that lets clients without a
+// certificate in applies only to clients that present one. Refused although
+// exporter-toolkit starts: inline cert/key/client_ca together with the matching
+// *_file (exporter-toolkit silently prefers the file), min_version above
+// max_version (no handshake could succeed), a negative rate_limit.burst. Refused
+// like exporter-toolkit: unknown keys (basic_auth_excluded_paths among them), Go's
+// insecure cipher suites, an http2 server whose TLS 1.2 cipher_suites lack
+// TLS_ECDHE_{RSA,ECDSA}_WITH_AES_128_GCM_SHA256. An empty file is valid: plain
 // HTTP, no basic auth.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,21 +29,36 @@
 namespace hermes::config {
 
 struct TlsServerConfig {
+  // The certificate chain and key, each from a file or inline PEM (cert, key);
+  // exactly one of each pair is set when TLS is on.
   std::string cert_file;
   std::string key_file;
+  std::string cert;                               // inline PEM
+  std::string key;                                // inline PEM
   std::string client_auth_type = "NoClientCert";  // NoClientCert RequestClientCert
                                                   // RequireAnyClientCert
                                                   // VerifyClientCertIfGiven
                                                   // RequireAndVerifyClientCert
+  // Client CAs from a file or inline PEM (client_ca); neither: the system roots
+  // verify client certificates (as Go does).
   std::string client_ca_file;
+  std::string client_ca;
   std::vector<std::string> client_allowed_sans;
-  std::string min_version = "TLS12";  // TLS10..TLS13 accepted; the listener floors at TLS12
+  std::string min_version = "TLS12";  // TLS12 or TLS13 (lower versions are raised)
   std::string max_version = "TLS13";
-  // Go names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; empty: the listener default.
+  // Go names of the suites hermes offers, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+  // (others are dropped with a warning); empty: the listener default.
   // OpenSslCipherName() maps them.
   std::vector<std::string> cipher_suites;
   std::vector<std::string> curve_preferences;  // CurveP256 CurveP384 CurveP521 X25519
   bool prefer_server_cipher_suites = true;
+};
+
+// rate_limit: a token bucket over all requests to protected routes (burst
+// tokens, one more every interval), as golang.org/x/time/rate; interval 0: off.
+struct RateLimitConfig {
+  std::chrono::nanoseconds interval{0};
+  int burst = 0;
 };
 
 struct WebConfig {
@@ -43,7 +67,11 @@ struct WebConfig {
   std::map<std::string, std::string> headers;  // http_server_config.headers, canonical names
   bool http2 = true;  // http_server_config.http2: accepted and ignored (HTTP/1.1 only)
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash
-  std::string path;                                     // the file it came from, for messages
+  RateLimitConfig rate_limit;
+  std::string path;  // the file it came from, for messages
+  // What hermes does differently from what the file asks ("<key path> (line N): ..."),
+  // to be logged as warnings by whoever starts a listener with it.
+  std::vector<std::string> warnings;
 };
 
 // Parses web-config YAML; relative paths resolve against `base_dir` (unchanged when

@@ -13,8 +13,9 @@
 //
 // Basic: the password is checked with crypt_r() against the user's bcrypt hash
 // ($2a$, $2b$, $2y$; like every bcrypt implementation only the first 72 bytes of
-// the password count). An unknown user is checked against a dummy hash of the
-// highest configured cost, so it costs the same time as a known user. Because a
+// the password count). An unknown user is checked against a dummy bcrypt setting of
+// the highest configured cost, so it costs the same time as a known user; nothing is
+// computed at Create(), whatever the costs. Because a
 // bcrypt check costs ~50-100 ms at cost 10 and Prometheus scrapes every ~15 s,
 // successful checks are cached for `success_cache_ttl` (at most 256 entries, keyed
 // by an HMAC of "user:password" under a per-process random key, so the cache

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/host_port.h"
+#include "common/log.h"
 #include "common/mutex.h"
 #include "common/parse_number.h"
 #include "server/session.h"
@@ -165,6 +166,10 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   Impl& m = *impl_;
+  for (const auto& w : m.options.web.warnings) {
+    LogWarn("web config: hermes differs from what it asks",
+            {{"file", m.options.web.path}, {"warning", w}});
+  }
   if (m.options.web.tls_enabled) {
     auto tls = TlsContextProvider::Create(m.options.web.tls, m.options.tls_reload_interval,
                                           m.options.http2.enabled);

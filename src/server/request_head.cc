@@ -97,6 +97,7 @@ HeadDecision DecideHead(const RequestParser& parser, beast::error_code ec,
   if (auto reject = router.CheckHead(d.route, d.request.method, length, chunked)) {
     return answer(std::move(*reject), d.has_body);
   }
+  if (auto reject = router.CheckRate(*d.route)) return answer(std::move(*reject), d.has_body);
   if (auto reject = router.CheckAuth(*d.route, d.request)) {
     return answer(std::move(*reject), d.has_body);
   }

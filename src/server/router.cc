@@ -39,6 +39,21 @@ Router::Router(std::vector<Route> routes, Authenticator* auth, ServerObserver* o
   if (!options.web.basic_auth_users.empty()) {
     www_authenticate_.push_back("Basic realm=\"" + options.realm + "\", charset=\"UTF-8\"");
   }
+  const config::RateLimitConfig& rl = options.web.rate_limit;
+  if (rl.interval.count() > 0) {
+    rate_limit_ =
+        std::make_unique<TokenBucket>(rl.interval, rl.burst, std::chrono::steady_clock::now());
+    auto seconds = std::chrono::ceil<std::chrono::seconds>(rl.interval).count();
+    rate_retry_after_ = std::to_string(std::max<long long>(1, seconds));
+  }
+}
+
+std::optional<HttpResponse> Router::CheckRate(const Route& route) const {
+  if (!rate_limit_ || !route.requires_auth) return std::nullopt;
+  if (rate_limit_->Allow(std::chrono::steady_clock::now())) return std::nullopt;
+  HttpResponse r = HttpResponse::Text(429, "too many requests (rate_limit)\n");
+  r.headers.emplace_back("Retry-After", rate_retry_after_);
+  return r;
 }
 
 const Route* Router::Find(std::string_view path) const {

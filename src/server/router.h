@@ -1,14 +1,15 @@
 // Router: route lookup and every decision the listener takes from a request head
 // alone, before a handler runs: 404, 405 (with Allow), body rules (411/413) and
-// authentication (401 with WWW-Authenticate, 429). No sockets here, so these rules
-// are testable from values.
+// the web config's rate_limit (429) and authentication (401 with WWW-Authenticate,
+// 429). No sockets here, so these rules are testable from values.
 //
-// Thread-safety: immutable after construction except for the Authenticator and
-// observer it calls, which are themselves thread-safe; all methods may be called
-// concurrently.
+// Thread-safety: immutable after construction except for the Authenticator,
+// observer and rate-limit bucket it uses, which are themselves thread-safe; all methods may be
+// called concurrently.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "server/auth.h"
 #include "server/http.h"
 #include "server/http_server.h"
+#include "server/token_bucket.h"
 
 namespace hermes::server {
 
@@ -38,6 +40,10 @@ class Router {
   std::optional<HttpResponse> CheckHead(const Route* route, std::string_view method,
                                         std::optional<uint64_t> content_length, bool chunked) const;
 
+  // 429 when the web config's rate_limit is on and its bucket is empty; applies to
+  // routes that require auth (every route but the health checks), before auth.
+  std::optional<HttpResponse> CheckRate(const Route& route) const;
+
   // 401 / 429 when the route requires auth and the request does not pass it.
   std::optional<HttpResponse> CheckAuth(const Route& route, const HttpRequest& request) const;
 
@@ -50,6 +56,8 @@ class Router {
   ServerObserver* observer_;
   std::vector<std::string> www_authenticate_;
   std::string retry_after_;
+  std::unique_ptr<TokenBucket> rate_limit_;  // null: off; thread-safe by itself
+  std::string rate_retry_after_;
 };
 
 }  // namespace hermes::server

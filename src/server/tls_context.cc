@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
@@ -49,6 +50,61 @@ std::string OpenSslError() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
+using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+
+// The PEM source of one tls_server_config item: its file, or its inline text.
+struct PemSource {
+  const std::string& file;
+  const std::string& text;
+  const char* file_key;    // "cert_file"
+  const char* inline_key;  // "cert"
+  BioPtr Open() const {
+    return BioPtr(file.empty() ? BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))
+                               : BIO_new_file(file.c_str(), "r"),
+                  BIO_free);
+  }
+  Status Error(const std::string& what) const {
+    return Status::Unavailable(std::string("tls_server_config.") +
+                               (file.empty() ? std::string(inline_key) + " (inline PEM)"
+                                             : file_key + (" \"" + file + "\"")) +
+                               ": " + what);
+  }
+};
+
+// Every certificate in `src`, in order; an error when there is none.
+Result<std::vector<X509*>> ReadCertificates(const PemSource& src) {
+  BioPtr bio = src.Open();
+  if (!bio) return src.Error(OpenSslError());
+  std::vector<X509*> certs;
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.push_back(x);
+  ERR_clear_error();  // the end of the input reads as an error
+  if (certs.empty()) return src.Error("no PEM certificate in it");
+  return certs;
+}
+
+Status UseCertificateChain(SSL_CTX* c, const PemSource& src) {
+  auto certs = ReadCertificates(src);
+  if (!certs.ok()) return certs.status();
+  bool ok = SSL_CTX_use_certificate(c, certs->front()) == 1;
+  X509_free(certs->front());
+  for (size_t i = 1; i < certs->size(); ++i) {
+    // add0 takes ownership on success.
+    if (!ok || SSL_CTX_add0_chain_cert(c, (*certs)[i]) != 1) {
+      ok = false;
+      X509_free((*certs)[i]);
+    }
+  }
+  return ok ? Status::Ok() : src.Error(OpenSslError());
+}
+
+Status UsePrivateKey(SSL_CTX* c, const PemSource& src) {
+  BioPtr bio = src.Open();
+  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+  bool ok = key != nullptr && SSL_CTX_use_PrivateKey(c, key) == 1;
+  EVP_PKEY_free(key);
+  return ok ? Status::Ok() : src.Error(OpenSslError());
+}
+
 int VerifyClientCertificate(int preverify_ok, X509_STORE_CTX* store) {
   auto* ssl =
       static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
@@ -67,6 +123,7 @@ int VerifyClientCertificate(int preverify_ok, X509_STORE_CTX* store) {
   return 1;
 }
 
+// TLS10/TLS11 are raised to TLS12 (config::ParseWebConfig warns about it).
 Result<int> ParseVersion(const std::string& v, const char* key) {
   if (v == "TLS10" || v == "TLS11" || v == "TLS12") return TLS1_2_VERSION;
   if (v == "TLS13") return TLS1_3_VERSION;
@@ -110,19 +167,21 @@ Status ConfigureClientAuth(SSL_CTX* ctx, const config::TlsServerConfig& cfg) {
   } else {
     return Status::Invalid("tls_server_config.client_auth_type: unknown value \"" + t + "\"");
   }
-  if (verify && cfg.client_ca_file.empty()) {
-    return Status::Invalid("tls_server_config.client_ca_file: required when client_auth_type is " +
-                           t);
-  }
-  if (!cfg.client_ca_file.empty()) {
-    const char* ca = cfg.client_ca_file.c_str();
-    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca);
-    if (names == nullptr || SSL_CTX_load_verify_locations(ctx, ca, nullptr) != 1) {
-      if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
-      return Status::Unavailable("tls_server_config.client_ca_file \"" + cfg.client_ca_file +
-                                 "\": " + OpenSslError());
+  const PemSource ca{cfg.client_ca_file, cfg.client_ca, "client_ca_file", "client_ca"};
+  if (!cfg.client_ca_file.empty() || !cfg.client_ca.empty()) {
+    auto certs = ReadCertificates(ca);
+    if (!certs.ok()) return certs.status();
+    bool ok = true;
+    for (X509* x : *certs) {
+      ok = ok && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x) == 1 &&
+           SSL_CTX_add_client_CA(ctx, x) == 1;
+      X509_free(x);
     }
-    SSL_CTX_set_client_CA_list(ctx, names);
+    if (!ok) return ca.Error(OpenSslError());
+  } else if (verify && SSL_CTX_set_default_verify_paths(ctx) != 1) {
+    // No client CA: the system roots verify client certificates, as in Go.
+    return Status::Unavailable("tls_server_config: cannot load the system CA certificates: " +
+                               OpenSslError());
   }
   auto* policy = new PeerPolicy{verify, cfg.client_allowed_sans};
   if (SSL_CTX_set_ex_data(ctx, PolicyIndex(), policy) != 1) {
@@ -179,9 +238,6 @@ Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg, bool
   if (!min.ok()) return min.status();
   auto max = ParseVersion(cfg.max_version.empty() ? "TLS13" : cfg.max_version, "max_version");
   if (!max.ok()) return max.status();
-  if (cfg.max_version == "TLS10" || cfg.max_version == "TLS11") {
-    return Status::Invalid("tls_server_config.max_version: hermes requires at least TLS12");
-  }
   if (*max < *min) {
     return Status::Invalid("tls_server_config: max_version is below min_version");
   }
@@ -220,17 +276,14 @@ Result<SslCtxPtr> BuildServerTlsContext(const config::TlsServerConfig& cfg, bool
   }
   static const unsigned char kSessionContext[] = "hermes";
   SSL_CTX_set_session_id_context(c, kSessionContext, sizeof(kSessionContext) - 1);
-  if (SSL_CTX_use_certificate_chain_file(c, cfg.cert_file.c_str()) != 1) {
-    return Status::Unavailable("tls_server_config.cert_file \"" + cfg.cert_file +
-                               "\": " + OpenSslError());
-  }
-  if (SSL_CTX_use_PrivateKey_file(c, cfg.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return Status::Unavailable("tls_server_config.key_file \"" + cfg.key_file +
-                               "\": " + OpenSslError());
-  }
+  HERMES_RETURN_IF_ERROR(
+      UseCertificateChain(c, PemSource{cfg.cert_file, cfg.cert, "cert_file", "cert"}));
+  HERMES_RETURN_IF_ERROR(UsePrivateKey(c, PemSource{cfg.key_file, cfg.key, "key_file", "key"}));
   if (SSL_CTX_check_private_key(c) != 1) {
-    return Status::Invalid("tls_server_config: key_file \"" + cfg.key_file +
-                           "\" does not match cert_file \"" + cfg.cert_file + "\"");
+    return Status::Invalid("tls_server_config: the key (" +
+                           (cfg.key_file.empty() ? "inline" : "\"" + cfg.key_file + "\"") +
+                           ") does not match the certificate (" +
+                           (cfg.cert_file.empty() ? "inline" : "\"" + cfg.cert_file + "\"") + ")");
   }
   HERMES_RETURN_IF_ERROR(ConfigureClientAuth(c, cfg));
   SetAlpn(c, offer_h2);

@@ -1,11 +1,12 @@
 // TLS server contexts for the listener: builds an OpenSSL SSL_CTX from the web
-// config's tls_server_config and re-reads the certificate, key and client CA when
-// their files change.
+// config's tls_server_config (certificate, key and client CAs from files or inline
+// PEM) and re-reads the files when they change.
 //
 // Policy: TLS 1.2-1.3 only (a lower min_version is raised to TLS 1.2); TLS 1.2
 // suites are the Mozilla "intermediate" AEAD ECDHE suites (or the configured
 // subset of them, mapped by config::OpenSslCipherName; other names are rejected); server cipher
-// preference, no compression, no renegotiation. client_auth_type follows Go's crypto/tls;
+// preference, no compression, no renegotiation. client_auth_type follows Go's crypto/tls
+// (without a client CA, the system roots verify client certificates);
 // client_allowed_sans must match one SAN (DNS, IP, email or URI) of the client's
 // leaf certificate.
 //

@@ -15,31 +15,12 @@ std::string ErrorOf(const std::string& yaml) {
   return web.ok() ? "<parsed>" : web.status().message();
 }
 
-// docs/web-config.yml of prometheus/exporter-toolkit, the example node_exporter's
-// documentation points to, unchanged.
-constexpr char kToolkitExample[] = R"(# TLS and basic authentication configuration example.
-#
-# Additionally, a certificate and a key file are needed.
-tls_server_config:
-  cert_file: server.crt
-  key_file: server.key
-
-# Usernames and passwords required to connect.
-# Passwords are hashed with bcrypt: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md#about-bcrypt.
-basic_auth_users:
-  alice: $2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze
-  bob: $2y$10$hLqFl9jSjoAAy95Z/zw8Ye8wkdMBM8c5Bn1ptYqP/AXyV0.oy0S8m
-
-# Exclude /-/healthy and /-/ready from basic authentication
-basic_auth_excluded_paths:
-- /-/healthy
-- /-/ready
-)";
-
-TEST(WebConfigTest, ParsesExporterToolkitExampleUnchanged) {
+TEST(WebConfigTest, ParsesTlsBasicAuthAndRateLimitWithPathsRelativeToTheFile) {
   testing::TempDir dir;
   const std::string path = dir.File("web-config.yml");
-  testing::WriteFile(path, kToolkitExample);
+  testing::WriteFile(path, std::string("tls_server_config:\n  cert_file: server.crt\n"
+                                       "  key_file: server.key\nbasic_auth_users:\n  alice: ") +
+                               kHash + "\nrate_limit:\n  interval: \"1s\"\n  burst: 20\n");
   auto web = LoadWebConfigFile(path);
   ASSERT_TRUE(web.ok()) << web.status().message();
   EXPECT_TRUE(web->tls_enabled);
@@ -48,8 +29,11 @@ TEST(WebConfigTest, ParsesExporterToolkitExampleUnchanged) {
   EXPECT_EQ(web->tls.min_version, "TLS12");
   EXPECT_EQ(web->tls.max_version, "TLS13");
   EXPECT_EQ(web->tls.client_auth_type, "NoClientCert");
-  ASSERT_EQ(web->basic_auth_users.size(), 2u);
+  ASSERT_EQ(web->basic_auth_users.size(), 1u);
   EXPECT_EQ(web->basic_auth_users.at("alice"), kHash);
+  EXPECT_EQ(web->rate_limit.interval, std::chrono::seconds(1));
+  EXPECT_EQ(web->rate_limit.burst, 20);
+  EXPECT_TRUE(web->warnings.empty());
   EXPECT_EQ(web->path, path);
 }
 
@@ -106,48 +90,129 @@ TEST(WebConfigTest, MapsAcceptedCipherSuitesToOpenSsl) {
 TEST(WebConfigTest, RejectsUnknownKeyWithPathAndLine) {
   EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n  key_file: b\n  certfile: c\n"),
             "tls_server_config.certfile (line 4): unknown key; valid keys here are: "
-            "cert_file, key_file, client_auth_type, client_ca_file, client_allowed_sans, "
-            "min_version, max_version, cipher_suites, curve_preferences, "
+            "cert, key, client_ca, cert_file, key_file, client_auth_type, client_ca_file, "
+            "client_allowed_sans, min_version, max_version, cipher_suites, curve_preferences, "
             "prefer_server_cipher_suites");
+  // Not an exporter-toolkit key (its strict YAML refuses it too).
+  EXPECT_EQ(ErrorOf("basic_auth_excluded_paths: [/-/healthy]\n"),
+            "basic_auth_excluded_paths (line 1): unknown key; valid keys here are: "
+            "tls_server_config, http_server_config, basic_auth_users, rate_limit");
 }
 
-TEST(WebConfigTest, RejectsCertWithoutKey) {
+TEST(WebConfigTest, RejectsCertWithoutKeyAndEmptyValuesCountAsMissing) {
   EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n"),
-            "tls_server_config (line 1): key_file is missing; TLS needs both cert_file and "
-            "key_file");
+            "tls_server_config (line 1): key_file (or key) is missing; TLS needs a "
+            "certificate and a key");
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert: \"\"\n  key_file: b\n"),
+            "tls_server_config (line 1): cert_file (or cert) is missing; TLS needs a "
+            "certificate and a key");
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n  key: \"\"\n"),
+            "tls_server_config (line 1): key_file (or key) is missing; TLS needs a "
+            "certificate and a key");
 }
 
-TEST(WebConfigTest, RejectsVerifyingClientAuthWithoutCa) {
-  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, "
-                    "client_auth_type: RequireAndVerifyClientCert}"),
-            "tls_server_config.client_auth_type (line 1): RequireAndVerifyClientCert needs "
-            "client_ca_file to verify client certificates against");
+TEST(WebConfigTest, VerifyingClientAuthWithoutCaUsesSystemRoots) {
+  for (const char* type : {"RequireAndVerifyClientCert", "VerifyClientCertIfGiven"}) {
+    auto web = ParseWebConfig(
+        std::string("tls_server_config: {cert_file: a, key_file: b, client_auth_type: ") + type +
+            "}",
+        "/x");
+    ASSERT_TRUE(web.ok()) << web.status().message();
+    EXPECT_EQ(web->tls.client_auth_type, type);
+    EXPECT_TRUE(web->tls.client_ca_file.empty());
+    EXPECT_TRUE(web->warnings.empty());
+  }
 }
 
 TEST(WebConfigTest, RejectsClientCaWithoutClientAuth) {
   EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, client_ca_file: c}"),
             "tls_server_config.client_ca_file (line 1): is set but client_auth_type is "
-            "NoClientCert; set client_auth_type (e.g. RequireAndVerifyClientCert) or remove "
-            "client_ca_file");
+            "NoClientCert; set client_auth_type (e.g. RequireAndVerifyClientCert) or remove it");
 }
 
-TEST(WebConfigTest, RejectsAllowedSansWithoutRequiredCert) {
-  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, client_ca_file: c,\n"
-                    "  client_auth_type: VerifyClientCertIfGiven, client_allowed_sans: [x]}"),
-            "tls_server_config.client_allowed_sans (line 2): needs client_auth_type "
-            "RequireAnyClientCert or RequireAndVerifyClientCert, got VerifyClientCertIfGiven");
+TEST(WebConfigTest, AllowedSansWithoutRequiredCertIsAWarning) {
+  auto web = ParseWebConfig(
+      "tls_server_config: {cert_file: a, key_file: b, client_ca_file: c,\n"
+      "  client_auth_type: VerifyClientCertIfGiven, client_allowed_sans: [x]}",
+      "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_EQ(web->warnings,
+            std::vector<std::string>{"tls_server_config.client_allowed_sans (line 2): with "
+                                     "client_auth_type VerifyClientCertIfGiven a client without a "
+                                     "certificate is let in; only certificates that are presented "
+                                     "are checked against it"});
 }
 
-TEST(WebConfigTest, RejectsNonAeadAndUnknownCipherSuites) {
-  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n"
-                    "    - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
-                    "    - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"),
-            "tls_server_config.cipher_suites[1] (line 6): \"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\" "
-            "is not an AEAD suite with ECDHE key exchange; use TLS_ECDHE_{ECDSA,RSA}_WITH_"
-            "{AES_128_GCM_SHA256,AES_256_GCM_SHA384,CHACHA20_POLY1305_SHA256} or leave "
-            "cipher_suites out");
+TEST(WebConfigTest, CbcAndRsaSuitesAreDroppedWithAWarningInsecureOnesRefused) {
+  auto web = ParseWebConfig(
+      "tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n"
+      "    - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
+      "    - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n"
+      "    - TLS_RSA_WITH_AES_256_GCM_SHA384\n",
+      "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_EQ(web->tls.cipher_suites,
+            std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
+  EXPECT_EQ(web->warnings,
+            (std::vector<std::string>{
+                "tls_server_config.cipher_suites[1] (line 6): TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA "
+                "is not offered: hermes offers only AEAD suites with ECDHE key exchange (and the "
+                "TLS 1.3 suites)",
+                "tls_server_config.cipher_suites[2] (line 7): TLS_RSA_WITH_AES_256_GCM_SHA384 is "
+                "not offered: hermes offers only AEAD suites with ECDHE key exchange (and the "
+                "TLS 1.3 suites)"}));
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, cipher_suites: "
+                    "[TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA]}"),
+            "tls_server_config.cipher_suites[0] (line 1): \"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA\" "
+            "is one of Go's insecure suites, which exporter-toolkit refuses too; use "
+            "TLS_ECDHE_{ECDSA,RSA}_WITH_{AES_128_GCM_SHA256,AES_256_GCM_SHA384,"
+            "CHACHA20_POLY1305_SHA256} or leave cipher_suites out");
   EXPECT_TRUE(ErrorOf("tls_server_config: {cert_file: a, key_file: b, cipher_suites: [NOPE]}")
                   .find("unknown cipher suite \"NOPE\"") != std::string::npos);
+}
+
+TEST(WebConfigTest, OnlyCbcSuitesFallBackToTheDefaultWithAWarning) {
+  auto web = ParseWebConfig(
+      "tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n"
+      "    - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n    - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n",
+      "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  web = ParseWebConfig(
+      "tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n"
+      "    - TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA\n  min_version: TLS13\n",
+      "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_TRUE(web->tls.cipher_suites.empty());
+  ASSERT_EQ(web->warnings.size(), 2u);
+  EXPECT_EQ(web->warnings[1],
+            "tls_server_config.cipher_suites (line 4): no TLS 1.2 suite hermes offers is listed; "
+            "TLS 1.2 uses hermes' default AEAD ECDHE suites");
+}
+
+TEST(WebConfigTest, Http2NeedsAnAes128GcmSuiteLikeGo) {
+  const std::string base =
+      "tls_server_config:\n  cert_file: a\n  key_file: b\n  max_version: TLS12\n"
+      "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n";
+  EXPECT_EQ(ErrorOf(base),
+            "tls_server_config.cipher_suites (line 5): HTTP/2 (http_server_config.http2, default "
+            "true) needs TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 when TLS 1.2 is allowed; add one, set "
+            "min_version: TLS13 or http2: false (Go refuses this too)");
+  EXPECT_EQ(ErrorOf(base + "http_server_config: {http2: false}\n"), "<parsed>");
+}
+
+TEST(WebConfigTest, TlsBelow12IsRaisedWithAWarning) {
+  auto web = ParseWebConfig(
+      "tls_server_config: {cert_file: a, key_file: b, min_version: TLS10, max_version: TLS11}",
+      "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_EQ(web->tls.min_version, "TLS12");
+  EXPECT_EQ(web->tls.max_version, "TLS12");
+  EXPECT_EQ(web->warnings,
+            (std::vector<std::string>{"tls_server_config.min_version (line 1): TLS10 is raised "
+                                      "to TLS12: hermes accepts TLS 1.2 and 1.3 only",
+                                      "tls_server_config.max_version (line 1): TLS11 is raised "
+                                      "to TLS12: hermes accepts TLS 1.2 and 1.3 only"}));
 }
 
 TEST(WebConfigTest, RejectsUnknownCurveAndVersion) {
@@ -160,13 +225,34 @@ TEST(WebConfigTest, RejectsUnknownCurveAndVersion) {
   EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: a, key_file: b, min_version: TLS13, "
                     "max_version: TLS12}"),
             "tls_server_config.min_version (line 1): min_version TLS13 is above max_version "
-            "TLS12");
+            "TLS12: no handshake could succeed");
 }
 
-TEST(WebConfigTest, RejectsInlinePem) {
-  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert: |\n    -----BEGIN\n  key_file: b\n"),
-            "tls_server_config.cert (line 2): inline PEM is not supported; write it to a "
-            "file and set cert_file");
+TEST(WebConfigTest, InlinePemIsAcceptedButNotTogetherWithItsFile) {
+  auto web = ParseWebConfig(
+      "tls_server_config:\n  cert: |\n    -----BEGIN X\n  key_file: b\n"
+      "  client_ca: \"pem\"\n  client_auth_type: RequireAndVerifyClientCert\n",
+      "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_TRUE(web->tls_enabled);
+  EXPECT_EQ(web->tls.cert, "-----BEGIN X\n");
+  EXPECT_EQ(web->tls.key_file, "/x/b");
+  EXPECT_EQ(web->tls.client_ca, "pem");
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert: x\n  cert_file: a\n  key_file: b\n"),
+            "tls_server_config.cert (line 2): set either cert (inline PEM) or cert_file, not "
+            "both");
+  EXPECT_EQ(ErrorOf("tls_server_config:\n  cert_file: a\n  key: x\n  key_file: b\n"),
+            "tls_server_config.key (line 3): set either key (inline PEM) or key_file, not both");
+}
+
+TEST(WebConfigTest, RateLimit) {
+  auto web = ParseWebConfig("rate_limit: {interval: 0, burst: 0}\n", "/x");
+  ASSERT_TRUE(web.ok()) << web.status().message();
+  EXPECT_EQ(web->rate_limit.interval.count(), 0);
+  EXPECT_EQ(ErrorOf("rate_limit: {interval: 1s, burst: -1}\n"),
+            "rate_limit.burst (line 1): must be between 0 and 1073741824, got -1");
+  EXPECT_EQ(ErrorOf("rate_limit: {interval: 1s, bursts: 1}\n"),
+            "rate_limit.bursts (line 1): unknown key; valid keys here are: interval, burst");
 }
 
 TEST(WebConfigTest, RejectsPlainPasswordsAndForbiddenHeaders) {
@@ -189,12 +275,6 @@ TEST(WebConfigTest, SharesStrictnessWithHermesYml) {
   EXPECT_EQ(ErrorOf("a: &x 1\n"),
             "a (line 1): YAML anchors (&name) are not allowed; write the "
             "value out");
-  EXPECT_EQ(ErrorOf("rate_limit: {burst: 1}\n"),
-            "rate_limit (line 1): not supported: hermes rate-limits failed authentication "
-            "itself; remove it");
-  EXPECT_EQ(ErrorOf("basic_auth_excluded_paths: [/metrics]\n"),
-            "basic_auth_excluded_paths[0] (line 1): hermes only leaves /-/healthy and /-/ready "
-            "unauthenticated, got \"/metrics\"");
 }
 
 TEST(WebConfigTest, LoadPrefixesErrorsWithPath) {

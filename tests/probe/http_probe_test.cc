@@ -177,8 +177,7 @@ double NotAfter(const std::string& cert_path) {
 }
 
 TEST(HttpProbeTest, CertExpiryIsTheServerCertificateNotAfter) {
-  testing::TempDir dir;
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")}, Routes);
   auto cfg = HttpConfig(fx.url() + "/ok");
   cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
@@ -190,8 +189,7 @@ TEST(HttpProbeTest, CertExpiryIsTheServerCertificateNotAfter) {
 }
 
 TEST(HttpProbeTest, InsecureSkipVerifyAcceptsUntrustedCertificate) {
-  testing::TempDir dir;
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")}, Routes);
   auto cfg = HttpConfig(fx.url() + "/ok");
   ExpectReason(RunHttp(cfg), FailureReason::kTls);

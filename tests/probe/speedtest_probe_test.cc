@@ -252,15 +252,13 @@ TEST(SpeedtestProbeTest, RefusedPortIsConnect) {
 }
 
 TEST(SpeedtestProbeTest, UntrustedCertificateIsTls) {
-  testing::TempDir dir;
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")});
   ExpectFailure(RunSpeedtest(SpeedConfig(fx.url())).result, FailureReason::kTls);
 }
 
 TEST(SpeedtestProbeTest, WrongHostnameIsTls) {
-  testing::TempDir dir;
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")});
   auto cfg = SpeedConfig(fx.url());
   cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
@@ -268,8 +266,7 @@ TEST(SpeedtestProbeTest, WrongHostnameIsTls) {
 }
 
 TEST(SpeedtestProbeTest, TrustedTlsWithServerNameOverrideSucceeds) {
-  testing::TempDir dir;
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture fx({pki.Path("wronghost.crt"), pki.Path("wronghost.key")});
   auto cfg = SpeedConfig(fx.url());
   cfg.target.tls_config = config::TlsConfig{pki.Path("ca.crt")};
@@ -283,8 +280,7 @@ TEST(SpeedtestProbeTest, TrustedTlsWithServerNameOverrideSucceeds) {
 // libcurl reads HTTPS_PROXY / NO_PROXY itself: an https target is reached through a
 // CONNECT tunnel (TLS still verified end to end), or directly when NO_PROXY lists it.
 TEST(SpeedtestProbeTest, HttpsTargetGoesThroughHttpsProxyUnlessNoProxy) {
-  testing::TempDir dir;
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture fx({pki.Path("server.crt"), pki.Path("server.key")});
   testing::ConnectProxy proxy;
   auto cfg = SpeedConfig(fx.url());

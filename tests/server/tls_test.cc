@@ -53,7 +53,7 @@ X509* LoadCert(const std::string& path) {
 
 class TlsTest : public ::testing::Test {
  protected:
-  TlsTest() : pki_(dir_.path()) {}
+  TlsTest() : pki_(hermes::testing::SharedPki()) {}
 
   void StartServer(config::TlsServerConfig tls = {}) {
     if (tls.cert_file.empty()) tls.cert_file = pki_.Path("server.crt");
@@ -89,7 +89,7 @@ class TlsTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  TestPki pki_;
+  const TestPki& pki_;
   std::unique_ptr<TestServer> server_;
 };
 
@@ -129,7 +129,7 @@ TEST_F(TlsTest, RejectsCbcOnlyClient) {
 
 TEST_F(TlsTest, HonorsConfiguredCipherSuitesAndCurves) {
   config::TlsServerConfig tls;
-  tls.cipher_suites = {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305"};
+  tls.cipher_suites = {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"};
   tls.curve_preferences = {"CurveP384"};
   StartServer(tls);
   auto c = Connect({.max_version = TLS1_2_VERSION});
@@ -215,8 +215,7 @@ TEST_F(TlsTest, StreamsOverTls) {
 }
 
 TEST(TlsContextTest, RejectsCbcSuiteNames) {
-  TempDir dir;
-  TestPki pki(dir.path());
+  const TestPki& pki = hermes::testing::SharedPki();
   config::TlsServerConfig tls;
   tls.cert_file = pki.Path("server.crt");
   tls.key_file = pki.Path("server.key");
@@ -228,19 +227,24 @@ TEST(TlsContextTest, RejectsCbcSuiteNames) {
 }
 
 TEST(TlsContextTest, BuildErrorsNameTheKey) {
-  TempDir dir;
-  TestPki pki(dir.path());
+  const TestPki& pki = hermes::testing::SharedPki();
   config::TlsServerConfig tls;
   tls.cert_file = pki.Path("server.crt");
   tls.key_file = pki.Path("server2.key");
   auto mismatch = BuildServerTlsContext(tls);
   ASSERT_FALSE(mismatch.ok());
-  EXPECT_NE(mismatch.status().message().find("key_file"), std::string::npos)
+  EXPECT_NE(mismatch.status().message().find("server2.key"), std::string::npos)
       << mismatch.status().message();
   tls.key_file = pki.Path("server.key");
   tls.client_auth_type = "RequireAndVerifyClientCert";
+  EXPECT_TRUE(BuildServerTlsContext(tls).ok());  // no client CA: the system roots
+  tls.client_ca_file = pki.Path("missing-ca.crt");
   EXPECT_NE(BuildServerTlsContext(tls).status().message().find("client_ca_file"),
             std::string::npos);
+  tls.client_ca_file = pki.Path("server.key");  // PEM, but no certificate
+  EXPECT_NE(BuildServerTlsContext(tls).status().message().find("no PEM certificate"),
+            std::string::npos);
+  tls.client_ca_file.clear();
   tls.client_auth_type = "NoClientCert";
   tls.curve_preferences = {"CurveP999"};
   EXPECT_NE(BuildServerTlsContext(tls).status().message().find("curve_preferences"),

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -48,54 +47,9 @@ bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
   return pred();
 }
 
-namespace {
-
-void Run(const std::string& cmd) {
-  std::string full = cmd + " >/dev/null 2>&1";
-  int rc = std::system(full.c_str());
-  if (rc != 0) {
-    ADD_FAILURE() << "openssl failed (" << rc << "): " << cmd;
-    std::abort();
-  }
-}
-
-// Issues `name`.crt/.key signed by `ca` with the given SAN extension.
-void Issue(const std::string& d, const std::string& name, const std::string& ca,
-           const std::string& san, const std::string& eku, const std::string& days) {
-  std::string ext = d + "/" + name + ".ext";
-  WriteFile(
-      ext, "subjectAltName=" + san + "\nextendedKeyUsage=" + eku + "\nbasicConstraints=CA:FALSE\n");
-  Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d + "/" +
-      name + ".key -out " + d + "/" + name + ".csr -subj /CN=" + name);
-  Run("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/" + ca + ".crt -CAkey " + d +
-      "/" + ca + ".key -CAcreateserial -days " + days + " -extfile " + ext + " -out " + d + "/" +
-      name + ".crt");
-}
-
-void MakeCa(const std::string& d, const std::string& name) {
-  Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 "
-      "-keyout " +
-      d + "/" + name + ".key -out " + d + "/" + name + ".crt -subj /CN=" + name +
-      " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
-}
-
-}  // namespace
-
-TestPki::TestPki(const std::string& d) : dir(d) {
-  MakeCa(d, "ca");
-  MakeCa(d, "other-ca");
-  Issue(d, "server", "ca", "DNS:localhost,IP:127.0.0.1", "serverAuth", "30");
-  Issue(d, "server2", "ca", "DNS:localhost,IP:127.0.0.1", "serverAuth", "30");
-  Issue(d, "wronghost", "ca", "DNS:wrong.example", "serverAuth", "30");
-  Issue(d, "client", "ca", "DNS:scraper.example", "clientAuth", "30");
-  Issue(d, "rogue-client", "other-ca", "DNS:scraper.example", "clientAuth", "30");
-  // An already expired certificate: notAfter is one day before notBefore (now).
-  std::string ext = d + "/expired.ext";
-  WriteFile(ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + d +
-      "/expired.key -out " + d + "/expired.csr -subj /CN=expired");
-  Run("openssl x509 -req -in " + d + "/expired.csr -CA " + d + "/ca.crt -CAkey " + d +
-      "/ca.key -CAcreateserial -days -1 -extfile " + ext + " -out " + d + "/expired.crt");
+const TestPki& SharedPki() {
+  static const TestPki pki{HERMES_TEST_PKI_DIR};
+  return pki;
 }
 
 }  // namespace hermes::testing

@@ -31,7 +31,7 @@ class TempDir {
 void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
 
-// A test PKI generated with the openssl CLI into `dir`:
+// The test PKI, generated once per build (tests/testing/make_test_pki.sh); read only:
 //   ca.crt ca.key                 a self-signed CA
 //   server.crt server.key         signed by ca, SAN DNS:localhost, IP:127.0.0.1
 //   server2.crt server2.key       a second server cert (for rotation tests)
@@ -40,11 +40,10 @@ std::string ReadFile(const std::string& path);
 //   rogue-client.crt/.key         client cert signed by other-ca
 //   wronghost.crt wronghost.key   signed by ca, SAN DNS:wrong.example only
 //   expired.crt expired.key       signed by ca, expired
-// Aborts the test (FAIL) if openssl fails.
 struct TestPki {
-  explicit TestPki(const std::string& dir);
   std::string dir;
   std::string Path(const std::string& name) const { return dir + "/" + name; }
 };
+const TestPki& SharedPki();
 
 }  // namespace hermes::testing
