@@ -3,8 +3,9 @@
 // or too many fields, 400 for malformed ones, nothing at all when the client went
 // away; 501 for a Transfer-Encoding other than one "chunked", 400 for an HTTP/1.1
 // request without exactly one Host or with two Authorization headers (all of
-// these close the connection); then the Router's 404 / 405 / 411 / 413 and 401 / 429, or go on to
-// the route. session.cc acts on the decision; the request fuzzer checks it.
+// these close the connection); then the Router's 404 / 405 / 411 / 413, 429
+// (rate_limit) and 401 / 429, or go on to the route. session.cc acts on the
+// decision; the request fuzzer checks it.
 //
 // Stateless; safe to call from any thread (the Router is).
 #pragma once
