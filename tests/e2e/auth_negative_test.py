@@ -43,7 +43,7 @@ def bcrypt_hash(password, user="alice"):
             return h
     except (ImportError, ValueError, OSError):
         pass
-    exe = ensure_tool("htpasswd", "apache2-utils")
+    exe = ensure_tool("htpasswd")
     return run([exe, "-nbBC", "10", user, password]).stdout.strip().split(":", 1)[1]
 
 

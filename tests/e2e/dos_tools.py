@@ -16,21 +16,11 @@ import threading
 import time
 
 
-def ensure_tool(cmd, package):
-    """Path of `cmd`; apt-get installs `package` when it is missing (fresh Debian 12)."""
-    path = shutil.which(cmd)
-    if path:
-        return path
-    if os.geteuid() != 0:
-        raise RuntimeError(f"{cmd} missing and not root; run scripts/deps.sh all")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=300,
-                   capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
-                   check=True, env=env, timeout=600, capture_output=True)
+def ensure_tool(cmd):
+    """Path of `cmd`; a test never installs anything (scripts/deps.sh test does)."""
     path = shutil.which(cmd)
     if not path:
-        raise RuntimeError(f"{cmd} still missing after installing {package}")
+        raise RuntimeError(f"{cmd} is not installed; run scripts/deps.sh test")
     return path
 
 
@@ -282,7 +272,7 @@ class RssSampler(threading.Thread):
 def run_slowhttptest(url, out_prefix, connections, rate, interval, length, extra=()):
     """slowhttptest -H (slowloris) bounded by -l seconds (plus a hard timeout). Returns the
     rows of its CSV statistics as dicts: seconds, closed, pending, connected, available."""
-    exe = ensure_tool("slowhttptest", "slowhttptest")
+    exe = ensure_tool("slowhttptest")
     cmd = [exe, "-H", "-g", "-o", out_prefix, "-c", str(connections), "-r", str(rate),
            "-i", str(interval), "-l", str(length), "-x", "8", "-p", "3", "-u", url, *extra]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=length + 60)

@@ -89,7 +89,7 @@ class TlsAuditTest(Harness):
 
     # --- testssl ------------------------------------------------------------------
     def test_testssl_scan(self):
-        exe = ensure_tool("testssl", "testssl.sh")
+        exe = ensure_tool("testssl")
         self.start_tls_exporter()
         out = self.path("testssl.json")
         cmd = [exe, "--jsonfile", out, "--quiet", "--warnings", "batch", "--color", "0",
