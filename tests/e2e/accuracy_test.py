@@ -5,11 +5,13 @@ namespace, and a router namespace between them shapes each direction with tbf
 (tests/e2e/netns.py). The shaping is the ground truth:
 
 1. Throughput: download and upload at 50, 200 and 1000 Mbit/s. tbf counts Ethernet
-   frames (1514 bytes for a full segment) and hermes counts HTTP body bytes, so the
-   expected goodput is rate/8 x 1448/1514 (MSS 1448 = MTU 1500 - IP 20 - TCP 20 -
-   timestamps 12); HTTP headers add < 0.01 % on 100 MB requests. Bounds: +-3 %
-   of what the tbf actually sent in the same run (sampled every 20 ms), +-5 % of
-   the shaped rate (a second run allowed: a CPU-starved host may not fill it).
+   frames (1514 bytes for a full segment) and hermes counts HTTP body bytes, so a
+   link byte is worth 1448/1514 goodput bytes (MSS 1448 = MTU 1500 - IP 20 - TCP 20
+   - timestamps 12); HTTP headers add < 0.01 % on 100 MB requests. Bounds: +-3 %
+   of what the tbf actually sent in the same run (sampled every 20 ms), and +-8 %
+   of iperf3 run in the same namespaces and shaping in the same test. The shaped
+   rate's goodput (rate/8 x 1448/1514) is printed but not asserted: whether TCP
+   fills the tbf is not hermes' measurement.
 2. Idle latency: a target with --test.response-delay=20ms (the delay stands for
    path latency and is deliberately outside the Server-Timing it reports) must
    read 20-25 ms with no sample at or below 20 ms; the undelayed target < 5 ms.
@@ -21,10 +23,12 @@ namespace, and a router namespace between them shapes each direction with tbf
 
 Every figure is printed in one table at the end. Needs root (skips otherwise).
 """
+import json
 import os
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -37,8 +41,11 @@ from harness import Harness, binary, metric, parse_metrics, wait_for
 
 MBIT = 1e6
 EFFICIENCY = 1448 / 1514  # TCP payload per Ethernet frame, MTU 1500 with timestamps
-THROUGHPUT_TOLERANCE = 0.05  # vs the shaped rate's goodput
 LINK_TOLERANCE = 0.03  # vs what the link carried in the same run (LinkMeter)
+PEER_TOLERANCE = 0.08  # vs iperf3 in the same namespaces, same shaping, right after
+IPERF_PORT = 5201  # inside the server namespace (private to this test)
+SOCKET_BUFFER = 2 << 20  # tcp_rmem / tcp_wmem maximum in the test namespaces
+IPERF_SECONDS = 4  # after 1 s omitted, like the probes' 4 s windows after a 1 s warm-up
 BURST = 32 * 1024
 MODERATE_QUEUE = 0.02  # s of bytes at the shaped rate, on top of the burst
 DEEP_QUEUE = 0.3
@@ -152,11 +159,13 @@ class LinkMeter:
     def goodput(self, direction, rate_bit, warmup=1.0):
         """HTTP-goodput equivalent (B/s) of the frames the link carried during the
         one transfer in `direction`, after a warm-up like hermes'. The transfer is
-        the span from the first to the last sampling interval above half the shaped
-        rate (the other direction's ACKs and idle pings stay far below that)."""
+        the span from the first to the last sampling interval above a tenth of the
+        shaped rate: the other direction's ACKs (~2 % of its data rate) and idle pings
+        stay far below that, while a transfer on a CPU-starved host that cannot fill
+        the link (1 Gbit/s here) still stays above it throughout."""
         pts = [sample[direction] for sample in self.samples]
         busy = [i for i in range(1, len(pts))
-                if (pts[i][1] - pts[i - 1][1]) * 8 / (pts[i][0] - pts[i - 1][0]) > rate_bit / 2]
+                if (pts[i][1] - pts[i - 1][1]) * 8 / (pts[i][0] - pts[i - 1][0]) > rate_bit / 10]
         if not busy:
             return 0.0
         t_warm = pts[busy[0] - 1][0] + warmup
@@ -175,6 +184,14 @@ class AccuracyTest(Harness):
             raise unittest.SkipTest(reason)
         cls.net = netns.Path("acc")
         cls.addClassCleanup(cls.net.close)
+        # Socket buffers of at most 2 MiB (more than 4 streams need at 1 Gbit/s behind
+        # the 20 ms queue) bound what a starved receiver or sender can hold back:
+        # see buffer_slack.
+        for ns in (cls.net.client_ns, cls.net.server_ns):
+            for key, default in (("tcp_rmem", 131072), ("tcp_wmem", 16384)):
+                subprocess.run(cls.net.cmd(ns, ["sysctl", "-qw",
+                                                f"net.ipv4.{key}=4096 {default} {SOCKET_BUFFER}"]),
+                               check=True, capture_output=True)
 
     def setUp(self):
         super().setUp()
@@ -264,46 +281,85 @@ class AccuracyTest(Harness):
                       f"exporter log:\n{self.log_of(self.exporter)[-3000:]}")
         return m
 
+    def iperf3_goodput(self, direction, seconds):
+        """iperf3 in the same namespaces and shaping: 4 streams for `seconds` after a
+        1 s omitted warm-up, like hermes' windows. Returns the received TCP payload
+        rate (B/s) and what the link carried meanwhile (LinkMeter)."""
+        net = self.net
+        server = self.start(f"iperf3-{direction}", net.cmd(net.server_ns, [
+            "iperf3", "-s", "-1", "-B", net.server_ip, "-p", str(IPERF_PORT)]))
+        cmd = net.cmd(net.client_ns, [
+            "iperf3", "-c", net.server_ip, "-p", str(IPERF_PORT), "-P", "4", "-t", str(seconds),
+            "-O", "1", "-J", *(["-R"] if direction == "download" else [])])
+        with LinkMeter(net) as link:
+            for _ in range(50):  # until the server listens
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+                if r.returncode == 0 or "Connection refused" not in r.stdout + r.stderr:
+                    break
+                time.sleep(0.1)
+        if r.returncode != 0:
+            server.kill()
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        server.wait(timeout=30)
+        received = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8
+        return received, link
+
+    @staticmethod
+    def buffer_slack(streams=4, window=4.0):
+        """B/s that socket buffers can shift into or out of a `window`-second
+        measurement: one full buffer (SOCKET_BUFFER) per stream."""
+        return streams * SOCKET_BUFFER / window
+
     def check_throughput(self, rate_mbit, probe="shaped", starved_ok=False):
-        """hermes' goodput vs (a) what the link carried in the same run, +-3 %:
-        hermes' own arithmetic; (b) the shaped rate, +-5 %. A saturated host (the
-        shaper then idles for lack of packets) can miss (b) in one run; (b) gets a
-        second run before it fails, (a) never does. starved_ok: (b) is waived when
-        the link itself carried less than the shaped rate (a host that cannot
-        forward 1 Gbit/s through three namespaces); (a) still holds."""
+        """hermes' goodput judged against (a) what the shaped link carried in the same
+        run (tbf sent-byte counters), +-3 %: the ground truth; (b) iperf3 run in the
+        same namespaces and shaping right after, +-8 %: an independent peer. The
+        shaped rate's goodput is printed, not asserted: TCP does not always fill a
+        tbf (a CPU-starved host, loss recovery), and that is not hermes' error.
+        starved_ok: when the link carried less than the shaped rate for hermes or
+        iperf3 (a host that cannot forward 1 Gbit/s through three namespaces), (b) is
+        waived and (a) widens by what socket buffers can hold (buffer_slack)."""
         net = self.net
         for d in ("download", "upload"):
             net.shape(d, rate_mbit * MBIT, BURST, MODERATE_QUEUE)
         expected = expected_goodput(rate_mbit)
-        for attempt in (1, 2):
-            before = {d: net.qdisc_stats(d) for d in ("download", "upload")}
-            with LinkMeter(net) as link:
-                m = self.run_probe(probe)
-            vs_link, vs_set = [], []
-            for d in ("download", "upload"):
-                got = metric(m, "hermes_throughput_bytes_per_second", probe=probe, direction=d)
-                carried = link.goodput(d, rate_mbit * MBIT)
-                drops = net.qdisc_stats(d)["dropped"] - before[d]["dropped"]
-                rel, rel_link = got / expected - 1, got / carried - 1 if carried else float("inf")
-                starved = starved_ok and carried < expected * (1 - THROUGHPUT_TOLERANCE)
-                ok_set = abs(rel) <= THROUGHPUT_TOLERANCE or starved
-                ok_link = abs(rel_link) <= LINK_TOLERANCE
-                record(f"tbf {rate_mbit} Mbit/s #{attempt}", f"{d} goodput",
-                       f"{expected / 1e6:.3f} MB/s",
-                       f"{got / 1e6:.3f} MB/s ({rel:+.1%}); link carried "
-                       f"{carried / 1e6:.3f} ({rel_link:+.1%} vs it); drops {drops}"
-                       + ("; link starved, rate bound waived" if starved else ""),
-                       f"+-{THROUGHPUT_TOLERANCE:.0%}, link +-{LINK_TOLERANCE:.0%}",
-                       ok_set and ok_link)
-                if not ok_link:
-                    vs_link.append(f"{d}: hermes {got:.0f} B/s, link carried {carried:.0f} B/s")
-                if not ok_set:
-                    vs_set.append(f"{d}: hermes {got:.0f} B/s, expected {expected:.0f} B/s "
-                                  f"({rel:+.1%}; link carried {carried:.0f} B/s)")
-            self.assertFalse(vs_link, f"hermes disagrees with the link: {vs_link}")
-            if not vs_set:
-                break
-        self.assertFalse(vs_set, f"off the shaped rate twice: {vs_set}")
+        before = {d: net.qdisc_stats(d) for d in ("download", "upload")}
+        with LinkMeter(net) as link:
+            m = self.run_probe(probe)
+        failures = []
+        for d in ("download", "upload"):
+            got = metric(m, "hermes_throughput_bytes_per_second", probe=probe, direction=d)
+            carried = link.goodput(d, rate_mbit * MBIT)
+            drops = net.qdisc_stats(d)["dropped"] - before[d]["dropped"]
+            peer, peer_link = self.iperf3_goodput(d, IPERF_SECONDS)
+            peer_carried = peer_link.goodput(d, rate_mbit * MBIT)
+            rel_link = got / carried - 1 if carried else float("inf")
+            rel_peer = got / peer - 1 if peer else float("inf")
+            starved = starved_ok and min(carried, peer_carried) < expected * 0.95
+            # A starved host lets data wait in socket buffers: the bytes hermes counts
+            # in its window may have crossed the link up to one full buffer per stream
+            # earlier or later. Only then the bound widens by that much.
+            link_bound = LINK_TOLERANCE + (self.buffer_slack() / carried if starved else 0)
+            ok_link = abs(rel_link) <= link_bound
+            ok_peer = abs(rel_peer) <= PEER_TOLERANCE or starved
+            record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs link",
+                   f"carried {carried / 1e6:.3f} MB/s",
+                   f"{got / 1e6:.3f} MB/s ({rel_link:+.1%}); drops {drops}",
+                   f"+-{link_bound:.1%}" + (" (starved: + socket buffers)" if starved else ""),
+                   ok_link)
+            record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs iperf3",
+                   f"iperf3 {peer / 1e6:.3f} MB/s (link {peer_carried / 1e6:.3f})",
+                   f"{got / 1e6:.3f} MB/s ({rel_peer:+.1%})"
+                   + ("; link starved, waived" if starved else ""),
+                   f"+-{PEER_TOLERANCE:.0%}", ok_peer)
+            record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs shaped rate",
+                   f"{expected / 1e6:.3f} MB/s", f"{got / 1e6:.3f} MB/s ({got / expected - 1:+.1%})",
+                   "(info)", True)
+            if not ok_link:
+                failures.append(f"{d}: hermes {got:.0f} B/s, link carried {carried:.0f} B/s")
+            if not ok_peer:
+                failures.append(f"{d}: hermes {got:.0f} B/s, iperf3 {peer:.0f} B/s")
+        self.assertFalse(failures, "; ".join(failures))
         idle = metric(m, "hermes_latency_seconds", probe=probe, load="idle")
         record(f"tbf {rate_mbit} Mbit/s", "idle latency, no delay", "0 ms",
                f"{idle * 1e3:.3f} ms", "< 5 ms", idle < 0.005)
