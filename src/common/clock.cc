@@ -39,6 +39,7 @@ void FakeClock::WaitUntil(MutexLock& lock, std::condition_variable& cv, SteadyTi
     MutexLock l(mu_);
     if (steady_ >= deadline) return;
     waiting_.insert(&cv);
+    ++idle_waits_;
   }
   // A short real timeout guards against a notify racing the registration above;
   // callers treat the return as spurious and re-check.
@@ -56,6 +57,11 @@ void FakeClock::Advance(Duration d) {
     to_wake = waiting_;
   }
   for (auto* cv : to_wake) cv->notify_all();
+}
+
+uint64_t FakeClock::IdleWaits() const {
+  MutexLock l(mu_);
+  return idle_waits_;
 }
 
 int FakeClock::Waiters() const {

@@ -69,12 +69,18 @@ class FakeClock final : public Clock {
   // Number of threads currently blocked in WaitUntil(); lets tests wait until a
   // component has gone idle before advancing.
   int Waiters() const HERMES_EXCLUDES(mu_);
+  // How many times a thread has started waiting for a deadline still in the future.
+  // It grows once a component has handled everything due at the current time and
+  // goes back to sleep: tests wait for it to grow (instead of sleeping) before a
+  // negative check.
+  uint64_t IdleWaits() const HERMES_EXCLUDES(mu_);
 
  private:
   mutable Mutex mu_;
   SteadyTime steady_ HERMES_GUARDED_BY(mu_);
   WallTime wall_ HERMES_GUARDED_BY(mu_);
   std::multiset<std::condition_variable*> waiting_ HERMES_GUARDED_BY(mu_);
+  uint64_t idle_waits_ HERMES_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace hermes

@@ -32,8 +32,13 @@ using namespace std::chrono_literals;
 
 using hermes::testing::Eventually;
 
-// Gives scheduler threads a moment to (not) react, for negative checks.
-inline void Settle() { std::this_thread::sleep_for(60ms); }
+// Returns once the scheduler has handled everything due at the clock's current time
+// and gone back to waiting for a later one (FakeClock::IdleWaits), for negative
+// checks: no sleep, no guess at how long a loaded machine needs.
+inline void Settle(const FakeClock& clock) {
+  const uint64_t before = clock.IdleWaits();
+  ASSERT_TRUE(Eventually([&] { return clock.IdleWaits() > before; })) << "scheduler never idle";
+}
 
 inline void AdvanceTo(FakeClock& clock, WallTime t) {
   const auto d = t - clock.WallNow();

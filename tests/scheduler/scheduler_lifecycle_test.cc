@@ -117,7 +117,7 @@ TEST(SchedulerLifecycleTest, TriggeredBulkRunQueuesBehindARunningBulkProbe) {
   ASSERT_TRUE(Eventually([&] { return f.board.Running() == 1; }));
   EXPECT_EQ(f.sched.Trigger("speed_b"), TriggerResult::kStarted);
   f.clock.Advance(20s);  // longer than any grace: triggered runs still wait
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.board.Calls("speed_b"), 0);
   f.board.Unblock("speed_a");
   ASSERT_TRUE(Eventually([&] { return f.sink.Runs("speed_b") == 1; }));
@@ -160,7 +160,7 @@ TEST(SchedulerLifecycleTest, ReloadKeepsUnchangedProbesAndCancelsChangedOnes) {
   keep.line = 99;  // moved in the file: still unchanged
   ASSERT_TRUE(f.sched.Reload(MakeConfig({keep, Light("change", 60s, 9s)})).ok());
   ASSERT_TRUE(Eventually([&] { return f.board.Cancelled("change") == 1; }));
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.sink.Runs("change"), 0);  // the cancelled run's result is dropped
 
   EXPECT_EQ(f.board.Created("keep"), 1);    // prober kept
@@ -206,7 +206,7 @@ TEST(SchedulerLifecycleTest, ReloadCancelsRemovedProbes) {
   ASSERT_TRUE(Eventually([&] { return f.board.Running() == 1; }));
   ASSERT_TRUE(f.sched.Reload(MakeConfig({Light("a")})).ok());
   ASSERT_TRUE(Eventually([&] { return f.board.Cancelled("gone") == 1; }));
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.sink.Runs("gone"), 0);
   EXPECT_EQ(f.sched.Trigger("gone"), TriggerResult::kUnknownProbe);
   EXPECT_EQ(f.sched.Snapshot().size(), 1u);

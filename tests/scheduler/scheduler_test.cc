@@ -40,7 +40,7 @@ TEST(SchedulerTest, RunsAtItsPhaseAndEveryInterval) {
   const WallTime first = FirstSlot(f.clock, "a", 60s);
   ASSERT_TRUE(f.sched.Start(MakeConfig({Light("a")})).ok());
   AdvanceTo(f.clock, first - 1ms);
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.board.Calls("a"), 0);
 
   AdvanceTo(f.clock, first);
@@ -110,7 +110,7 @@ TEST(SchedulerTest, BulkProbeWaitsForAnotherBulkRunWithinGrace) {
   AdvanceTo(f.clock, FirstSlot(f.clock, x, 60s));
   ASSERT_TRUE(Eventually([&] { return f.board.Calls(x) == 1; }));
   AdvanceTo(f.clock, y_first);
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.board.Calls(y), 0);    // queued behind x
   AdvanceTo(f.clock, y_first + 4s);  // within the 6 s grace
   f.board.Unblock(x);
@@ -129,12 +129,12 @@ TEST(SchedulerTest, BulkProbeSkipsWhenBandwidthStaysBusy) {
   AdvanceTo(f.clock, FirstSlot(f.clock, x, 60s));
   ASSERT_TRUE(Eventually([&] { return f.board.Calls(x) == 1; }));
   AdvanceTo(f.clock, y_first);
-  Settle();
+  Settle(f.clock);
   AdvanceTo(f.clock, y_first + 6s + 10ms);  // past the grace, x still running
   ASSERT_TRUE(Eventually([&] { return f.sink.Skips(y, SkipReason::kBandwidthBusy) == 1; }));
   f.board.Unblock(x);
   ASSERT_TRUE(Eventually([&] { return f.sink.Runs(x) == 1; }));
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.board.Calls(y), 0);
   EXPECT_EQ(f.board.MaxBulkRunning(), 1);
 }
@@ -149,7 +149,7 @@ TEST(SchedulerTest, LightProbesRunConcurrentlyUpToThePoolSize) {
   ASSERT_TRUE(f.sched.Start(MakeConfig({Light("l1"), Light("l2"), Light("l3")})).ok());
   AdvanceTo(f.clock, last);
   ASSERT_TRUE(Eventually([&] { return f.board.Running() == 2; }));
-  Settle();
+  Settle(f.clock);
   EXPECT_EQ(f.board.Running(), 2);  // the third waits for a worker
 
   f.clock.Advance(2s);
