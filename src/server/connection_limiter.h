@@ -17,7 +17,8 @@
 //     is refused ("max_connections_per_ip"); pending connections never count, so a
 //     flood of half-open connections from an address cannot lock out a scraper
 //     there, it only evicts itself.
-// "Oldest" is the time the connection became pending.
+// "Oldest" is the time the connection became pending. An HTTP/2 connection is
+// established from its TLS handshake on (it multiplexes requests).
 //
 // Thread-safety: all methods may be called concurrently. Evict callbacks are run
 // after the internal lock is released, on the thread that admits the newcomer;

@@ -31,16 +31,17 @@ constexpr auto kPacingInterval = std::chrono::milliseconds(100);
 class H2Session : public std::enable_shared_from_this<H2Session> {
  public:
   H2Session(ServerCore& core, H2TlsStream stream, std::unique_ptr<net::ssl::context> tls_ctx,
-            std::string ip)
+            std::string ip, uint64_t limiter_id)
       : core_(core),
         ip_(std::move(ip)),
+        limiter_id_(limiter_id),
         tls_ctx_(std::move(tls_ctx)),
         stream_(std::move(stream)),
         timer_(stream_.get_executor()),
         conn_(core, ip_, Clock::now()) {}
 
   ~H2Session() {
-    int open = core_.limiter.Release(ip_);
+    int open = core_.limiter.Release(limiter_id_);
     if (core_.observer != nullptr) core_.observer->OnConnectionsChanged(open);
   }
 
@@ -153,6 +154,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 
   ServerCore& core_;
   const std::string ip_;
+  const uint64_t limiter_id_;                   // core_.limiter slot, released by the destructor
   std::unique_ptr<net::ssl::context> tls_ctx_;  // must outlive stream_
   H2TlsStream stream_;
   net::steady_timer timer_;
@@ -175,8 +177,10 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 }  // namespace
 
 void StartH2Session(ServerCore& core, H2TlsStream stream,
-                    std::unique_ptr<net::ssl::context> tls_ctx, std::string client_ip) {
-  std::make_shared<H2Session>(core, std::move(stream), std::move(tls_ctx), std::move(client_ip))
+                    std::unique_ptr<net::ssl::context> tls_ctx, std::string client_ip,
+                    uint64_t limiter_id) {
+  std::make_shared<H2Session>(core, std::move(stream), std::move(tls_ctx), std::move(client_ip),
+                              limiter_id)
       ->Start();
 }
 

@@ -23,8 +23,10 @@ namespace hermes::server {
 using H2TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // `stream` has completed its handshake with "h2"; `tls_ctx` is the context it
-// was made from (kept alive for the connection's life).
+// was made from (kept alive for the connection's life). `limiter_id` is the
+// connection's established slot in core.limiter, released when the session ends.
 void StartH2Session(ServerCore& core, H2TlsStream stream,
-                    std::unique_ptr<boost::asio::ssl::context> tls_ctx, std::string client_ip);
+                    std::unique_ptr<boost::asio::ssl::context> tls_ctx, std::string client_ip,
+                    uint64_t limiter_id);
 
 }  // namespace hermes::server

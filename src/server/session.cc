@@ -118,8 +118,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if constexpr (kTls) {
       if (NegotiatedH2(stream_.native_handle())) {
+        // An HTTP/2 connection multiplexes requests: it counts as established from
+        // its handshake (against the per-IP cap, never evicted); H2Connection's own
+        // deadlines close it when it idles.
+        if (!core_.limiter.Establish(id_)) {
+          if (core_.observer != nullptr) {
+            core_.observer->OnConnectionRejected("max_connections_per_ip");
+          }
+          return Abort();
+        }
         handed_off_ = true;
-        return StartH2Session(core_, std::move(stream_), std::move(ssl_ctx_), ip_);
+        return StartH2Session(core_, std::move(stream_), std::move(ssl_ctx_), ip_, id_);
       }
     }
     Tcp().expires_after(core_.limits.head_deadline);

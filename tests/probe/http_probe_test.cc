@@ -258,7 +258,7 @@ TEST(HttpProbeTest, FactoryRejectsTlsFilesWithoutPem) {
             "tls_config.ca_file: " + dir.File("ca.crt") + " holds no PEM certificate");
   cfg.target.tls_config->ca_file = dir.File("missing.crt");
   EXPECT_EQ(FactoryError(cfg), "tls_config.ca_file: cannot read " + dir.File("missing.crt"));
-  testing::TestPki pki(dir.path());
+  const testing::TestPki& pki = testing::SharedPki();
   cfg.target.tls_config =
       config::TlsConfig{pki.Path("ca.crt"), pki.Path("ca.crt"), pki.Path("ca.crt")};
   EXPECT_EQ(FactoryError(cfg), "tls_config.key_file: " + pki.Path("ca.crt") +

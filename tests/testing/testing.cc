@@ -48,7 +48,7 @@ bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
 }
 
 const TestPki& SharedPki() {
-  static const TestPki pki{HERMES_TEST_PKI_DIR};
+  static const TestPki pki(HERMES_TEST_PKI_DIR);
   return pki;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace hermes::testing {
 
@@ -40,9 +41,15 @@ std::string ReadFile(const std::string& path);
 //   rogue-client.crt/.key         client cert signed by other-ca
 //   wronghost.crt wronghost.key   signed by ca, SAN DNS:wrong.example only
 //   expired.crt expired.key       signed by ca, expired
-struct TestPki {
-  std::string dir;
-  std::string Path(const std::string& name) const { return dir + "/" + name; }
+class TestPki {
+ public:
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  explicit TestPki(std::string dir) : dir_(std::move(dir)) {}
+  friend const TestPki& SharedPki();
+  std::string dir_;
 };
 const TestPki& SharedPki();
 
