@@ -16,6 +16,7 @@ refuses a config only because it does not know such a field, current exporter-to
 accepts it, and so must hermes.
 """
 import concurrent.futures
+import contextlib
 import glob
 import os
 import re
@@ -66,6 +67,10 @@ CASES = {
                          "start"),
     "client-ca-missing-file": ("tls_server_config:\n  cert_file: server.crt\n"
                                "  key_file: server.key\n  client_ca_file: nothere.crt\n", "refuse"),
+    "client-ca-file-unreadable": ("tls_server_config:\n  cert_file: server.crt\n"
+                                  "  key_file: server.key\n"
+                                  "  client_auth_type: RequireAndVerifyClientCert\n"
+                                  "  client_ca_file: nothere.crt\n", "refuse"),
     "client-ca-without-auth-type": ("tls_server_config:\n  cert_file: server.crt\n"
                                     "  key_file: server.key\n  client_ca_file: ca.crt\n", "refuse"),
     "client-sans": ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
@@ -178,19 +183,32 @@ def answers(port, tls):
         return False
 
 
+@contextlib.contextmanager
+def running(argv, cwd=None):
+    """argv started with its stderr piped (text); killed on exit, and after 30 s at the
+    latest, so that a process giving neither verdict fails the test instead of hanging."""
+    p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    watchdog = threading.Timer(30, p.kill)
+    watchdog.start()
+    try:
+        yield p
+    finally:
+        watchdog.cancel()
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        p.stderr.close()
+
+
 def node_exporter_verdict(web_yml, cwd):
     """("start" | "refuse", output). node_exporter listens before it reads the web config
     and logs "TLS is enabled/disabled" before Go's HTTP/2 setup may still fail, so a
     config counts as started once the server answers on its port."""
-    p = subprocess.Popen(["prometheus-node-exporter", "--web.listen-address=127.0.0.1:0",
-                          f"--web.config.file={web_yml}", "--collector.disable-defaults",
-                          "--collector.loadavg"], cwd=cwd, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
-    out = []
-    watchdog = threading.Timer(30, p.kill)  # neither verdict: fail, do not hang
-    watchdog.start()
-    try:
-        port = None
+    out, port = [], None
+    with running(["prometheus-node-exporter", "--web.listen-address=127.0.0.1:0",
+                  f"--web.config.file={web_yml}", "--collector.disable-defaults",
+                  "--collector.loadavg"], cwd=cwd) as p:
         for line in p.stderr:
             out.append(line)
             m = re.search(r'msg="Listening on" address=\S+:(\d+)', line)
@@ -203,12 +221,6 @@ def node_exporter_verdict(web_yml, cwd):
         p.wait(timeout=30)
         out.append(p.stderr.read())
         return ("refuse" if p.returncode != 0 else "start"), "".join(out)
-    finally:
-        watchdog.cancel()
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        p.stderr.close()
 
 
 def node_refuses_for_newer_field(output):
@@ -232,24 +244,13 @@ class WebConfigCompatTest(Harness):
         check_verdict = "start" if check.returncode == 0 else "refuse"
         self.check_err[web_yml] = check.stderr
         t0 = time.monotonic()
-        p = subprocess.Popen([*base, "--web.listen-address", "127.0.0.1:0"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         out = []
-        watchdog = threading.Timer(30, p.kill)  # neither verdict: fail, do not hang
-        watchdog.start()
-        try:
+        with running([*base, "--web.listen-address", "127.0.0.1:0"]) as p:
             for line in p.stderr:
                 out.append(line)
                 if 'msg="listening"' in line:
                     return "start", check_verdict, time.monotonic() - t0, "".join(out)
-            p.wait(timeout=30)
-            return "refuse", check_verdict, None, check.stderr + "".join(out)
-        finally:
-            watchdog.cancel()
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            p.stderr.close()
+        return "refuse", check_verdict, None, check.stderr + "".join(out)
 
     def judge(self, name, web_yml, expected=None):
         node, node_out = node_exporter_verdict(web_yml, os.path.dirname(web_yml))
@@ -303,7 +304,7 @@ class WebConfigCompatTest(Harness):
         self.report("own cases", results)
         # --config.check loads what the start loads and names the file it cannot read.
         by_name = {r["name"]: r for r in results}
-        for name in ("cert-file-missing", "key-file-missing", "client-ca-missing-file"):
+        for name in ("cert-file-missing", "key-file-missing", "client-ca-file-unreadable"):
             self.assertIn("nothere.", by_name[name]["check_err"], name)
         slow = by_name["users-cost-18-and-31"]
         print(f"  time to listen with cost-18 and cost-31 users: {slow['listen_s']:.2f} s")
