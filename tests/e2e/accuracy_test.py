@@ -9,7 +9,8 @@ namespace, and a router namespace between them shapes each direction with tbf
    link byte is worth 1448/1514 goodput bytes (MSS 1448 = MTU 1500 - IP 20 - TCP 20
    - timestamps 12); HTTP headers add < 0.01 % on 100 MB requests. Bounds: +-3 %
    of what the tbf actually sent in the same run (sampled every 20 ms), and +-8 %
-   of iperf3 run in the same namespaces and shaping in the same test. The shaped
+   of iperf3 run in the same namespaces and shaping in the same test (when iperf3
+   itself agrees with its link: under heavy CPU load it can misread). The shaped
    rate's goodput (rate/8 x 1448/1514) is printed but not asserted: whether TCP
    fills the tbf is not hermes' measurement.
 2. Idle latency: a target with --test.response-delay=20ms (the delay stands for
@@ -284,7 +285,8 @@ class AccuracyTest(Harness):
     def iperf3_goodput(self, direction, seconds):
         """iperf3 in the same namespaces and shaping: 4 streams for `seconds` after a
         1 s omitted warm-up, like hermes' windows. Returns the received TCP payload
-        rate (B/s) and what the link carried meanwhile (LinkMeter)."""
+        rate (B/s, None when iperf3 gave none), what the link carried meanwhile
+        (LinkMeter) and iperf3's error text."""
         net = self.net
         server = self.start(f"iperf3-{direction}", net.cmd(net.server_ns, [
             "iperf3", "-s", "-1", "-B", net.server_ip, "-p", str(IPERF_PORT)]))
@@ -301,9 +303,11 @@ class AccuracyTest(Harness):
         # test, so it is not waited for.
         server.kill()
         server.wait(timeout=30)
-        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
-        received = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8
-        return received, link
+        try:
+            received = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8
+        except (ValueError, KeyError, TypeError):
+            return None, link, (r.stdout + r.stderr)[-300:].replace("\n", " ")
+        return received, link, ""
 
     @staticmethod
     def buffer_slack(streams=4, window=4.0):
@@ -314,7 +318,8 @@ class AccuracyTest(Harness):
     def check_throughput(self, rate_mbit, probe="shaped", starved_ok=False):
         """hermes' goodput judged against (a) what the shaped link carried in the same
         run (tbf sent-byte counters), +-3 %: the ground truth; (b) iperf3 run in the
-        same namespaces and shaping right after, +-8 %: an independent peer. The
+        same namespaces and shaping right after, +-8 %: an independent peer, when
+        iperf3 agrees with what its own run's link carried (+-3 %). The
         shaped rate's goodput is printed, not asserted: TCP does not always fill a
         tbf (a CPU-starved host, loss recovery), and that is not hermes' error.
         starved_ok: when the link carried less than the shaped rate for hermes or
@@ -332,26 +337,32 @@ class AccuracyTest(Harness):
             got = metric(m, "hermes_throughput_bytes_per_second", probe=probe, direction=d)
             carried = link.goodput(d, rate_mbit * MBIT)
             drops = net.qdisc_stats(d)["dropped"] - before[d]["dropped"]
-            peer, peer_link = self.iperf3_goodput(d, IPERF_SECONDS)
+            peer, peer_link, peer_error = self.iperf3_goodput(d, IPERF_SECONDS)
             peer_carried = peer_link.goodput(d, rate_mbit * MBIT)
             rel_link = got / carried - 1 if carried else float("inf")
-            rel_peer = got / peer - 1 if peer else float("inf")
             starved = starved_ok and min(carried, peer_carried) < expected * 0.95
             # A starved host lets data wait in socket buffers: the bytes hermes counts
             # in its window may have crossed the link up to one full buffer per stream
             # earlier or later. Only then the bound widens by that much.
             link_bound = LINK_TOLERANCE + (self.buffer_slack() / carried if starved else 0)
             ok_link = abs(rel_link) <= link_bound
-            ok_peer = abs(rel_peer) <= PEER_TOLERANCE or starved
+            # The peer counts only when it measured its own run right: iperf3 (one
+            # thread for all streams) misreads a CPU-starved run, e.g. half of what
+            # its link carried at load 10.
+            peer_sound = bool(peer) and abs(peer / peer_carried - 1) <= LINK_TOLERANCE
+            rel_peer = got / peer - 1 if peer else float("inf")
+            ok_peer = abs(rel_peer) <= PEER_TOLERANCE or starved or not peer_sound
+            waived = ("; link starved, waived" if starved else
+                      "" if peer_sound else
+                      f"; iperf3 off its own link ({peer_error or 'misread'}), waived")
             record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs link",
                    f"carried {carried / 1e6:.3f} MB/s",
                    f"{got / 1e6:.3f} MB/s ({rel_link:+.1%}); drops {drops}",
                    f"+-{link_bound:.1%}" + (" (starved: + socket buffers)" if starved else ""),
                    ok_link)
             record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs iperf3",
-                   f"iperf3 {peer / 1e6:.3f} MB/s (link {peer_carried / 1e6:.3f})",
-                   f"{got / 1e6:.3f} MB/s ({rel_peer:+.1%})"
-                   + ("; link starved, waived" if starved else ""),
+                   f"iperf3 {(peer or 0) / 1e6:.3f} MB/s (link {peer_carried / 1e6:.3f})",
+                   f"{got / 1e6:.3f} MB/s ({rel_peer:+.1%}){waived}",
                    f"+-{PEER_TOLERANCE:.0%}", ok_peer)
             record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs shaped rate",
                    f"{expected / 1e6:.3f} MB/s", f"{got / 1e6:.3f} MB/s ({got / expected - 1:+.1%})",
