@@ -47,14 +47,14 @@ class ConnectionLimiter {
   };
   // Admits a new pending connection from `ip`. `evict` closes it (see above); it
   // is called at most once, and never after Release(id).
-  Admission Admit(const std::string& ip, std::function<void()> evict);
+  Admission Admit(const std::string& ip, std::function<void()> evict) HERMES_EXCLUDES(mu_);
   // The connection sent a complete request head: counts it against the per-IP cap.
   // False when its address is at the cap (it stays pending) or it was evicted.
-  bool Establish(uint64_t id);
+  bool Establish(uint64_t id) HERMES_EXCLUDES(mu_);
   // The connection idles without having authenticated: pending (and youngest) again.
-  void Unestablish(uint64_t id);
+  void Unestablish(uint64_t id) HERMES_EXCLUDES(mu_);
   // Forgets the connection (no-op when it was evicted); returns the number open.
-  int Release(uint64_t id);
+  int Release(uint64_t id) HERMES_EXCLUDES(mu_);
 
  private:
   struct Address {
@@ -74,10 +74,11 @@ class ConnectionLimiter {
 
   const int max_total_;
   const int max_per_ip_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, Conn> conns_;        // guarded by mu_
-  std::map<std::string, Address> by_ip_;  // guarded by mu_; no empty entries
-  uint64_t next_id_ = 1, next_seq_ = 1;   // guarded by mu_
+  Mutex mu_;
+  std::map<uint64_t, Conn> conns_ HERMES_GUARDED_BY(mu_);
+  std::map<std::string, Address> by_ip_ HERMES_GUARDED_BY(mu_);  // no empty entries
+  uint64_t next_id_ HERMES_GUARDED_BY(mu_) = 1;
+  uint64_t next_seq_ HERMES_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace hermes::server

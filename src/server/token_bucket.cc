@@ -8,7 +8,7 @@ TokenBucket::TokenBucket(std::chrono::nanoseconds interval, int burst, TimePoint
     : interval_(interval), burst_(burst), tokens_(burst), last_(now) {}
 
 bool TokenBucket::Allow(TimePoint now) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (now > last_) {
     tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_) / interval_);
     last_ = now;

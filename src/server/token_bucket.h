@@ -7,7 +7,8 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace hermes::server {
 
@@ -16,14 +17,14 @@ class TokenBucket {
   using TimePoint = std::chrono::steady_clock::time_point;
   TokenBucket(std::chrono::nanoseconds interval, int burst, TimePoint now);
   // Takes a token at `now` (monotonic across calls) if there is one.
-  bool Allow(TimePoint now);
+  bool Allow(TimePoint now) HERMES_EXCLUDES(mu_);
 
  private:
   const std::chrono::nanoseconds interval_;
   const double burst_;
-  std::mutex mu_;
-  double tokens_;   // guarded by mu_
-  TimePoint last_;  // guarded by mu_
+  Mutex mu_;
+  double tokens_ HERMES_GUARDED_BY(mu_);
+  TimePoint last_ HERMES_GUARDED_BY(mu_);
 };
 
 }  // namespace hermes::server
