@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "server/gzip.h"
+#include "common/gzip.h"
+#include "server/negotiation.h"
 
 namespace hermes::server {
 

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "server/gzip.h"
+#include "server/negotiation.h"
 
 namespace hermes::server {
 namespace {
@@ -16,6 +16,27 @@ TEST(GzipTest, AcceptsGzipHonorsQValues) {
   EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=zero"));
   EXPECT_FALSE(AcceptsGzip("br, identity"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=2"));
+}
+
+TEST(NegotiationTest, ParsesElementsParametersAndQ) {
+  const auto e = ParseHeaderList(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+      "encoding=delimited;q=0.7, Text/Plain ; Version=0.0.4;q=0.3,,*/*;q=0.2;"
+      "x=\"a,b;c\"");
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].value, "application/vnd.google.protobuf");
+  EXPECT_EQ(e[0].Param("proto"), "io.prometheus.client.MetricFamily");
+  EXPECT_EQ(e[0].Param("encoding"), "delimited");
+  EXPECT_DOUBLE_EQ(e[0].q, 0.7);
+  EXPECT_EQ(e[1].value, "text/plain");
+  EXPECT_EQ(e[1].Param("version"), "0.0.4");
+  EXPECT_DOUBLE_EQ(e[1].q, 0.3);
+  EXPECT_EQ(e[2].value, "*/*");
+  EXPECT_EQ(e[2].Param("x"), "a,b;c");
+  EXPECT_EQ(e[2].Param("proto"), std::nullopt);
+  EXPECT_DOUBLE_EQ(ParseHeaderList("gzip;q=x")[0].q, 0);
+  EXPECT_TRUE(ParseHeaderList("").empty());
 }
 
 TEST(HttpRequestTest, QueryParamDecodes) {
