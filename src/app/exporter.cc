@@ -123,10 +123,9 @@ void Exporter::OnRunComplete(const config::ProbeConfig& probe, const scheduler::
   }
 }
 
-void Exporter::OnSkip(const config::ProbeConfig& probe, scheduler::SkipReason reason) {
-  metrics_->RecordSkip(probe.name, scheduler::SkipReasonName(reason));
-  LogInfo("probe run skipped",
-          {{"probe", probe.name}, {"reason", scheduler::SkipReasonName(reason)}});
+void Exporter::OnSkip(const config::ProbeConfig& probe, SkipReason reason) {
+  metrics_->RecordSkip(probe.name, reason);
+  LogInfo("probe run skipped", {{"probe", probe.name}, {"reason", metrics::Label(reason)}});
 }
 
 void Exporter::OnStartLag(Duration lag) { metrics_->ObserveStartLag(lag); }
@@ -135,13 +134,11 @@ void Exporter::OnRequest(const std::string& handler_label, int code, double seco
   metrics_->ObserveHttpRequest(handler_label, code, seconds);
 }
 
-void Exporter::OnAuthFailure(server::AuthFailure reason) {
-  metrics_->RecordAuthFailure(server::AuthFailureName(reason));
-}
+void Exporter::OnAuthFailure(AuthFailure reason) { metrics_->RecordAuthFailure(reason); }
 
 void Exporter::OnConnectionsChanged(int open) { metrics_->SetHttpConnections(open); }
 
-void Exporter::OnConnectionRejected(const char* reason) {
+void Exporter::OnConnectionRejected(ConnectionRejectReason reason) {
   metrics_->RecordConnectionRejected(reason);
 }
 

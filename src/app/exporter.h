@@ -46,14 +46,14 @@ class Exporter final : public scheduler::RunSink, public server::ServerObserver 
 
   // scheduler::RunSink
   void OnRunComplete(const config::ProbeConfig& probe, const scheduler::RunRecord& run) override;
-  void OnSkip(const config::ProbeConfig& probe, scheduler::SkipReason reason) override;
+  void OnSkip(const config::ProbeConfig& probe, SkipReason reason) override;
   void OnStartLag(Duration lag) override;
 
   // server::ServerObserver
   void OnRequest(const std::string& handler_label, int code, double seconds) override;
-  void OnAuthFailure(server::AuthFailure reason) override;
+  void OnAuthFailure(AuthFailure reason) override;
   void OnConnectionsChanged(int open) override;
-  void OnConnectionRejected(const char* reason) override;
+  void OnConnectionRejected(ConnectionRejectReason reason) override;
 
  private:
   Exporter(const Flags& flags, Clock& clock, std::shared_ptr<const config::Config> config);

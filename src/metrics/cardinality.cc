@@ -73,9 +73,9 @@ int CountGlobalSeries() {
   n += 1;  // data budget
   n += 1;  // build_info
   n += 2;  // reload ok + timestamp
-  n += static_cast<int>(kNumHandlers * kNumCodes);
+  n += static_cast<int>(kNumHandlers * kNumCodeClasses);
   n += static_cast<int>(kNumHandlers) * HistogramSeries(RequestDurationBuckets().size());
-  n += static_cast<int>(kNumAuthReasons);
+  n += static_cast<int>(kNumAuthFailures);
   n += 1;  // connections
   n += static_cast<int>(kNumRejectReasons);
   n += 2;  // series, limit

@@ -1,62 +1,58 @@
-// MetricsHub: the snapshot swap, atomic publication of runs, and exposition.
+// MetricsHub: the series swap, atomic publication of runs, the page cache and the
+// per-scrape rendering.
 #include "metrics/metrics_hub.h"
 
-#include <prometheus/text_serializer.h>
-
 #include <algorithm>
-#include <cstring>
+#include <map>
+#include <vector>
 
+#include "common/gzip.h"
 #include "common/mutex.h"
 #include "metrics/families.h"
+#include "metrics/page.h"
 #include "metrics/process_metrics.h"
+#include "metrics/render.h"
 
 namespace hermes::metrics {
 
+using internal::Chunks;
+using internal::Family;
+using internal::Page;
+using internal::PageFormat;
 using internal::ProbeSeries;
-using internal::Snapshot;
-
-struct MetricsHub::Impl {
-  explicit Impl(Clock& c) : clock(c), boot_time(ReadBootTime()) {}
-
-  Clock& clock;
-  const std::optional<double> boot_time;  // read once: constant while the host runs
-  mutable Mutex mu;
-  std::unique_ptr<Snapshot> snapshot HERMES_GUARDED_BY(mu);
-
-  // The probe's series in the current snapshot, or nullptr.
-  ProbeSeries* FindProbe(const std::string& name) HERMES_REQUIRES(mu) {
-    if (!snapshot) return nullptr;
-    auto it = snapshot->probes.find(name);
-    return it == snapshot->probes.end() ? nullptr : &it->second;
-  }
-};
+using internal::Series;
+using internal::SeriesStore;
+using internal::Source;
 
 namespace {
 
-template <size_t N>
-int IndexOf(const char* const (&set)[N], std::string_view value) {
-  for (size_t i = 0; i < N; ++i) {
-    if (value == set[i]) return static_cast<int>(i);
-  }
-  return -1;
+struct ProbeState {
+  std::unique_ptr<ProbeSeries> series;
+  std::shared_ptr<const Chunks> chunks;
+};
+
+std::shared_ptr<const Chunks> RenderChunks(const SeriesStore& store, Source source) {
+  auto chunks = std::make_shared<Chunks>();
+  internal::RenderChunks(store, source, *chunks);
+  return chunks;
 }
 
-void Set(prometheus::Gauge* g, const std::optional<double>& v) {
-  if (g != nullptr && v.has_value()) g->Set(*v);
+void Set(Series* s, const std::optional<double>& v) {
+  if (s != nullptr && v.has_value()) s->value = *v;
 }
 
-void Add(prometheus::Counter* c, uint64_t v) {
-  if (c != nullptr && v > 0) c->Increment(static_cast<double>(v));
+void Add(Series* s, uint64_t v) {
+  if (s != nullptr) s->value += static_cast<double>(v);
 }
 
-void ObserveAll(prometheus::Histogram* h, const std::vector<double>& samples) {
-  if (h == nullptr) return;
-  for (double s : samples) h->Observe(s);
+void ObserveAll(Series* s, const std::vector<double>& samples) {
+  if (s == nullptr) return;
+  for (double v : samples) s->histogram->Observe(v);
 }
 
 // Gauges that describe the last good run: written only when it succeeded.
 void PublishLastGood(ProbeSeries& s, double finished, const probe::ProbeResult& r) {
-  s.last_success->Set(finished);
+  s.last_success->value = finished;
   for (size_t i = 0; i < internal::kNumPhases; ++i) Set(s.phase[i], r.phase_seconds[i]);
   for (size_t i = 0; i < internal::kNumLoads; ++i) {
     Set(s.latency[i], r.latency[i].median_seconds);
@@ -68,18 +64,110 @@ void PublishLastGood(ProbeSeries& s, double finished, const probe::ProbeResult& 
   Set(s.cert_expiry, r.tls_cert_expiry_unix_seconds);
 }
 
-// Orders families by name and series by labels so the exposition is stable
-// (prometheus-cpp keeps series in a hash map).
-void SortForExposition(std::vector<prometheus::MetricFamily>& families) {
-  std::sort(families.begin(), families.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  for (auto& f : families) {
-    std::sort(f.metric.begin(), f.metric.end(),
-              [](const auto& a, const auto& b) { return a.label < b.label; });
+void AddProcessSeries(const ProcessStats& p, SeriesStore& store) {
+  const std::pair<Family, const std::optional<double>*> values[] = {
+      {Family::kProcessCpu, &p.cpu_seconds},
+      {Family::kProcessMaxFds, &p.max_fds},
+      {Family::kProcessOpenFds, &p.open_fds},
+      {Family::kProcessResident, &p.resident_bytes},
+      {Family::kProcessStartTime, &p.start_time_seconds},
+      {Family::kProcessVirtual, &p.virtual_bytes}};
+  for (const auto& [family, value] : values) {
+    if (value->has_value()) store.Add(family, {})->value = **value;
   }
 }
 
 }  // namespace
+
+struct MetricsHub::Impl {
+  explicit Impl(Clock& c)
+      : clock(c), boot_time(ReadBootTime()), listener(internal::BuildListenerSeries()) {}
+
+  Clock& clock;
+  const std::optional<double> boot_time;  // read once: constant while the host runs
+
+  // Probe and exporter series, their rendered chunks, and the change counter.
+  mutable Mutex mu;
+  std::map<std::string, ProbeState, std::less<>> probes HERMES_GUARDED_BY(mu);
+  std::unique_ptr<internal::GlobalSeries> global HERMES_GUARDED_BY(mu);
+  std::shared_ptr<const Chunks> global_chunks HERMES_GUARDED_BY(mu);
+  int series_count HERMES_GUARDED_BY(mu) = 0;
+  uint64_t generation HERMES_GUARDED_BY(mu) = 0;
+
+  // The page of the latest change; built outside `mu`.
+  Mutex page_mu;
+  std::shared_ptr<const Page> page HERMES_GUARDED_BY(page_mu);
+  uint64_t page_generation HERMES_GUARDED_BY(page_mu) = 0;
+
+  // The listener's series live across reloads; rendered only after the first Apply.
+  Mutex listener_mu;
+  std::unique_ptr<internal::ListenerSeries> listener HERMES_GUARDED_BY(listener_mu);
+  bool applied HERMES_GUARDED_BY(listener_mu) = false;
+
+  // The probe's state, or nullptr.
+  ProbeState* FindProbe(std::string_view name) HERMES_REQUIRES(mu) {
+    auto it = probes.find(name);
+    return it == probes.end() ? nullptr : &it->second;
+  }
+
+  // What a page is built from: the chunks of one moment, and which change it was.
+  struct PageInputs {
+    std::vector<std::shared_ptr<const Chunks>> owners;
+    uint64_t generation = 0;
+  };
+
+  // Ends a change: numbers it and snapshots the chunks (cheap pointer copies).
+  PageInputs EndChange() HERMES_REQUIRES(mu) {
+    PageInputs in;
+    in.owners.reserve(probes.size() + 1);
+    in.owners.push_back(global_chunks);
+    for (const auto& [name, state] : probes) in.owners.push_back(state.chunks);
+    in.generation = ++generation;
+    return in;
+  }
+
+  // Builds the page outside `mu` and installs it unless a later change got there
+  // first.
+  void Install(PageInputs in) HERMES_EXCLUDES(mu) {
+    auto next = std::make_shared<const Page>(std::move(in.owners));
+    MutexLock lock(page_mu);
+    if (in.generation > page_generation) {
+      page.swap(next);
+      page_generation = in.generation;
+    }
+    // `next` (the replaced page, or the one that lost) is freed after the unlock.
+  }
+
+  std::shared_ptr<const Page> CurrentPage() HERMES_EXCLUDES(page_mu) {
+    MutexLock lock(page_mu);
+    return page;
+  }
+
+  // The families of one per-scrape slot.
+  void RenderSlot(Source source, const ProcessStats& process, PageFormat format, std::string& out)
+      HERMES_EXCLUDES(listener_mu) {
+    if (source == Source::kListener) {
+      MutexLock lock(listener_mu);
+      if (applied) RenderFamilies(listener->store, source, format, out);
+      return;
+    }
+    SeriesStore store;
+    AddProcessSeries(process, store);
+    RenderFamilies(store, source, format, out);
+  }
+
+  static void RenderFamilies(const SeriesStore& store, Source source, PageFormat format,
+                             std::string& out) {
+    for (size_t i = 0; i < internal::kNumFamilies; ++i) {
+      if (internal::kFamilies[i].source != source) continue;
+      if (format == PageFormat::kText) {
+        internal::AppendTextFamily(static_cast<Family>(i), store, out);
+      } else {
+        internal::AppendProtoFamily(static_cast<Family>(i), store, out);
+      }
+    }
+  }
+};
 
 MetricsHub::MetricsHub(Clock& clock) : impl_(std::make_unique<Impl>(clock)) {}
 MetricsHub::~MetricsHub() = default;
@@ -87,124 +175,189 @@ MetricsHub::~MetricsHub() = default;
 void MetricsHub::Apply(std::shared_ptr<const config::Config> config) {
   // Build outside the lock; only the carry-over and the swap are under it, so no
   // increment between the two is lost.
-  std::unique_ptr<Snapshot> next = internal::BuildSnapshot(std::move(config));
-  const double now = ToUnixSeconds(impl_->clock.WallNow());
-  {
-    MutexLock lock(impl_->mu);
-    if (impl_->snapshot) {
-      for (auto& [name, series] : next->probes) {
-        if (const ProbeSeries* old = impl_->FindProbe(name)) {
-          internal::CarryOverProbe(*old, series);
-        }
-      }
-      internal::CarryOverGlobal(impl_->snapshot->global, next->global);
-    }
-    // A config that got this far was loaded successfully.
-    next->global.reload_ok->Set(1);
-    next->global.reload_timestamp->Set(now);
-    impl_->snapshot.swap(next);
+  const internal::ConfigBuckets buckets(*config);
+  std::map<std::string, ProbeState, std::less<>> next;
+  for (const auto& p : config->probes) {
+    next[p.name].series = internal::BuildProbeSeries(p, buckets);
   }
-  // `next` now holds the old snapshot; it is destroyed here, outside the lock.
+  auto global = internal::BuildGlobalSeries(*config);
+  // A config that got this far was loaded successfully.
+  global->reload_ok->value = 1;
+  global->reload_timestamp->value = ToUnixSeconds(impl_->clock.WallNow());
+  MutexLock lock(impl_->mu);
+  for (auto& [name, state] : next) {
+    if (const ProbeState* old = impl_->FindProbe(name)) {
+      internal::CarryOverProbe(*old->series, *state.series);
+    }
+    state.chunks = RenderChunks(state.series->store, Source::kProbe);
+  }
+  if (impl_->global) internal::CarryOverGlobal(*impl_->global, *global);
+  impl_->global_chunks = RenderChunks(global->store, Source::kGlobal);
+  impl_->probes.swap(next);
+  impl_->global.swap(global);
+  impl_->series_count = CountSeries(*config);
+  Impl::PageInputs inputs = impl_->EndChange();
+  lock.Unlock();
+  impl_->Install(std::move(inputs));
+  {
+    MutexLock listener_lock(impl_->listener_mu);
+    impl_->applied = true;
+  }
+  // `next` and `global` now hold the old series; they are freed here, outside the lock.
 }
 
 void MetricsHub::PublishRun(const std::string& probe, WallTime started, Duration duration,
                             const probe::ProbeResult& result) {
   const double finished = ToUnixSeconds(started) + ToSeconds(duration);
   MutexLock lock(impl_->mu);
-  ProbeSeries* s = impl_->FindProbe(probe);
-  if (s == nullptr) return;  // removed by a reload while it ran
-  s->runs->Increment();
-  s->success->Set(result.success ? 1 : 0);
-  s->duration->Observe(ToSeconds(duration));
-  s->last_run->Set(finished);
+  ProbeState* state = impl_->FindProbe(probe);
+  if (state == nullptr) return;  // removed by a reload while it ran
+  ProbeSeries& s = *state->series;
+  s.runs->value += 1;
+  s.success->value = result.success ? 1 : 0;
+  s.duration->histogram->Observe(ToSeconds(duration));
+  s.last_run->value = finished;
   if (result.success) {
-    PublishLastGood(*s, finished, result);
+    PublishLastGood(s, finished, result);
   } else {
     const auto reason = result.reason.value_or(probe::FailureReason::kUnknown);
-    s->failures[static_cast<size_t>(reason)]->Increment();
+    s.failures[static_cast<size_t>(reason)]->value += 1;
   }
   // The last response and measured loss describe this run, failed or not.
-  if (result.http_status_code) Set(s->http_status, static_cast<double>(*result.http_status_code));
-  Set(s->loss_ratio, result.packet_loss_ratio);
+  if (result.http_status_code) {
+    Set(s.http_status, static_cast<double>(*result.http_status_code));
+  }
+  Set(s.loss_ratio, result.packet_loss_ratio);
   // What really happened: samples, packets and bytes.
   for (size_t i = 0; i < internal::kNumLoads; ++i) {
-    ObserveAll(s->rtt[i], result.latency[i].samples_seconds);
+    ObserveAll(s.rtt[i], result.latency[i].samples_seconds);
   }
   for (size_t i = 0; i < internal::kNumDirections; ++i) {
-    ObserveAll(s->throughput_samples[i], result.throughput_samples[i]);
-    Add(s->transferred[i], result.transferred_bytes[i]);
+    ObserveAll(s.throughput_samples[i], result.throughput_samples[i]);
+    Add(s.transferred[i], result.transferred_bytes[i]);
   }
-  Add(s->packets_sent, result.packets_sent);
-  Add(s->packets_lost, result.packets_lost);
+  Add(s.packets_sent, result.packets_sent);
+  Add(s.packets_lost, result.packets_lost);
+  state->chunks = RenderChunks(s.store, Source::kProbe);
+  Impl::PageInputs inputs = impl_->EndChange();
+  lock.Unlock();
+  impl_->Install(std::move(inputs));
 }
 
-void MetricsHub::RecordSkip(const std::string& probe, std::string_view reason) {
-  const int i = IndexOf(kSkipReasons, reason);
-  if (i < 0) return;
+void MetricsHub::RecordSkip(const std::string& probe, SkipReason reason) {
   MutexLock lock(impl_->mu);
-  if (ProbeSeries* s = impl_->FindProbe(probe)) s->skipped[i]->Increment();
+  ProbeState* state = impl_->FindProbe(probe);
+  if (state == nullptr) return;
+  state->series->skipped[static_cast<size_t>(reason)]->value += 1;
+  state->chunks = RenderChunks(state->series->store, Source::kProbe);
+  Impl::PageInputs inputs = impl_->EndChange();
+  lock.Unlock();
+  impl_->Install(std::move(inputs));
 }
 
 void MetricsHub::ObserveStartLag(Duration lag) {
   // A run never starts before its plan; a negative lag is clock noise.
   const double seconds = std::max(0.0, ToSeconds(lag));
   MutexLock lock(impl_->mu);
-  if (impl_->snapshot) impl_->snapshot->global.start_lag->Observe(seconds);
+  if (!impl_->global) return;
+  impl_->global->start_lag->histogram->Observe(seconds);
+  impl_->global_chunks = RenderChunks(impl_->global->store, Source::kGlobal);
+  Impl::PageInputs inputs = impl_->EndChange();
+  lock.Unlock();
+  impl_->Install(std::move(inputs));
 }
 
 void MetricsHub::RecordReload(bool ok) {
   const double now = ToUnixSeconds(impl_->clock.WallNow());
   MutexLock lock(impl_->mu);
-  if (!impl_->snapshot) return;
-  impl_->snapshot->global.reload_ok->Set(ok ? 1 : 0);
-  if (ok) impl_->snapshot->global.reload_timestamp->Set(now);
+  if (!impl_->global) return;
+  impl_->global->reload_ok->value = ok ? 1 : 0;
+  if (ok) impl_->global->reload_timestamp->value = now;
+  impl_->global_chunks = RenderChunks(impl_->global->store, Source::kGlobal);
+  Impl::PageInputs inputs = impl_->EndChange();
+  lock.Unlock();
+  impl_->Install(std::move(inputs));
 }
 
 void MetricsHub::ObserveHttpRequest(std::string_view handler, int code, double seconds) {
-  int h = IndexOf(kHttpHandlers, handler);
-  if (h < 0) h = IndexOf(kHttpHandlers, "other");
-  int c = IndexOf(kHttpCodes, std::to_string(code));
-  if (c < 0) c = IndexOf(kHttpCodes, "other");
-  MutexLock lock(impl_->mu);
-  if (!impl_->snapshot) return;
-  impl_->snapshot->global.requests[h][c]->Increment();
-  impl_->snapshot->global.request_duration[h]->Observe(std::max(0.0, seconds));
+  const auto it = std::find(kHttpHandlers.begin(), kHttpHandlers.end(), handler);
+  const size_t h = it != kHttpHandlers.end() ? static_cast<size_t>(it - kHttpHandlers.begin())
+                                             : kHttpHandlers.size() - 1;  // "other"
+  const std::optional<size_t> c = CodeClass(code);
+  MutexLock lock(impl_->listener_mu);
+  internal::ListenerSeries& l = *impl_->listener;
+  if (c) l.requests[h][*c]->value += 1;
+  l.request_duration[h]->histogram->Observe(std::max(0.0, seconds));
 }
 
-void MetricsHub::RecordAuthFailure(std::string_view reason) {
-  const int i = IndexOf(kAuthFailureReasons, reason);
-  if (i < 0) return;
-  MutexLock lock(impl_->mu);
-  if (impl_->snapshot) impl_->snapshot->global.auth_failures[i]->Increment();
+void MetricsHub::RecordAuthFailure(AuthFailure reason) {
+  MutexLock lock(impl_->listener_mu);
+  impl_->listener->auth_failures[static_cast<size_t>(reason)]->value += 1;
 }
 
 void MetricsHub::SetHttpConnections(int open) {
-  MutexLock lock(impl_->mu);
-  if (impl_->snapshot) impl_->snapshot->global.connections->Set(open);
+  MutexLock lock(impl_->listener_mu);
+  impl_->listener->connections->value = open;
 }
 
-void MetricsHub::RecordConnectionRejected(std::string_view reason) {
-  const int i = IndexOf(kConnectionRejectReasons, reason);
-  if (i < 0) return;
-  MutexLock lock(impl_->mu);
-  if (impl_->snapshot) impl_->snapshot->global.rejected[i]->Increment();
+void MetricsHub::RecordConnectionRejected(ConnectionRejectReason reason) {
+  MutexLock lock(impl_->listener_mu);
+  impl_->listener->rejected[static_cast<size_t>(reason)]->value += 1;
 }
 
-std::string MetricsHub::Render() {
-  const ProcessStats process = ReadProcessStats(impl_->boot_time);  // I/O: before the lock
-  std::vector<prometheus::MetricFamily> families;
-  {
-    MutexLock lock(impl_->mu);
-    if (impl_->snapshot) families = impl_->snapshot->registry->Collect();
+Exposition MetricsHub::Expose(Format format, bool gzip) {
+  const ProcessStats process = ReadProcessStats(impl_->boot_time);  // I/O: before any lock
+  const PageFormat pf = format == Format::kText ? PageFormat::kText : PageFormat::kProtobuf;
+  const std::shared_ptr<const Page> page = impl_->CurrentPage();
+  const auto& slots = internal::Slots();
+  std::vector<std::string> dynamic(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) impl_->RenderSlot(slots[i], process, pf, dynamic[i]);
+  static const std::vector<std::string> kNoSegments(internal::Slots().size() + 1);
+  const std::vector<std::string>& segments = page ? page->Segments(pf) : kNoSegments;
+
+  Exposition out;
+  if (gzip) {
+    static const std::vector<DeflatedPart> kNoParts(internal::Slots().size() + 1);
+    const std::vector<DeflatedPart>* cached = page ? page->Deflated(pf) : &kNoParts;
+    // The per-scrape parts are small; level 1 and a reused stream keep them cheap.
+    thread_local Deflater deflater(1);
+    std::vector<DeflatedPart> fresh;
+    fresh.reserve(dynamic.size());
+    for (const std::string& d : dynamic) {
+      Result<DeflatedPart> part = deflater.Deflate(d);
+      if (!part.ok()) break;
+      fresh.push_back(std::move(part).value());
+    }
+    if (cached != nullptr && fresh.size() == dynamic.size()) {
+      std::vector<const DeflatedPart*> parts;
+      for (size_t i = 0; i < fresh.size(); ++i) {
+        parts.push_back(&(*cached)[i]);
+        parts.push_back(&fresh[i]);
+      }
+      parts.push_back(&cached->back());
+      AppendGzip(parts.data(), parts.size(), out.body);
+      out.gzip = true;
+      return out;
+    }
+    // zlib failed (out of memory): serve the page uncompressed.
   }
-  AppendProcessFamilies(process, families);
-  SortForExposition(families);
-  return prometheus::TextSerializer().Serialize(families);
+  size_t bytes = 0;
+  for (const auto& s : segments) bytes += s.size();
+  for (const auto& d : dynamic) bytes += d.size();
+  out.body.reserve(bytes);
+  for (size_t i = 0; i < dynamic.size(); ++i) {
+    out.body += segments[i];
+    out.body += dynamic[i];
+  }
+  out.body += segments.back();
+  return out;
 }
+
+std::string MetricsHub::Render() { return Expose(Format::kText, false).body; }
 
 int MetricsHub::SeriesCount() const {
   MutexLock lock(impl_->mu);
-  return impl_->snapshot ? impl_->snapshot->series_count : 0;
+  return impl_->series_count;
 }
 
 }  // namespace hermes::metrics

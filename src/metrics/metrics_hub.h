@@ -1,20 +1,24 @@
-// MetricsHub: every hermes_* family (SPEC section 7) on a prometheus-cpp registry,
-// plus process_* metrics, rendered in text format 0.0.4.
+// MetricsHub: every hermes_* family (SPEC section 7) plus process_* metrics, exposed
+// in the text format 0.0.4 and in the protobuf format with native histograms.
 //
-// - Apply() builds a fresh registry for a config snapshot, with every series of
-//   every configured probe present (0) from the start, copies counter values of
-//   probes that survive a reload (so counters do not reset), and swaps it in. A
-//   scrape renders either the old or the new registry, never a half-built one.
-// - PublishRun() applies one probe run as a unit: a concurrent Render() sees all of
-//   it or none of it. A failed run sets success 0, counts the failure, and leaves
+// - Apply() builds fresh series for a config snapshot, with every series of every
+//   configured probe present (0) from the start, copies counter values of probes that
+//   survive a reload (so counters do not reset), and swaps them in.
+// - PublishRun() applies one probe run as a unit: a concurrent scrape sees all of it
+//   or none of it. A failed run sets success 0, counts the failure, and leaves
 //   last-good gauges and their timestamps alone.
-// - No label value ever comes from outside the config and the closed enums. A
-//   Record*/Observe* call with an unknown probe, handler, code or reason never
-//   creates a series: unknown handlers and codes count under "other", unknown
-//   probes and reasons are ignored.
+// - Rendered once per change: every change (a run, a skip, a reload, a start lag)
+//   re-renders the series it touched into cached text and protobuf chunks and swaps
+//   in a new page made of them (metrics/page.h). A scrape copies the cached page and
+//   renders only the listener's and process' families, which change with every
+//   request; with gzip it compresses only those (the page's parts are compressed
+//   once, on first use).
+// - No label value ever comes from outside the config and the closed enums
+//   (metrics/labels.h). An unknown handler counts as handler="other"; unknown probes
+//   are ignored.
 //
-// Families per probe kind (the same table drives CountSeries() and the registry,
-// see families.h). Common to every kind: success, runs_total, failures_total{reason}
+// Families per probe kind (the same table drives CountSeries() and the series, see
+// families.h). Common to every kind: success, runs_total, failures_total{reason}
 // (9), skipped_total{reason} (4), duration_seconds (histogram), last_run and
 // last_success timestamps, interval and timeout.
 //
@@ -32,9 +36,13 @@
 // RTT histogram and the latency gauge already are the connect time. dns reports one resolve time
 // per run, which is its phase. hermes_expected_throughput_bytes_per_second{direction} exists when
 // `expect` sets that direction and the kind has throughput; and hermes_expected_latency_seconds
-// when `expect.latency` is set and the kind has latency. hermes_http_requests_total is the full
-// kHttpHandlers x kHttpCodes product so that its size does not depend on which codes the listener
-// happens to send; a code outside kHttpCodes counts as code="other".
+// when `expect.latency` is set and the kind has latency. hermes_http_requests_total counts by
+// handler and status class (2xx, 4xx, 5xx): kHttpHandlers x kHttpCodeClasses, 24 series.
+//
+// Within a family, series are ordered by owner (the exporter's, then probes by name),
+// then in the order of the layout; labels within a series by name; a family without
+// series is left out. Histograms carry classic buckets (both formats) and native
+// buckets (protobuf only, see metrics/histogram.h).
 //
 // Gauges are written only from successful runs (last-good values), except
 // hermes_probe_success, hermes_probe_last_run_timestamp_seconds,
@@ -43,8 +51,9 @@
 // looks like; it is written whenever the run measured it). Counters and histogram
 // samples always record what really happened.
 //
-// Thread-safety: all methods may be called concurrently. One mutex guards the
-// current registry; PublishRun(), Apply()'s swap and Render()'s Collect take it.
+// Thread-safety: all methods may be called concurrently. One mutex guards the probe
+// and exporter series and their chunks, one the listener's series, one the current
+// page; no scrape waits for a page to be built.
 #pragma once
 
 #include <memory>
@@ -54,6 +63,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "metrics/labels.h"
 #include "probe/probe.h"
 
 namespace hermes::metrics {
@@ -65,45 +75,45 @@ int CountSeries(const config::Config& config);
 // Invalid (naming the count, the limit and the biggest probe) when over max_series.
 Status CheckSeriesBudget(const config::Config& config);
 
-// The closed set of handler labels for hermes_http_* metrics.
-inline constexpr const char* kHttpHandlers[] = {"metrics", "landing", "healthy", "ready",
-                                                "status",  "reload",  "trigger", "other"};
-// The closed set of code labels of hermes_http_requests_total ("other": any other).
-inline constexpr const char* kHttpCodes[] = {"200", "202", "400", "401", "404",
-                                             "405", "408", "409", "411", "413",
-                                             "429", "431", "500", "503", "other"};
-// Closed label sets of the other enums (SPEC section 7).
-inline constexpr const char* kSkipReasons[] = {"overrun", "bandwidth_busy", "retry_after",
-                                               "budget"};
-inline constexpr const char* kAuthFailureReasons[] = {"missing", "malformed", "invalid"};
-inline constexpr const char* kConnectionRejectReasons[] = {
-    "max_connections", "max_connections_per_ip", "tls_handshake"};
+enum class Format { kText, kProtobuf };
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kProtobufContentType =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+    "encoding=delimited";
+
+struct Exposition {
+  std::string body;
+  bool gzip = false;  // body is a gzip member (Content-Encoding: gzip)
+};
 
 class MetricsHub {
  public:
   explicit MetricsHub(Clock& clock);
   ~MetricsHub();
 
-  // Installs the registry for `config` (see above). Call once before serving.
+  // Installs the series for `config` (see above). Call once before serving.
   void Apply(std::shared_ptr<const config::Config> config);
 
   void PublishRun(const std::string& probe, WallTime started, Duration duration,
                   const probe::ProbeResult& result);
-  void RecordSkip(const std::string& probe, std::string_view reason);  // SPEC skip reasons
+  void RecordSkip(const std::string& probe, SkipReason reason);
   void ObserveStartLag(Duration lag);
   // Sets hermes_config_last_reload_* (timestamp on success). Apply() itself counts
   // as a successful load, so the first Apply() sets both to "ok, now".
   void RecordReload(bool ok);
 
-  // Listener self-metrics; labels must come from the closed sets.
+  // Listener self-metrics. `handler` is one of kHttpHandlers (anything else counts
+  // as "other"); a status outside 2xx/4xx/5xx is not counted in requests_total.
   void ObserveHttpRequest(std::string_view handler, int code, double seconds);
-  void RecordAuthFailure(std::string_view reason);  // missing | malformed | invalid
+  void RecordAuthFailure(AuthFailure reason);
   void SetHttpConnections(int open);
-  void RecordConnectionRejected(std::string_view reason);
+  void RecordConnectionRejected(ConnectionRejectReason reason);
 
-  // Text exposition (format 0.0.4) of everything, process metrics refreshed.
-  // Families are sorted by name and series by labels, so output is deterministic.
-  // Before the first Apply() only process metrics are rendered.
+  // The exposition in `format`, gzip-compressed when `gzip`. Families are sorted by
+  // name, so output is deterministic. Before the first Apply() only process metrics
+  // are rendered.
+  Exposition Expose(Format format, bool gzip);
+  // Expose(Format::kText, false).body.
   std::string Render();
   // CountSeries() of the applied config; 0 before the first Apply().
   int SeriesCount() const;

@@ -39,22 +39,6 @@ std::optional<double> CountOpenFds() {
   return n;
 }
 
-prometheus::MetricFamily Single(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  prometheus::ClientMetric m;
-  if (type == prometheus::MetricType::Counter) {
-    m.counter.value = value;
-  } else {
-    m.gauge.value = value;
-  }
-  f.metric.push_back(std::move(m));
-  return f;
-}
-
 }  // namespace
 
 Result<ProcStat> ParseProcStat(std::string_view text) {
@@ -158,36 +142,6 @@ ProcessStats ReadProcessStats(std::optional<double> boot_time) {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) s.max_fds = static_cast<double>(lim.rlim_cur);
   return s;
-}
-
-void AppendProcessFamilies(const ProcessStats& s, std::vector<prometheus::MetricFamily>& out) {
-  using prometheus::MetricType;
-  if (s.cpu_seconds) {
-    out.push_back(Single("process_cpu_seconds_total",
-                         "Total user and system CPU time spent in seconds.", MetricType::Counter,
-                         *s.cpu_seconds));
-  }
-  if (s.resident_bytes) {
-    out.push_back(Single("process_resident_memory_bytes", "Resident memory size in bytes.",
-                         MetricType::Gauge, *s.resident_bytes));
-  }
-  if (s.virtual_bytes) {
-    out.push_back(Single("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                         MetricType::Gauge, *s.virtual_bytes));
-  }
-  if (s.start_time_seconds) {
-    out.push_back(Single("process_start_time_seconds",
-                         "Start time of the process since unix epoch in seconds.",
-                         MetricType::Gauge, *s.start_time_seconds));
-  }
-  if (s.open_fds) {
-    out.push_back(Single("process_open_fds", "Number of open file descriptors.", MetricType::Gauge,
-                         *s.open_fds));
-  }
-  if (s.max_fds) {
-    out.push_back(Single("process_max_fds", "Maximum number of open file descriptors.",
-                         MetricType::Gauge, *s.max_fds));
-  }
 }
 
 }  // namespace hermes::metrics

@@ -8,8 +8,6 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
-#include <prometheus/metric_family.h>
-
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -49,8 +47,5 @@ ProcessStats ComputeProcessStats(const ProcStat& stat, std::optional<double> boo
 // read it once) and the current process' stats.
 std::optional<double> ReadBootTime();
 ProcessStats ReadProcessStats(std::optional<double> boot_time);
-
-// Appends one family per present value (with HELP and TYPE) to `out`.
-void AppendProcessFamilies(const ProcessStats& stats, std::vector<prometheus::MetricFamily>& out);
 
 }  // namespace hermes::metrics

@@ -10,20 +10,6 @@
 
 namespace hermes::scheduler {
 
-const char* SkipReasonName(SkipReason r) {
-  switch (r) {
-    case SkipReason::kOverrun:
-      return "overrun";
-    case SkipReason::kBandwidthBusy:
-      return "bandwidth_busy";
-    case SkipReason::kRetryAfter:
-      return "retry_after";
-    case SkipReason::kBudget:
-      return "budget";
-  }
-  return "unknown";
-}
-
 namespace {
 
 Status CheckTimes(const config::ProbeConfig& p) {

@@ -42,15 +42,13 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/skip_reason.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::scheduler {
-
-enum class SkipReason { kOverrun, kBandwidthBusy, kRetryAfter, kBudget };
-const char* SkipReasonName(SkipReason r);
 
 struct RunRecord {
   std::string probe;

@@ -20,18 +20,6 @@
 
 namespace hermes::server {
 
-const char* AuthFailureName(AuthFailure f) {
-  switch (f) {
-    case AuthFailure::kMissing:
-      return "missing";
-    case AuthFailure::kMalformed:
-      return "malformed";
-    case AuthFailure::kInvalid:
-      return "invalid";
-  }
-  return "invalid";
-}
-
 namespace {
 
 constexpr size_t kSuccessCacheEntries = 256;

@@ -61,12 +61,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/listener_events.h"
 #include "common/status.h"
 
 namespace hermes::server {
-
-enum class AuthFailure { kMissing, kMalformed, kInvalid };
-const char* AuthFailureName(AuthFailure f);
 
 enum class AuthDecision { kOk, kMissing, kMalformed, kInvalid, kRateLimited };
 

@@ -13,7 +13,7 @@ ConnectionLimiter::Admission ConnectionLimiter::Admit(const std::string& ip,
     if (static_cast<int>(conns_.size()) >= max_total_) {
       victim = TakeVictim(ip);
       if (!victim) {
-        a.refused = "max_connections";
+        a.refused = true;
         a.open = static_cast<int>(conns_.size());
         return a;
       }

@@ -41,7 +41,7 @@ class ConnectionLimiter {
 
   struct Admission {
     uint64_t id = 0;                // 0 when refused; pass to the other methods
-    const char* refused = nullptr;  // "max_connections" when refused
+    bool refused = false;           // at the total cap with nothing to evict
     bool evicted = false;           // a pending connection was closed to make room
     int open = 0;                   // open connections after the call
   };

@@ -71,8 +71,7 @@ class ServerObserver {
   virtual void OnRequest(const std::string& handler_label, int code, double seconds) = 0;
   virtual void OnAuthFailure(AuthFailure reason) = 0;
   virtual void OnConnectionsChanged(int open) = 0;
-  // reason: "max_connections", "max_connections_per_ip", "tls_handshake"
-  virtual void OnConnectionRejected(const char* reason) = 0;
+  virtual void OnConnectionRejected(ConnectionRejectReason reason) = 0;
 };
 
 struct ServerOptions {

@@ -92,10 +92,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
     ConnectionLimiter::Admission a = core_.limiter.Admit(ip_, std::move(evict));
     // An evicted connection was dropped for the total cap as much as a refused one.
-    if (core_.observer != nullptr && (a.refused != nullptr || a.evicted)) {
-      core_.observer->OnConnectionRejected("max_connections");
+    if (core_.observer != nullptr && (a.refused || a.evicted)) {
+      core_.observer->OnConnectionRejected(ConnectionRejectReason::kMaxConnections);
     }
-    if (a.refused != nullptr) {
+    if (a.refused) {
       beast::error_code ec;
       if constexpr (!kTls) {
         static constexpr char k503[] =
@@ -113,7 +113,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnHandshake(beast::error_code ec) {
     if (ec) {
-      if (core_.observer != nullptr) core_.observer->OnConnectionRejected("tls_handshake");
+      if (core_.observer != nullptr)
+        core_.observer->OnConnectionRejected(ConnectionRejectReason::kTlsHandshake);
       return Abort();
     }
     if constexpr (kTls) {
@@ -123,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         // deadlines close it when it idles.
         if (!core_.limiter.Establish(id_)) {
           if (core_.observer != nullptr) {
-            core_.observer->OnConnectionRejected("max_connections_per_ip");
+            core_.observer->OnConnectionRejected(ConnectionRejectReason::kMaxConnectionsPerIp);
           }
           return Abort();
         }
@@ -166,7 +167,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnHead(beast::error_code ec) {
     start_ = std::chrono::steady_clock::now();
     if (!ec && !core_.limiter.Establish(id_)) {
-      if (core_.observer != nullptr) core_.observer->OnConnectionRejected("max_connections_per_ip");
+      if (core_.observer != nullptr) {
+        core_.observer->OnConnectionRejected(ConnectionRejectReason::kMaxConnectionsPerIp);
+      }
       request_ = HttpRequest{};
       route_ = nullptr;
       return Reply(HttpResponse::Text(503, "too many connections from this address\n"), true);

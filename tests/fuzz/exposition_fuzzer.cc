@@ -1,15 +1,16 @@
 // Fuzzes what reaches the /metrics exposition from outside the config. Probe names
 // are validated at config load, so instead a fixed valid config (one probe of every
 // kind) is applied and the fuzz input becomes a program of MetricsHub calls with
-// arbitrary strings (handler, code, skip/auth/reject reasons, unknown probe names),
-// arbitrary doubles (NaN, +-Inf, negatives, denormals) and sample vectors, and
-// arbitrary ProbeResults (error text, status codes, counters). Then Render() must
-// hold the SPEC section 7/8 invariants:
+// arbitrary strings (handler, unknown probe names), arbitrary status codes, the values
+// of the closed skip/auth/reject enums, arbitrary doubles (NaN, +-Inf, negatives,
+// denormals) and sample vectors, and arbitrary ProbeResults (error text, status
+// codes, counters). Then Render() must hold the SPEC section 7/8 invariants:
 //   - one sample line per series: the count equals SeriesCount();
 //   - every line is valid text format 0.0.4 (HELP/TYPE comments, name{labels} value,
 //     no timestamps);
 //   - the set of series is exactly the one the config defines (no call creates a
 //     series), so no fuzzed string ever appears as a label value.
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,8 @@
 #include "fuzz_check.h"
 #include "fuzz_input.h"
 #include "metrics/metrics_hub.h"
+#include "metrics/metrics_test_util.h"
+#include "metrics/proto_decoder.h"
 #include "probe/kind.h"
 
 namespace {
@@ -211,13 +214,19 @@ const Baseline& TheBaseline() {
 }
 
 // A closed-set value or an arbitrary string (remembered in `fuzzed`).
-template <size_t N>
-std::string Label(FuzzInput& in, const char* const (&set)[N], std::set<std::string>& fuzzed) {
+template <typename Set>
+std::string Label(FuzzInput& in, const Set& set, std::set<std::string>& fuzzed) {
   const uint8_t b = in.Byte();
-  if (b < 0x80) return set[b % N];
+  if (b < 0x80) return std::string(set[b % std::size(set)]);
   std::string s = in.String();
   fuzzed.insert(s);
   return s;
+}
+
+// One value of a closed enum (the only values a caller can pass).
+template <typename T, size_t N>
+T OneOf(FuzzInput& in, const std::array<T, N>& all) {
+  return all[in.Byte() % N];
 }
 
 double Double(FuzzInput& in) {
@@ -295,11 +304,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 1: {
         std::string probe = Label(in, kProbes, fuzzed);
-        hub.RecordSkip(probe, Label(in, hermes::metrics::kSkipReasons, fuzzed));
+        hub.RecordSkip(probe, OneOf(in, hermes::kAllSkipReasons));
         break;
       }
       case 2:
-        hub.RecordAuthFailure(Label(in, hermes::metrics::kAuthFailureReasons, fuzzed));
+        hub.RecordAuthFailure(OneOf(in, hermes::kAllAuthFailures));
         break;
       case 3:
       case 4: {
@@ -311,7 +320,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 5:
-        hub.RecordConnectionRejected(Label(in, hermes::metrics::kConnectionRejectReasons, fuzzed));
+        hub.RecordConnectionRejected(OneOf(in, hermes::kAllConnectionRejectReasons));
         hub.SetHttpConnections(in.Raw<int32_t>());
         break;
       case 6:
@@ -343,5 +352,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (baseline.label_values.count(f) != 0) continue;  // happens to equal a legit value
     FUZZ_CHECK(label_values.count(f) == 0, "fuzzed string became a label value: \"%s\"", f.c_str());
   }
+
+  // The gzip page decodes to the same series; the protobuf page is well-formed and
+  // has one sample per series too.
+  const hermes::metrics::Exposition gz = hub.Expose(hermes::metrics::Format::kText, true);
+  FUZZ_CHECK(gz.gzip, "gzip not applied");
+  const Exposition unzipped = CheckExposition(hermes::metrics::testutil::Gunzip(gz.body));
+  FUZZ_CHECK(unzipped.samples.size() == e.samples.size(), "gzip page: %zu samples, text %zu",
+             unzipped.samples.size(), e.samples.size());
+  size_t proto_samples = 0;
+  try {
+    for (const auto& f : hermes::metrics::testutil::DecodeExposition(
+             hub.Expose(hermes::metrics::Format::kProtobuf, false).body)) {
+      for (const auto& m : f.metrics) {
+        proto_samples += m.histogram ? m.histogram->buckets.size() + 3 : 1;
+      }
+    }
+  } catch (const std::exception& ex) {
+    FUZZ_CHECK(false, "malformed protobuf exposition: %s", ex.what());
+  }
+  FUZZ_CHECK(proto_samples == e.samples.size(), "protobuf page: %zu samples, text %zu",
+             proto_samples, e.samples.size());
   return 0;
 }

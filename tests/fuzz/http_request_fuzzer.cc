@@ -57,6 +57,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using namespace hermes::server;
+using hermes::AuthFailure;
+using hermes::ConnectionRejectReason;
 
 constexpr char kToken[] = "s3cret-token";
 constexpr char kUser[] = "prom";
@@ -114,7 +116,7 @@ class CheckingObserver : public ServerObserver {
         "auth failure %d", static_cast<int>(f));
   }
   void OnConnectionsChanged(int) override {}
-  void OnConnectionRejected(const char*) override {}
+  void OnConnectionRejected(ConnectionRejectReason) override {}
 };
 
 uint64_t ParseU64(const std::optional<std::string>& s, uint64_t max) {

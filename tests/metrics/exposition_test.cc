@@ -21,55 +21,11 @@ using namespace std::chrono_literals;
 using testutil::CountSampleLines;
 using testutil::FiveKindsConfig;
 using testutil::MakeProbe;
+using testutil::PublishFixedResults;
 using testutil::Share;
 
 constexpr const char* kPromtool = "/usr/bin/promtool";
 const WallTime kStart = WallTime(std::chrono::seconds(1'700'000'100));
-
-// A hub with every kind of probe and self metric touched by fixed values.
-void PublishFixedResults(MetricsHub& hub) {
-  hub.PublishRun("cloudflare", kStart, 20500ms, testutil::SpeedtestResult(10));
-  hub.RecordSkip("cloudflare", "bandwidth_busy");
-
-  probe::ProbeResult api;
-  api.success = true;
-  api.phase_seconds = {0.004, 0.012, 0.025, 0.031, 0.002};
-  api.http_status_code = 200;
-  api.tls_cert_expiry_unix_seconds = 1'750'000'000;
-  api.transferred_bytes = {1234, 0};
-  hub.PublishRun("api", kStart, 74ms, api);
-
-  probe::ProbeResult tcp;
-  tcp.success = true;
-  tcp.latency[0].samples_seconds = {0.002, 0.003, 0.0025, 0.0021, 0.0024};
-  probe::Summarize(tcp.latency[0]);
-  tcp.packets_sent = 5;
-  tcp.packet_loss_ratio = 0;
-  hub.PublishRun("gateway", kStart, 13ms, tcp);
-
-  auto dns = probe::ProbeResult::Failure(probe::FailureReason::kDns, "SERVFAIL");
-  dns.transferred_bytes = {45, 29};  // the answer came, with a failing rcode
-  hub.PublishRun("resolver", kStart, 41ms, dns);
-
-  probe::ProbeResult icmp;
-  icmp.success = true;
-  icmp.latency[0].samples_seconds = {0.0011, 0.0012, 0.0013, 0.0011, 0.0019,
-                                     0.0012, 0.0011, 0.0014, 0.0012};
-  probe::Summarize(icmp.latency[0]);
-  icmp.packets_sent = 10;
-  icmp.packets_lost = 1;
-  icmp.packet_loss_ratio = 0.1;
-  icmp.transferred_bytes = {9 * 64, 10 * 64};
-
-  hub.PublishRun("upstream", kStart, 9s, icmp);
-
-  hub.ObserveStartLag(4ms);
-  hub.ObserveHttpRequest("metrics", 200, 0.0008);
-  hub.ObserveHttpRequest("metrics", 200, 0.0012);
-  hub.ObserveHttpRequest("trigger", 409, 0.0001);
-  hub.RecordAuthFailure("invalid");
-  hub.SetHttpConnections(2);
-}
 
 // Drops process_* families (their values are the test process') and replaces the
 // build_info labels (they depend on the build).
@@ -185,8 +141,8 @@ TEST(ExpositionTest, CountSeriesEqualsRenderedSampleLines) {
 
 TEST(ExpositionTest, CountSeriesOfTypicalConfig) {
   // 150 speedtest (with 3 expect gauges) + 46 http + 61 tcp + 41 dns + 63 icmp
-  // + 242 self and process series, with the default buckets.
-  EXPECT_EQ(CountSeries(FiveKindsConfig()), 603);
+  // + 146 self and process series, with the default buckets.
+  EXPECT_EQ(CountSeries(FiveKindsConfig()), 507);
 }
 
 TEST(ExpositionTest, BudgetRejectionMessageIsExact) {
@@ -195,9 +151,9 @@ TEST(ExpositionTest, BudgetRejectionMessageIsExact) {
   const Status st = CheckSeriesBudget(c);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(st.message(),
-            "global.max_series: config needs 603 series, limit is 500 (largest probe: "
+            "global.max_series: config needs 507 series, limit is 500 (largest probe: "
             "cloudflare with 150 series); raise global.max_series or reduce probes/buckets");
-  c.global.max_series = 603;
+  c.global.max_series = 507;
   EXPECT_TRUE(CheckSeriesBudget(c).ok());
 }
 

@@ -103,9 +103,9 @@ TEST(MetricsHubTest, AllSeriesPresentAtZeroAfterApply) {
                             std::string(probe::FailureReasonName(reason)) + "\"}";
     EXPECT_EQ(Value(s, key), 0) << key;
   }
-  for (const char* reason : kSkipReasons) {
-    const std::string key =
-        R"(hermes_probe_skipped_total{probe="resolver",reason=")" + std::string(reason) + "\"}";
+  for (auto reason : kAllSkipReasons) {
+    const std::string key = R"(hermes_probe_skipped_total{probe="resolver",reason=")" +
+                            std::string(Label(reason)) + "\"}";
     EXPECT_EQ(Value(s, key), 0) << key;
   }
   for (const char* key : {
@@ -119,7 +119,7 @@ TEST(MetricsHubTest, AllSeriesPresentAtZeroAfterApply) {
            R"(hermes_throughput_bytes_per_second{direction="upload",probe="cloudflare"})",
            R"(hermes_transferred_bytes_total{direction="download",probe="api"})",
            R"(hermes_probe_phase_duration_seconds{phase="resolve",probe="resolver"})",
-           R"(hermes_http_requests_total{code="401",handler="metrics"})",
+           R"(hermes_http_requests_total{code="4xx",handler="metrics"})",
            R"(hermes_http_auth_failures_total{reason="invalid"})",
            R"(hermes_http_connections_rejected_total{reason="tls_handshake"})",
        }) {
@@ -141,9 +141,9 @@ TEST(MetricsHubTest, CountersSurviveApplyForSameProbe) {
   hub.PublishRun("cloudflare", kStart, 20s, SpeedtestResult(10));
   hub.PublishRun("cloudflare", kStart + 900s, 20s,
                  probe::ProbeResult::Failure(probe::FailureReason::kTls, "bad cert"));
-  hub.RecordSkip("cloudflare", "overrun");
+  hub.RecordSkip("cloudflare", SkipReason::kOverrun);
   hub.ObserveHttpRequest("metrics", 200, 0.002);
-  hub.RecordAuthFailure("missing");
+  hub.RecordAuthFailure(AuthFailure::kMissing);
 
   config::Config next = FiveKindsConfig();
   next.probes[0].interval = 1800s;  // same name and kind, changed config
@@ -166,7 +166,7 @@ TEST(MetricsHubTest, CountersSurviveApplyForSameProbe) {
   EXPECT_EQ(Value(s, R"(hermes_probe_last_success_timestamp_seconds{probe="cloudflare"})"),
             1'700'000'120);
   EXPECT_EQ(Value(s, R"(hermes_probe_interval_seconds{probe="cloudflare"})"), 1800);
-  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="200",handler="metrics"})"), 1);
+  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="2xx",handler="metrics"})"), 1);
   EXPECT_EQ(Value(s, R"(hermes_http_request_duration_seconds_count{handler="metrics"})"), 1);
   EXPECT_EQ(Value(s, R"(hermes_http_auth_failures_total{reason="missing"})"), 1);
 }
@@ -214,25 +214,47 @@ TEST(MetricsHubTest, UnknownLabelsNeverCreateSeries) {
   MetricsHub hub(clock);
   hub.Apply(Share(FiveKindsConfig()));
   const int before = testutil::CountSampleLines(hub.Render());
-  hub.ObserveHttpRequest("/etc/passwd", 999, 0.1);
+  hub.ObserveHttpRequest("/etc/passwd", 404, 0.1);
   hub.ObserveHttpRequest("metrics", 418, 0.1);
-  hub.RecordAuthFailure("<script>");
-  hub.RecordConnectionRejected("because");
-  hub.RecordSkip("gateway", "whim");
-  hub.RecordSkip("no_such_probe", "overrun");
+  hub.ObserveHttpRequest("metrics", 999, 0.1);  // no such class: timed, not counted
+  hub.RecordSkip("no_such_probe", SkipReason::kOverrun);
   hub.PublishRun("no_such_probe", kStart, 1s, SpeedtestResult(1));
   const std::string text = hub.Render();
   EXPECT_EQ(testutil::CountSampleLines(text), before);
-  for (const char* bad :
-       {"passwd", "\"999\"", "\"418\"", "<script>", "because", "whim", "no_such"}) {
+  for (const char* bad : {"passwd", "418", "999", "no_such"}) {
     EXPECT_EQ(text.find(bad), std::string::npos) << bad;
   }
   const auto s = ParseSamples(text);
-  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="other",handler="other"})"), 1);
-  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="other",handler="metrics"})"), 1);
-  for (const char* reason : kAuthFailureReasons) {
-    EXPECT_EQ(Value(s, "hermes_http_auth_failures_total{reason=\"" + std::string(reason) + "\"}"),
-              0);
+  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="4xx",handler="other"})"), 1);
+  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="4xx",handler="metrics"})"), 1);
+  EXPECT_EQ(Value(s, R"(hermes_http_request_duration_seconds_count{handler="metrics"})"), 2);
+}
+
+TEST(MetricsHubTest, StatusClassesAndEnumLabels) {
+  FakeClock clock;
+  MetricsHub hub(clock);
+  hub.Apply(Share(FiveKindsConfig()));
+  for (int code : {200, 202, 401, 404, 429, 500, 503}) hub.ObserveHttpRequest("trigger", code, 0);
+  for (auto f : kAllAuthFailures) hub.RecordAuthFailure(f);
+  for (auto r : kAllConnectionRejectReasons) hub.RecordConnectionRejected(r);
+  for (auto r : kAllSkipReasons) hub.RecordSkip("gateway", r);
+  const auto s = ParseSamples(hub.Render());
+  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="2xx",handler="trigger"})"), 2);
+  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="4xx",handler="trigger"})"), 3);
+  EXPECT_EQ(Value(s, R"(hermes_http_requests_total{code="5xx",handler="trigger"})"), 2);
+  for (const char* key : {
+           R"(hermes_http_auth_failures_total{reason="missing"})",
+           R"(hermes_http_auth_failures_total{reason="malformed"})",
+           R"(hermes_http_auth_failures_total{reason="invalid"})",
+           R"(hermes_http_connections_rejected_total{reason="max_connections"})",
+           R"(hermes_http_connections_rejected_total{reason="max_connections_per_ip"})",
+           R"(hermes_http_connections_rejected_total{reason="tls_handshake"})",
+           R"(hermes_probe_skipped_total{probe="gateway",reason="overrun"})",
+           R"(hermes_probe_skipped_total{probe="gateway",reason="bandwidth_busy"})",
+           R"(hermes_probe_skipped_total{probe="gateway",reason="retry_after"})",
+           R"(hermes_probe_skipped_total{probe="gateway",reason="budget"})",
+       }) {
+    EXPECT_EQ(Value(s, key), 1) << key;
   }
 }
 
@@ -241,7 +263,7 @@ TEST(MetricsHubTest, SelfMetricsRecordWhatTheyAreTold) {
   MetricsHub hub(clock);
   hub.Apply(Share(FiveKindsConfig()));
   hub.SetHttpConnections(3);
-  hub.RecordConnectionRejected("max_connections_per_ip");
+  hub.RecordConnectionRejected(ConnectionRejectReason::kMaxConnectionsPerIp);
   hub.ObserveStartLag(30ms);
   hub.ObserveStartLag(-5ms);
   clock.Advance(10s);

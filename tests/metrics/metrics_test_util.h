@@ -2,6 +2,8 @@
 // results, and a tiny parser of the text exposition.
 #pragma once
 
+#include <zlib.h>
+
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -15,6 +17,7 @@
 #include "config/icmp_config.h"
 #include "config/speedtest_config.h"
 #include "config/tcp_config.h"
+#include "metrics/metrics_hub.h"
 #include "probe/probe.h"
 #include "testing/probe_config.h"
 
@@ -73,6 +76,52 @@ inline probe::ProbeResult SpeedtestResult(double k) {
   return r;
 }
 
+inline const WallTime kFixedStart = WallTime(std::chrono::seconds(1'700'000'100));
+
+// A hub with every kind of probe and self metric touched by fixed values.
+inline void PublishFixedResults(MetricsHub& hub) {
+  hub.PublishRun("cloudflare", kFixedStart, 20500ms, testutil::SpeedtestResult(10));
+  hub.RecordSkip("cloudflare", SkipReason::kBandwidthBusy);
+
+  probe::ProbeResult api;
+  api.success = true;
+  api.phase_seconds = {0.004, 0.012, 0.025, 0.031, 0.002};
+  api.http_status_code = 200;
+  api.tls_cert_expiry_unix_seconds = 1'750'000'000;
+  api.transferred_bytes = {1234, 0};
+  hub.PublishRun("api", kFixedStart, 74ms, api);
+
+  probe::ProbeResult tcp;
+  tcp.success = true;
+  tcp.latency[0].samples_seconds = {0.002, 0.003, 0.0025, 0.0021, 0.0024};
+  probe::Summarize(tcp.latency[0]);
+  tcp.packets_sent = 5;
+  tcp.packet_loss_ratio = 0;
+  hub.PublishRun("gateway", kFixedStart, 13ms, tcp);
+
+  auto dns = probe::ProbeResult::Failure(probe::FailureReason::kDns, "SERVFAIL");
+  dns.transferred_bytes = {45, 29};  // the answer came, with a failing rcode
+  hub.PublishRun("resolver", kFixedStart, 41ms, dns);
+
+  probe::ProbeResult icmp;
+  icmp.success = true;
+  icmp.latency[0].samples_seconds = {0.0011, 0.0012, 0.0013, 0.0011, 0.0019,
+                                     0.0012, 0.0011, 0.0014, 0.0012};
+  probe::Summarize(icmp.latency[0]);
+  icmp.packets_sent = 10;
+  icmp.packets_lost = 1;
+  icmp.packet_loss_ratio = 0.1;
+  icmp.transferred_bytes = {9 * 64, 10 * 64};
+  hub.PublishRun("upstream", kFixedStart, 9s, icmp);
+
+  hub.ObserveStartLag(4ms);
+  hub.ObserveHttpRequest("metrics", 200, 0.0008);
+  hub.ObserveHttpRequest("metrics", 200, 0.0012);
+  hub.ObserveHttpRequest("trigger", 409, 0.0001);
+  hub.RecordAuthFailure(AuthFailure::kInvalid);
+  hub.SetHttpConnections(2);
+}
+
 // Sample lines ("name{labels} value"), keyed by everything before the value.
 inline std::map<std::string, double> ParseSamples(const std::string& text) {
   std::map<std::string, double> out;
@@ -84,6 +133,26 @@ inline std::map<std::string, double> ParseSamples(const std::string& text) {
     out[line.substr(0, sp)] = std::stod(line.substr(sp + 1));
   }
   return out;
+}
+
+// The decompressed contents of a gzip body (empty when it is not valid gzip).
+inline std::string Gunzip(const std::string& gz) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) return "";
+  std::string out;
+  char buf[16384];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof(buf) - zs.avail_out);
+  }
+  const bool complete = rc == Z_STREAM_END && zs.avail_in == 0;
+  inflateEnd(&zs);
+  return complete ? out : "";
 }
 
 inline int CountSampleLines(const std::string& text) {

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metrics_hub.h"
+#include "metrics/metrics_test_util.h"
+
 namespace hermes::metrics {
 namespace {
 
@@ -60,9 +63,10 @@ TEST(ProcessMetricsTest, ReadsThisProcess) {
   EXPECT_GE(*s.open_fds, 3);  // stdin, stdout, stderr
   EXPECT_GT(*s.resident_bytes, 0);
   EXPECT_GT(*s.start_time_seconds, 1.6e9);
-  std::vector<prometheus::MetricFamily> families;
-  AppendProcessFamilies(s, families);
-  EXPECT_EQ(families.size(), 6u);
+  // All six are rendered (a hub before Apply() renders only them).
+  FakeClock clock;
+  MetricsHub hub(clock);
+  EXPECT_EQ(testutil::CountSampleLines(hub.Render()), 6);
 }
 
 }  // namespace

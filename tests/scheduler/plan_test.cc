@@ -158,12 +158,5 @@ TEST(ConfigEqualTest, DetectsChangedFields) {
                                })));
 }
 
-TEST(SkipReasonTest, NamesMatchTheSpec) {
-  EXPECT_STREQ(SkipReasonName(SkipReason::kOverrun), "overrun");
-  EXPECT_STREQ(SkipReasonName(SkipReason::kBandwidthBusy), "bandwidth_busy");
-  EXPECT_STREQ(SkipReasonName(SkipReason::kRetryAfter), "retry_after");
-  EXPECT_STREQ(SkipReasonName(SkipReason::kBudget), "budget");
-}
-
 }  // namespace
 }  // namespace hermes::scheduler

@@ -433,11 +433,5 @@ TEST_F(AuthTest, CreateComputesNoBcryptWhateverTheCost) {
   EXPECT_EQ(auth->Check(BasicHeader("fast:pw"), kIp), AuthDecision::kOk);
 }
 
-TEST(AuthFailureNameTest, NamesMatchMetricLabels) {
-  EXPECT_STREQ(AuthFailureName(AuthFailure::kMissing), "missing");
-  EXPECT_STREQ(AuthFailureName(AuthFailure::kMalformed), "malformed");
-  EXPECT_STREQ(AuthFailureName(AuthFailure::kInvalid), "invalid");
-}
-
 }  // namespace
 }  // namespace hermes::server

@@ -115,7 +115,8 @@ TEST(ServerLimitsTest, PerIpCapRefusesRequestsBeyondTheEstablishedConnections) {
     ASSERT_TRUE(c->Send(Get("/auth", "Authorization: Bearer good\r\n")));
     EXPECT_EQ(ReadResponse(*c).status, 200);
   }
-  EXPECT_EQ(s.observer.Rejected(), std::vector<std::string>{"max_connections_per_ip"});
+  EXPECT_EQ(s.observer.Rejected(),
+            std::vector<ConnectionRejectReason>{ConnectionRejectReason::kMaxConnectionsPerIp});
 }
 
 TEST(ServerLimitsTest, SlowHeadersFromTheScrapersAddressNeverLockItOut) {
@@ -139,7 +140,9 @@ TEST(ServerLimitsTest, SlowHeadersFromTheScrapersAddressNeverLockItOut) {
   }
   // The newest slow connections are the ones left; the oldest were closed first.
   for (int i = 0; i < 8; ++i) EXPECT_TRUE(slow[i]->ClosedWithin(5000ms)) << i;
-  for (const auto& r : s.observer.Rejected()) EXPECT_EQ(r, "max_connections");
+  for (const auto& r : s.observer.Rejected()) {
+    EXPECT_EQ(r, ConnectionRejectReason::kMaxConnections);
+  }
 }
 
 TEST(ServerLimitsTest, TotalCapRefusesNewcomersOnlyWhenEveryConnectionIsEstablished) {
@@ -153,7 +156,8 @@ TEST(ServerLimitsTest, TotalCapRefusesNewcomersOnlyWhenEveryConnectionIsEstablis
   EXPECT_TRUE(extra.ClosedWithin(5000ms));
   ASSERT_TRUE(open[0]->Send(Get("/auth", "Authorization: Bearer good\r\n")));
   EXPECT_EQ(ReadResponse(*open[0]).status, 200);
-  EXPECT_EQ(s.observer.Rejected(), std::vector<std::string>{"max_connections"});
+  EXPECT_EQ(s.observer.Rejected(),
+            std::vector<ConnectionRejectReason>{ConnectionRejectReason::kMaxConnections});
   // A slot frees when a connection closes.
   open.clear();
   EXPECT_TRUE(Eventually([&] { return s.observer.open.load() == 0; }));

@@ -40,19 +40,19 @@ class RecordingObserver : public ServerObserver {
     auth_failures.push_back(f);
   }
   void OnConnectionsChanged(int open_now) override { open = open_now; }
-  void OnConnectionRejected(const char* reason) override {
+  void OnConnectionRejected(ConnectionRejectReason reason) override {
     std::lock_guard<std::mutex> l(mu);
     rejected.push_back(reason);
     rejected_cv.notify_all();
   }
-  std::vector<std::string> Rejected() {
+  std::vector<ConnectionRejectReason> Rejected() {
     std::lock_guard<std::mutex> l(mu);
     return rejected;
   }
   // The rejections once there are at least `n`: the server records a rejection
   // after the client has already seen the connection fail. The bound only stops
   // a broken server from hanging the test.
-  std::vector<std::string> WaitForRejected(size_t n) {
+  std::vector<ConnectionRejectReason> WaitForRejected(size_t n) {
     std::unique_lock<std::mutex> l(mu);
     rejected_cv.wait_for(l, 30s, [&] { return rejected.size() >= n; });
     return rejected;
@@ -63,7 +63,8 @@ class RecordingObserver : public ServerObserver {
   }
   std::mutex mu;
   std::condition_variable rejected_cv;
-  std::vector<std::string> requests, rejected;
+  std::vector<std::string> requests;
+  std::vector<ConnectionRejectReason> rejected;
   std::vector<AuthFailure> auth_failures;
   std::atomic<int> open{0};
 };

@@ -116,7 +116,8 @@ TEST_F(TlsTest, RejectsTls10And11EvenWhenConfigAllowsThem) {
     EXPECT_NE(error.find("protocol version"), std::string::npos) << error;
   }
   EXPECT_EQ(server_->observer.WaitForRejected(2),
-            (std::vector<std::string>{"tls_handshake", "tls_handshake"}));
+            (std::vector<ConnectionRejectReason>{ConnectionRejectReason::kTlsHandshake,
+                                                 ConnectionRejectReason::kTlsHandshake}));
 }
 
 TEST_F(TlsTest, RejectsCbcOnlyClient) {
