@@ -1,6 +1,7 @@
 #include "app/exporter.h"
 
 #include "app/loader.h"
+#include "app/metrics_handler.h"
 #include "app/status_json.h"
 #include "common/log.h"
 #include "common/version.h"
@@ -173,12 +174,9 @@ std::vector<server::Route> Exporter::Routes() {
   return routes;
 }
 
-HttpResponse Exporter::HandleMetrics(const HttpRequest&) {
+HttpResponse Exporter::HandleMetrics(const HttpRequest& r) {
   scheduler_->ObserveScrape(clock_.WallNow());
-  HttpResponse r = HttpResponse::Text(200, metrics_->Render());
-  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.compressible = true;
-  return r;
+  return MetricsResponse(*metrics_, r);
 }
 
 HttpResponse Exporter::HandleStatus(const HttpRequest&) {
