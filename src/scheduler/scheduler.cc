@@ -12,6 +12,15 @@ namespace hermes::scheduler {
 
 namespace {
 
+bool OffsetsMoved(const std::vector<Duration>& a, const std::vector<Duration>& b,
+                  Duration tolerance) {
+  if (a.size() != b.size()) return true;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] - b[i] > tolerance || b[i] - a[i] > tolerance) return true;
+  }
+  return false;
+}
+
 Status CheckTimes(const config::ProbeConfig& p) {
   if (p.interval <= Duration::zero() || p.timeout <= Duration::zero()) {
     return Status::Invalid("probes[name=" + p.name + "]: interval and timeout must be > 0");
@@ -171,9 +180,18 @@ bool Scheduler::Running() const {
 }
 
 void Scheduler::ObserveScrape(WallTime t) {
-  MutexLock l(impl_->mu);
-  impl_->scrapes.Observe(t);
-  impl_->sched_cv.notify_one();
+  Impl& d = *impl_;
+  MutexLock l(d.mu);
+  d.scrapes.Observe(t);
+  // The planning loop re-reads the offsets whenever it wakes, so only a scrape that
+  // moves them by more than a plan's precision (1 % of the scrape interval, within
+  // the 5 % margin) needs to wake it; waking it for every scrape would cost a context
+  // switch per /metrics request.
+  const Duration interval = d.ScrapeInterval();
+  std::vector<Duration> offsets = d.scrapes.Offsets(t, interval);
+  if (!OffsetsMoved(d.observed_offsets, offsets, interval / 100)) return;
+  d.observed_offsets = std::move(offsets);
+  d.sched_cv.notify_one();
 }
 
 TriggerResult Scheduler::Trigger(const std::string& name) {

@@ -97,6 +97,7 @@ struct Scheduler::Impl {
   std::deque<Job> light_queue HERMES_GUARDED_BY(mu);                      // <= one entry per probe
   std::deque<Job> bulk_queue HERMES_GUARDED_BY(mu);                       // <= one entry per probe
   ScrapeOffsetEstimator scrapes HERMES_GUARDED_BY(mu);
+  std::vector<Duration> observed_offsets HERMES_GUARDED_BY(mu);  // at the last scrape
   ByteWindow bytes HERMES_GUARDED_BY(mu);
 
   // Helpers, called with `mu` held.
