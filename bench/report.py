@@ -2,7 +2,8 @@
 
 Verdicts: for a comparison row, hermes is "behind" when it is more than 10 % worse
 than the peer (noise on a shared machine is about that large), "ahead" when more than
-10 % better, "≈" otherwise. For an accuracy row, hermes is "accurate" when it lands
+10 % better, "≈" otherwise. A row with a target (a goal for hermes/peer, e.g. CPU per
+scrape at most 3x nginx serving the same bytes) says whether the goal was met. For an accuracy row, hermes is "accurate" when it lands
 within the tolerance of ground truth (throughput 5 %, added delay 5 % or 0.5 ms,
 queue-induced latency 25 % or 2 ms) and at least as close as the peer (1 % slack).
 """
@@ -149,6 +150,11 @@ def verdict(r):
         return ("≈" if v == p else "behind" if not r["higher_better"] and v > p else "ahead"), \
             ("behind" if (not r["higher_better"] and v > p) else None)
     ratio = v / p
+    if r.get("target") is not None:
+        t = r["target"]
+        met = ratio >= t if r["higher_better"] else ratio <= t
+        goal = f"{'≥' if r['higher_better'] else '≤'} {t:g}x"
+        return (f"target {goal} met", None) if met else (f"target {goal} missed", "behind")
     good = ratio if r["higher_better"] else 1 / ratio if ratio else float("inf")
     if good < 0.9:
         return "behind", "behind"

@@ -43,6 +43,7 @@ class Opts:
         self.starts = 1 if smoke else 5
         self.accel_runs = 6 if smoke else 240
         self.accel_speedtests = 1 if smoke else 4
+        self.rss_speedtests = 2 if smoke else 10
         self.saturate_seconds = 2 if smoke else 10
         self.xfer_seconds = 1 if smoke else 5
         self.static_bytes = (256 if smoke else 2048) << 20
@@ -65,18 +66,19 @@ class Rows:
 
     def add(self, section, what, value, unit, peer=None, peer_value=None, higher_better=False,
             errors=0, note="", truth=None, truth_unit=None, truth_kind="ground truth",
-            extra_peer=None):
+            extra_peer=None, target=None):
+        """target: a goal for hermes/peer (at most, or at least when higher_better)."""
         self.rows.append(dict(section=section, what=what, value=value, unit=unit, peer=peer,
                               peer_value=peer_value, higher_better=higher_better,
                               errors=errors, note=note, truth=truth, truth_unit=truth_unit,
-                              truth_kind=truth_kind, extra_peer=extra_peer))
+                              truth_kind=truth_kind, extra_peer=extra_peer, target=target))
         util.log(report.text_row(self.rows[-1]))
 
     def fail(self, section, what, err):
         self.rows.append(dict(section=section, what=what, value=None, unit="", peer=None,
                               peer_value=None, higher_better=False, errors=0,
                               note=f"FAILED: {err}", truth=None, truth_unit=None,
-                              truth_kind="", extra_peer=None))
+                              truth_kind="", extra_peer=None, target=None))
 
 
 def ensure_tools(smoke):
@@ -166,7 +168,7 @@ def main():
         ctx["series"] = util.harness.metric(servers.scrape(ex), "hermes_metrics_series") or 0
         time.sleep(1.0)
         section(rows, "2 footprint", serving.rss_rows, rows,
-                "idle RSS (started, every probe run once)", ex, node, bb)
+                "idle RSS (started, every probe run once)", ex, node, bb, 1)
 
         def scrape_and_size():
             res, sizes = serving.serving(env, rows, opts, target, ex, node, bb)
@@ -178,6 +180,7 @@ def main():
         section(rows, "2 footprint", serving.footprint_static, env, rows, ex, node, bb)
         for s in (ex, node, bb):
             env.procs.stop(s.proc)
+        section(rows, "2 footprint", serving.rss_after_speedtests, env, rows, target, opts)
         section(rows, "2 footprint", serving.start_to_ready, env, rows, target, opts)
         section(rows, "2 footprint", serving.accelerated, env, rows, target, opts)
         plain = env.start_target(tls=False, name="plain-target",

@@ -133,31 +133,42 @@ class Env:
             s.ready_seconds = util.wait_ready(s.ready_url, s.ca, proc=p)
         return s
 
-    def start_nginx(self, root):
+    def start_nginx(self, root, tls=False, name="nginx"):
+        """One worker serving `root`; with tls, over the certificate hermes uses, with
+        the protocols hermes allows and unlimited keep-alive requests (as hermes)."""
         port = util.free_port()
-        conf = self.write("nginx.conf", f"""daemon off;
+        listen = f"127.0.0.1:{port}"
+        if tls:
+            listen += f""" ssl;
+    ssl_certificate {self.path('server.crt')};
+    ssl_certificate_key {self.path('server.key')};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    keepalive_requests 1000000"""
+        conf = self.write(f"{name}.conf", f"""daemon off;
 worker_processes 1;
-pid {self.path('nginx.pid')};
-error_log {self.path('nginx.err')} warn;
+pid {self.path(name + '.pid')};
+error_log {self.path(name + '.err')} warn;
 events {{ worker_connections 256; }}
 http {{
   access_log off;
   sendfile on;
   tcp_nopush on;
+  default_type "text/plain; version=0.0.4; charset=utf-8";
   client_body_temp_path {self.dir};
   proxy_temp_path {self.dir};
   fastcgi_temp_path {self.dir};
   uwsgi_temp_path {self.dir};
   scgi_temp_path {self.dir};
   server {{
-    listen 127.0.0.1:{port};
+    listen {listen};
     root {root};
   }}
 }}
 """)
-        p = self.procs.start("nginx", ["nginx", "-c", conf, "-e", self.path("nginx.err")])
+        p = self.procs.start(name, ["nginx", "-c", conf, "-e", self.path(name + ".err")])
         util.wait_port("127.0.0.1", port)
-        return Server("nginx", p, f"http://127.0.0.1:{port}", "/", None)
+        scheme = "https" if tls else "http"
+        return Server(name, p, f"{scheme}://127.0.0.1:{port}", "/", self.ca if tls else None)
 
 
 def trigger(exporter, probe, timeout=60.0):

@@ -75,7 +75,8 @@ def start_realistic(env, target, name="hermes-exporter", **kw):
 
 
 def serving(env, rows, opts, target, ex, node, bb):
-    """Section 1: wrk against /metrics of the three exporters."""
+    """Section 1: wrk against /metrics of the three exporters, and of nginx serving a
+    byte-identical copy of hermes' page as a static file over the same TLS."""
     d = opts.wrk_seconds
     targets = [("hermes", ex), ("node_exporter", node), ("blackbox_exporter", bb)]
     sizes = {}
@@ -83,6 +84,13 @@ def serving(env, rows, opts, target, ex, node, bb):
         code, body = s.get("/metrics")
         sizes[label] = (len(body), sum(1 for line in body.decode().splitlines()
                                        if line and not line.startswith("#")))
+        if label == "hermes":
+            page = body
+    root = env.path("static")
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "metrics"), "wb") as f:
+        f.write(page)
+    nginx = env.start_nginx(root, tls=True, name="nginx-static")
     for label in ("hermes", "node_exporter", "blackbox_exporter"):
         rows.add("1 scrape", f"/metrics size ({label})", sizes[label][0] / 1024, "KiB",
                  note=f"{sizes[label][1]} samples")
@@ -91,7 +99,8 @@ def serving(env, rows, opts, target, ex, node, bb):
     cases.append((8, "new TLS connection per scrape, 8 conn", ("Connection: close",)))
     cases.append((8, "keep-alive + gzip, 8 conn", ("Accept-Encoding: gzip",)))
     for conns, what, hdrs in cases:
-        for label, s in targets:
+        runs = targets + ([("nginx-static", nginx)] if what == "keep-alive, 8 conn" else [])
+        for label, s in runs:
             results[(what, label)] = util.wrk_with_cpu(s.proc, s.base + "/metrics", conns, d, hdrs)
             r = results[(what, label)]
             if r["errors"]:
@@ -118,6 +127,21 @@ def serving(env, rows, opts, target, ex, node, bb):
     for peer in ("node_exporter", "blackbox_exporter"):
         rows.add("2 footprint", f"CPU µs per sample served ({what})", h, "µs", peer,
                  results[(what, peer)]["cpu_per_1000"] / sizes[peer][1] * 1e3)
+    # The cost of a scrape against the cost of sending the same bytes: nginx serves a
+    # copy of hermes' page from a file, over the same certificate and TLS versions.
+    n = results[(what, "nginx-static")]
+    rows.add("1 scrape", f"CPU µs per /metrics request ({what})",
+             results[(what, "hermes")]["cpu_per_1000"] * 1e3, "µs",
+             "nginx, same bytes static over TLS", n["cpu_per_1000"] * 1e3, target=3,
+             errors=n["errors"], note=f"nginx {n['rps']:,.0f} req/s")
+    g = results[("keep-alive + gzip, 8 conn", "hermes")]
+    rows.add("1 scrape", "CPU µs per gzip /metrics request (8 conn)", g["cpu_per_1000"] * 1e3,
+             "µs", "hermes, plain", results[(what, "hermes")]["cpu_per_1000"] * 1e3,
+             target=1.5)
+    rows.add("1 scrape", f"req/s, {what} (goal)", results[(what, "hermes")]["rps"], "req/s",
+             "node_exporter", results[(what, "node_exporter")]["rps"], higher_better=True,
+             target=3)
+    env.procs.stop(nginx.proc)
     return results, sizes
 
 
@@ -134,10 +158,25 @@ def footprint_static(env, rows, ex, node, bb):
     rss_rows(rows, "RSS after the scrape runs (up to 50 conn)", ex, node, bb)
 
 
-def rss_rows(rows, what, ex, node, bb):
+def rss_after_speedtests(env, rows, target, opts):
+    """RSS of a fresh exporter after its speedtests ran opts.rss_speedtests times, against
+    its own RSS once every probe had run once: what transfers leave behind."""
+    ex = start_realistic(env, target, name="rss-hermes")
+    time.sleep(1.0)
+    idle = util.rss_bytes(ex.proc)
+    for i in range(opts.rss_speedtests):
+        servers.trigger_and_wait(ex, f"speed_{i % 2}", timeout=60)
+    after = util.rss_bytes(ex.proc)
+    rows.add("2 footprint", f"RSS after {opts.rss_speedtests} more speed tests", after / 2**20,
+             "MiB", "hermes idle (every probe run once)", idle / 2**20, target=1.2)
+    env.procs.stop(ex.proc)
+
+
+def rss_rows(rows, what, ex, node, bb, bb_target=None):
     for peer, s in (("node_exporter", node), ("blackbox_exporter", bb)):
         rows.add("2 footprint", what, util.rss_bytes(ex.proc) / 2**20, "MiB", peer,
-                 util.rss_bytes(s.proc) / 2**20)
+                 util.rss_bytes(s.proc) / 2**20,
+                 target=bb_target if peer == "blackbox_exporter" else None)
 
 
 def binary_note(path):
