@@ -80,11 +80,10 @@ void AddProcessSeries(const ProcessStats& p, SeriesStore& store) {
 }  // namespace
 
 struct MetricsHub::Impl {
-  explicit Impl(Clock& c)
-      : clock(c), boot_time(ReadBootTime()), listener(internal::BuildListenerSeries()) {}
+  explicit Impl(Clock& c) : clock(c), listener(internal::BuildListenerSeries()) {}
 
   Clock& clock;
-  const std::optional<double> boot_time;  // read once: constant while the host runs
+  ProcessReader process;
 
   // Probe and exporter series, their rendered chunks, and the change counter.
   mutable Mutex mu;
@@ -306,7 +305,7 @@ void MetricsHub::RecordConnectionRejected(ConnectionRejectReason reason) {
 }
 
 Exposition MetricsHub::Expose(Format format, bool gzip) {
-  const ProcessStats process = ReadProcessStats(impl_->boot_time);  // I/O: before any lock
+  const ProcessStats process = impl_->process.Read();  // I/O: before any lock
   const PageFormat pf = format == Format::kText ? PageFormat::kText : PageFormat::kProtobuf;
   const std::shared_ptr<const Page> page = impl_->CurrentPage();
   const auto& slots = internal::Slots();

@@ -2,6 +2,7 @@
 #include "metrics/process_metrics.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -28,15 +29,13 @@ std::optional<std::string> ReadSmallFile(const char* path, size_t max_bytes) {
   return out;
 }
 
-std::optional<double> CountOpenFds() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return std::nullopt;
-  double n = 0;
-  while (const dirent* e = readdir(dir)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  closedir(dir);
-  return n;
+std::optional<double> ReadBootTime() {
+  // /proc/stat has one line per CPU before btime; 1 MiB is ample.
+  const auto text = ReadSmallFile("/proc/stat", 1 << 20);
+  if (!text) return std::nullopt;
+  Result<double> bt = ParseBootTime(*text);
+  if (!bt.ok()) return std::nullopt;
+  return *bt;
 }
 
 }  // namespace
@@ -121,24 +120,37 @@ ProcessStats ComputeProcessStats(const ProcStat& stat, std::optional<double> boo
   return s;
 }
 
-std::optional<double> ReadBootTime() {
-  // /proc/stat has one line per CPU before btime; 1 MiB is ample.
-  const auto text = ReadSmallFile("/proc/stat", 1 << 20);
-  if (!text) return std::nullopt;
-  Result<double> bt = ParseBootTime(*text);
-  if (!bt.ok()) return std::nullopt;
-  return *bt;
+ProcessReader::ProcessReader()
+    : boot_time_(ReadBootTime()),
+      ticks_per_second_(static_cast<double>(sysconf(_SC_CLK_TCK))),
+      page_size_(static_cast<double>(sysconf(_SC_PAGESIZE))),
+      stat_fd_(open("/proc/self/stat", O_RDONLY | O_CLOEXEC)),
+      fd_dir_(opendir("/proc/self/fd")) {}
+
+ProcessReader::~ProcessReader() {
+  if (stat_fd_ >= 0) close(stat_fd_);
+  if (fd_dir_ != nullptr) closedir(fd_dir_);
 }
 
-ProcessStats ReadProcessStats(std::optional<double> boot_time) {
+ProcessStats ProcessReader::Read() {
   ProcessStats s;
-  if (const auto text = ReadSmallFile("/proc/self/stat", 4096)) {
-    if (Result<ProcStat> st = ParseProcStat(*text); st.ok()) {
-      s = ComputeProcessStats(*st, boot_time, static_cast<double>(sysconf(_SC_CLK_TCK)),
-                              static_cast<double>(sysconf(_SC_PAGESIZE)));
+  char buf[4096];
+  const ssize_t n = stat_fd_ >= 0 ? pread(stat_fd_, buf, sizeof(buf), 0) : -1;
+  if (n > 0) {
+    if (Result<ProcStat> st = ParseProcStat(std::string_view(buf, static_cast<size_t>(n)));
+        st.ok()) {
+      s = ComputeProcessStats(*st, boot_time_, ticks_per_second_, page_size_);
     }
   }
-  s.open_fds = CountOpenFds();
+  if (fd_dir_ != nullptr) {
+    MutexLock lock(mu_);
+    rewinddir(fd_dir_);  // procfs lists the descriptors open now
+    double open_fds = 0;
+    while (const dirent* e = readdir(fd_dir_)) {
+      if (e->d_name[0] != '.') ++open_fds;
+    }
+    s.open_fds = open_fds;
+  }
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) s.max_fds = static_cast<double>(lim.rlim_cur);
   return s;

@@ -8,10 +8,13 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
+#include <dirent.h>
+
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace hermes::metrics {
@@ -43,9 +46,28 @@ Result<double> ParseBootTime(std::string_view proc_stat);
 ProcessStats ComputeProcessStats(const ProcStat& stat, std::optional<double> boot_time,
                                  double ticks_per_second, double page_size);
 
-// I/O: reads /proc/stat's boot time (constant while the system runs, so callers
-// read it once) and the current process' stats.
-std::optional<double> ReadBootTime();
-ProcessStats ReadProcessStats(std::optional<double> boot_time);
+// I/O: the current process' stats, read per scrape. The boot time is read once (it
+// is constant while the system runs), and /proc/self/stat and /proc/self/fd stay open
+// between reads, so a read is pread, rewind + getdents and getrlimit instead of a
+// dozen system calls (those two descriptors count among the open fds).
+//
+// Thread-safety: Read() may be called concurrently.
+class ProcessReader {
+ public:
+  ProcessReader();
+  ~ProcessReader();
+  ProcessReader(const ProcessReader&) = delete;
+  ProcessReader& operator=(const ProcessReader&) = delete;
+
+  ProcessStats Read();
+
+ private:
+  const std::optional<double> boot_time_;
+  const double ticks_per_second_;
+  const double page_size_;
+  const int stat_fd_;  // -1 when /proc/self/stat cannot be opened
+  Mutex mu_;
+  DIR* const fd_dir_ HERMES_PT_GUARDED_BY(mu_);  // /proc/self/fd; nullptr if unopenable
+};
 
 }  // namespace hermes::metrics

@@ -2,6 +2,7 @@
 #include "metrics/process_metrics.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -58,11 +59,22 @@ TEST(ProcessMetricsTest, ComputesBaseUnits) {
 }
 
 TEST(ProcessMetricsTest, ReadsThisProcess) {
-  const ProcessStats s = ReadProcessStats(ReadBootTime());
+  ProcessReader reader;
+  const ProcessStats s = reader.Read();
   ASSERT_TRUE(s.open_fds && s.max_fds && s.resident_bytes && s.start_time_seconds);
   EXPECT_GE(*s.open_fds, 3);  // stdin, stdout, stderr
   EXPECT_GT(*s.resident_bytes, 0);
   EXPECT_GT(*s.start_time_seconds, 1.6e9);
+  // Each read sees the descriptors open at that moment.
+  int fds[2][2];
+  ASSERT_EQ(pipe(fds[0]), 0);
+  ASSERT_EQ(pipe(fds[1]), 0);
+  EXPECT_EQ(*reader.Read().open_fds, *s.open_fds + 4);
+  for (auto& p : fds) {
+    close(p[0]);
+    close(p[1]);
+  }
+  EXPECT_EQ(*reader.Read().open_fds, *s.open_fds);
   // All six are rendered (a hub before Apply() renders only them).
   FakeClock clock;
   MetricsHub hub(clock);
