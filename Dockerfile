@@ -14,7 +14,7 @@ FROM debian:12 AS build
 ENV DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
 # scripts/deps.sh is the single list of build dependencies (cmake, ninja, g++, boost,
-# prometheus-cpp, curl, c-ares, yaml-cpp, spdlog, fmt, openssl, ...).
+# curl, c-ares, yaml-cpp, spdlog, fmt, openssl, zlib, ...).
 COPY scripts/deps.sh scripts/deps.sh
 RUN scripts/deps.sh build && rm -rf /var/lib/apt/lists/*
 COPY . .
@@ -38,7 +38,6 @@ RUN apt-get update \
       libcrypt1 \
       libcurl4 \
       libfmt9 \
-      libprometheus-cpp-core1.0 \
       libspdlog1.10 \
       libssl3 \
       libyaml-cpp0.7 \

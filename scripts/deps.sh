@@ -32,7 +32,6 @@ build  pc:libcares                            libc-ares-dev
 build  pc:yaml-cpp                            libyaml-cpp-dev
 build  pc:spdlog                              libspdlog-dev
 build  pc:fmt                                 libfmt-dev
-build  /usr/include/prometheus/registry.h     prometheus-cpp-dev
 build  /usr/include/crypt.h                   libcrypt-dev
 build  pc:zlib                                zlib1g-dev
 build  pc:libnghttp2                          libnghttp2-dev
