@@ -9,6 +9,7 @@
 #include "app/flags.h"
 #include "app/loader.h"
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/signals.h"
 #include "common/version.h"
 #include "net/curl_easy.h"
@@ -42,6 +43,9 @@ int CheckConfig(const hermes::app::Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists: two arenas for two io threads; the probe threads
+  // mostly wait on the network (see common/memory.h).
+  hermes::CapMallocArenas(2);
   auto flags = hermes::app::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
   if (!flags.ok()) {
     std::cerr << "hermes-exporter: " << flags.status().message() << "\n";

@@ -4,6 +4,7 @@
 #include "app/metrics_handler.h"
 #include "app/status_json.h"
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/version.h"
 
 namespace hermes::app {
@@ -112,6 +113,9 @@ std::shared_ptr<const config::Config> Exporter::CurrentConfig() const {
 
 void Exporter::OnRunComplete(const config::ProbeConfig& probe, const scheduler::RunRecord& run) {
   metrics_->PublishRun(probe.name, run.started, run.duration, run.result);
+  // A bulk run freed its transfer buffers; hand the pages back rather than keep them
+  // resident until the next run (common/memory.h).
+  if (probe.kind->bulk) ReleaseFreeMemory();
   if (run.result.success) {
     LogDebug("probe succeeded",
              {{"probe", probe.name}, {"duration", std::to_string(ToSeconds(run.duration))}});
