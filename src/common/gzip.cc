@@ -14,9 +14,9 @@ void AppendLittleEndian32(std::string& out, uint32_t v) {
 
 }  // namespace
 
-Deflater::Deflater(int level) {
+Deflater::Deflater(int level, int window_bits, int mem_level) {
   // Negative windowBits: raw DEFLATE, the gzip framing is written by AppendGzip.
-  ok_ = deflateInit2(&zs_, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  ok_ = deflateInit2(&zs_, level, Z_DEFLATED, -window_bits, mem_level, Z_DEFAULT_STRATEGY) == Z_OK;
 }
 
 Deflater::~Deflater() {

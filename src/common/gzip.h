@@ -31,7 +31,9 @@ struct DeflatedPart {
 // One zlib deflate stream, reset for every part (no allocation after the first).
 class Deflater {
  public:
-  explicit Deflater(int level);  // zlib level, 1 (fast) .. 9 (small)
+  // zlib's level (1 fast .. 9 small), window (9..15: 2^bits bytes) and memory level
+  // (1..9); the defaults are zlib's. Memory: about 2^(bits+2) + 2^(mem_level+9) bytes.
+  explicit Deflater(int level, int window_bits = 15, int mem_level = 8);
   ~Deflater();
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;

@@ -318,8 +318,9 @@ Exposition MetricsHub::Expose(Format format, bool gzip) {
   if (gzip) {
     static const std::vector<DeflatedPart> kNoParts(internal::Slots().size() + 1);
     const std::vector<DeflatedPart>* cached = page ? page->Deflated(pf) : &kNoParts;
-    // The per-scrape parts are small; level 1 and a reused stream keep them cheap.
-    thread_local Deflater deflater(1);
+    // The per-scrape parts are a few KiB: level 1, a reused stream, and a 4 KiB window
+    // with a small hash keep them cheap (~20 KiB per listener thread, not ~270 KiB).
+    thread_local Deflater deflater(1, 12, 4);
     std::vector<DeflatedPart> fresh;
     fresh.reserve(dynamic.size());
     for (const std::string& d : dynamic) {

@@ -36,7 +36,7 @@ std::string Text(size_t n, uint64_t seed) {
 
 TEST(GzipTest, PartsJoinIntoOneMember) {
   const std::string a = Text(70000, 1), b = Text(9000, 2), c = Text(300, 3);
-  Deflater slow(6), fast(1);
+  Deflater slow(6), fast(1, 12, 4);  // parts of different levels and windows
   auto pa = slow.Deflate(a), pb = fast.Deflate(b), pc = slow.Deflate(c), empty = fast.Deflate("");
   ASSERT_TRUE(pa.ok() && pb.ok() && pc.ok() && empty.ok());
   std::string gz;
