@@ -273,13 +273,6 @@ class FullStackTest(Harness):
         with urllib.request.urlopen(url, timeout=timeout) as r:
             return json.load(r)
 
-    def query(self, expr):
-        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
-            {"query": expr})
-        body = self.http_json(url)
-        self.assertEqual(body["status"], "success", body)
-        return body["data"]["result"]
-
     def start_target(self):
         self.target = self.start("hermes-target", [
             binary("hermes-target"), "--web.listen-address", f"127.0.0.1:{self.target_port}",
@@ -310,13 +303,8 @@ class FullStackTest(Harness):
             self.write("hermes-alerts.yml", fast_rules(f.read()))
         with open(os.path.join(ALERTS, "hermes-recording.yml")) as f:
             self.write("hermes-recording.yml", fast_recording_rules(f.read()))
-        self.prom_port = free_port()
-        self.write("prometheus.yml", PROMETHEUS_CONFIG.format(
+        p = self.run_prometheus(PROMETHEUS_CONFIG.format(
             dir=self.dir, port=self.port, am_port=self.am_port, job=JOB))
-        p = self.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('tsdb')}",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}"])
         wait_for(lambda: p.poll() is None and self.query(f'up{{job="{JOB}"}} == 1'),
                  timeout=60, what=f"up{{job={JOB}}} == 1")
 

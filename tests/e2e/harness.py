@@ -141,6 +141,25 @@ class Harness(unittest.TestCase):
         rc = p.wait(timeout=timeout)
         return rc, time.monotonic() - t0
 
+    # --- Prometheus -----------------------------------------------------------
+    def run_prometheus(self, config_text, extra=()):
+        """Starts Prometheus with `config_text` on a free port (self.prom_port)."""
+        self.prom_port = free_port()
+        self.write("prometheus.yml", config_text)
+        return self.start("prometheus", [
+            "prometheus", f"--config.file={self.path('prometheus.yml')}",
+            f"--storage.tsdb.path={self.path('tsdb')}",
+            f"--web.listen-address=127.0.0.1:{self.prom_port}", *extra])
+
+    def query(self, expr):
+        """The result list of a Prometheus instant query; fails the test on an error."""
+        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
+            {"query": expr})
+        with urllib.request.urlopen(url, timeout=5) as r:
+            body = json.load(r)
+        self.assertEqual(body["status"], "success", body)
+        return body["data"]["result"]
+
     # --- hermes-specific ---------------------------------------------------
     def setup_tls_and_token(self, token="s3cret-token-e2e"):
         make_pki(self.dir)

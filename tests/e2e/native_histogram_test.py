@@ -14,11 +14,8 @@ RTT sample is ~20 ms. Checked through Prometheus' query API:
 
 A scraper that asks for text (or asks for nothing) still gets the same text page.
 """
-import json
 import shutil
 import unittest
-import urllib.parse
-import urllib.request
 
 from harness import Harness, binary, free_port, parse_metrics, metric, wait_for
 
@@ -68,14 +65,6 @@ def stable_lines(text):
 
 
 class NativeHistogramTest(Harness):
-    def query(self, expr):
-        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
-            {"query": expr})
-        with urllib.request.urlopen(url, timeout=5) as r:
-            body = json.load(r)
-        self.assertEqual(body["status"], "success", body)
-        return body["data"]["result"]
-
     def scalar(self, expr):
         result = self.query(expr)
         return float(result[0]["value"][1]) if result else None
@@ -112,12 +101,8 @@ class NativeHistogramTest(Harness):
         self.assertTrue(r.headers["Content-Type"].startswith("application/vnd.google.protobuf"),
                         r.headers["Content-Type"])
 
-        self.prom_port = free_port()
-        self.write("prometheus.yml", PROMETHEUS_CONFIG.format(dir=self.dir, port=self.port))
-        self.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('tsdb')}", "--enable-feature=native-histograms",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}"])
+        self.run_prometheus(PROMETHEUS_CONFIG.format(dir=self.dir, port=self.port),
+                            extra=["--enable-feature=native-histograms"])
         sel = '{job="hermes",probe="delayed",load="idle"}'
         wait_for(lambda: self.query(f"histogram_count(hermes_rtt_seconds{sel})"), timeout=60,
                  what="a native hermes_rtt_seconds stored in Prometheus")

@@ -8,10 +8,9 @@ import shutil
 import socket
 import threading
 import unittest
-import urllib.parse
 import urllib.request
 
-from harness import Harness, free_port, wait_for
+from harness import Harness, wait_for
 
 HERMES_CONFIG = """
 global:
@@ -65,14 +64,6 @@ class PrometheusScrapeTest(Harness):
             except OSError:
                 return
 
-    def query(self, expr):
-        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
-            {"query": expr})
-        with urllib.request.urlopen(url, timeout=5) as r:
-            body = json.load(r)
-        self.assertEqual(body["status"], "success", body)
-        return body["data"]["result"]
-
     def targets(self):
         url = f"http://127.0.0.1:{self.prom_port}/api/v1/targets"
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -84,12 +75,7 @@ class PrometheusScrapeTest(Harness):
         tcp_port = self.listener.getsockname()[1]
         self.start_exporter(HERMES_CONFIG.format(tcp_port=tcp_port))
 
-        self.prom_port = free_port()
-        self.write("prometheus.yml", PROMETHEUS_CONFIG.format(dir=self.dir, port=self.port))
-        self.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('tsdb')}",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}"])
+        self.run_prometheus(PROMETHEUS_CONFIG.format(dir=self.dir, port=self.port))
 
         wait_for(lambda: self.query('up{job="hermes"} == 1'), timeout=60,
                  what="up{job=hermes} == 1")
