@@ -1,5 +1,5 @@
-// Series counting (SPEC section 8) and the per-kind layout it shares with the
-// registry builders.
+// Series counting (SPEC section 8), from the same per-kind layout the series store is
+// built from, and the fixed bucket sets.
 #include <algorithm>
 #include <cstdlib>
 #include <string>
