@@ -40,10 +40,10 @@ class ConnectionLimiter {
       : max_total_(max_total), max_per_ip_(max_per_ip) {}
 
   struct Admission {
-    uint64_t id = 0;                // 0 when refused; pass to the other methods
-    bool refused = false;           // at the total cap with nothing to evict
-    bool evicted = false;           // a pending connection was closed to make room
-    int open = 0;                   // open connections after the call
+    uint64_t id = 0;       // 0 when refused; pass to the other methods
+    bool refused = false;  // at the total cap with nothing to evict
+    bool evicted = false;  // a pending connection was closed to make room
+    int open = 0;          // open connections after the call
   };
   // Admits a new pending connection from `ip`. `evict` closes it (see above); it
   // is called at most once, and never after Release(id).
