@@ -132,13 +132,18 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
         curl_slist_append(h->headers_, ("Authorization: Bearer " + opts.bearer_token).c_str());
   }
 
+  const std::string host = UrlPart(u.get(), CURLUPART_HOST);
+  const std::string port = UrlPart(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  std::string target = host;
+  if (!opts.connect_host.empty()) {
+    const bool v6 = opts.connect_host.find(':') != std::string::npos;
+    target = v6 && opts.connect_host[0] != '[' ? "[" + opts.connect_host + "]" : opts.connect_host;
+  }
   if (opts.tls && !opts.tls->server_name.empty()) {
-    const std::string host = UrlPart(u.get(), CURLUPART_HOST);
-    const std::string port = UrlPart(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
     const std::string explicit_port = UrlPart(u.get(), CURLUPART_PORT);
     const std::string& sn = opts.tls->server_name;
     h->connect_to_ =
-        curl_slist_append(nullptr, (sn + ":" + port + ":" + host + ":" + port).c_str());
+        curl_slist_append(nullptr, (sn + ":" + port + ":" + target + ":" + port).c_str());
     curl_easy_setopt(c, CURLOPT_CONNECT_TO, h->connect_to_);
     if (!has_host_header) {
       const std::string authority = explicit_port.empty() ? host : host + ":" + explicit_port;
@@ -150,6 +155,10 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
         UrlPart(u.get(), CURLUPART_PATH) == "/") {
       h->base_url_.pop_back();  // curl_url_get adds "/" to an empty path
     }
+  } else if (target != host) {
+    h->connect_to_ =
+        curl_slist_append(nullptr, (host + ":" + port + ":" + target + ":" + port).c_str());
+    curl_easy_setopt(c, CURLOPT_CONNECT_TO, h->connect_to_);
   }
 
   std::string error;

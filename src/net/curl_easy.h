@@ -65,6 +65,10 @@ struct RequestOptions {
   // HTTP/1.1 only: one request per connection, so N streams are N TCP connections
   // (HTTP/2 would multiplex them onto one).
   bool http1_only = false;
+  // When set, connections go to this host (the URL's port) instead of the URL's
+  // host, which still names the server (Host header, SNI, certificate): the
+  // responsiveness draft's test_endpoint.
+  std::string connect_host;
 };
 
 // An owned easy handle plus everything libcurl keeps pointers to (header list,
