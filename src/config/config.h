@@ -35,6 +35,7 @@ struct ExpectConfig {
   std::optional<double> download_bytes_per_second;
   std::optional<double> upload_bytes_per_second;
   std::optional<double> latency_seconds;
+  std::optional<double> rpm;  // responsiveness, round trips per minute
   bool operator==(const ExpectConfig&) const = default;
 };
 

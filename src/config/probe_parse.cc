@@ -128,6 +128,12 @@ Status ParseExpect(const MapReader& m, KindCatalog kinds, const KindSpec& spec,
     if (latency <= Duration::zero()) return e->KeyError("latency", "must be greater than 0");
     expect->latency_seconds = ToSeconds(latency);
   }
+  if (e->Has("rpm")) {
+    double rpm = 0;
+    HERMES_RETURN_IF_ERROR(ReadDouble(e->Get("rpm"), e->PathOf("rpm"), e->LineOfKey("rpm"), &rpm));
+    if (!(rpm > 0)) return e->KeyError("rpm", "must be greater than 0 (round trips per minute)");
+    expect->rpm = rpm;
+  }
   return Status::Ok();
 }
 

@@ -42,6 +42,10 @@ bool HasExpectedLatency(const config::ProbeConfig& p) {
   return !LayoutFor(p).loads.empty() && p.expect.latency_seconds.has_value();
 }
 
+bool HasExpectedRpm(const config::ProbeConfig& p) {
+  return !LayoutFor(p).responsiveness.empty() && p.expect.rpm.has_value();
+}
+
 namespace {
 
 int HistogramSeries(size_t buckets) { return static_cast<int>(buckets) + 3; }
@@ -65,6 +69,9 @@ int CountProbeSeries(const config::Config& config, const config::ProbeConfig& p)
   if (layout.http) n += 2;
   for (Direction d : probe::kAllDirections) n += HasExpectedThroughput(p, d) ? 1 : 0;
   n += HasExpectedLatency(p) ? 1 : 0;
+  // rpm{component} + confidence + component_seconds{component} per direction.
+  n += static_cast<int>(layout.responsiveness.size() * (kNumRpmComponents + 1 + kNumRttComponents));
+  n += HasExpectedRpm(p) ? 1 : 0;
   return n;
 }
 

@@ -55,6 +55,7 @@ enum class Family : uint8_t {
   kReloadOk,
   kProjectedBytes,
   kExpectedLatency,
+  kExpectedRpm,
   kExpectedThroughput,
   kAuthFailures,
   kConnections,
@@ -79,6 +80,9 @@ enum class Family : uint8_t {
   kSkipped,
   kSuccess,
   kTimeout,
+  kResponsivenessComponent,
+  kResponsivenessConfidence,
+  kResponsivenessRpm,
   kRtt,
   kStartLag,
   kThroughput,
@@ -106,6 +110,8 @@ inline constexpr size_t kNumReasons = probe::kAllFailureReasons.size();
 inline constexpr size_t kNumPhases = probe::kAllPhases.size();
 inline constexpr size_t kNumLoads = probe::kAllLoads.size();
 inline constexpr size_t kNumDirections = probe::kAllDirections.size();
+inline constexpr size_t kNumRpmComponents = probe::kAllRpmComponents.size();
+inline constexpr size_t kNumRttComponents = probe::kAllRttComponents.size();
 
 // Fixed bucket sets (seconds) of the histograms whose buckets are not configurable.
 const std::vector<double>& ProbeDurationBuckets();    // 5 ms .. 300 s, 16 buckets
@@ -121,6 +127,7 @@ probe::ResultLayout LayoutFor(const config::ProbeConfig& probe);
 // Expected-value gauges a probe has: set in `expect` and meaningful for the kind.
 bool HasExpectedThroughput(const config::ProbeConfig& p, probe::Direction d);
 bool HasExpectedLatency(const config::ProbeConfig& p);
+bool HasExpectedRpm(const config::ProbeConfig& p);
 
 // Exact series counts; each histogram counts buckets + 1 (+Inf) + 2 (sum, count).
 int CountProbeSeries(const config::Config& config, const config::ProbeConfig& probe);
@@ -177,6 +184,11 @@ struct ProbeSeries {
   Series* cert_expiry = nullptr;
   std::array<Series*, kNumDirections> expected_throughput{};
   Series* expected_latency = nullptr;
+  // By Direction, then RpmComponent / RttComponent.
+  std::array<std::array<Series*, kNumRpmComponents>, kNumDirections> rpm{};
+  std::array<Series*, kNumDirections> rpm_confidence{};
+  std::array<std::array<Series*, kNumRttComponents>, kNumDirections> rpm_component{};
+  Series* expected_rpm = nullptr;
 };
 
 // The exporter's own cached series.

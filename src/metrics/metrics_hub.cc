@@ -62,6 +62,14 @@ void PublishLastGood(ProbeSeries& s, double finished, const probe::ProbeResult& 
     Set(s.throughput[i], r.throughput_bytes_per_second[i]);
   }
   Set(s.cert_expiry, r.tls_cert_expiry_unix_seconds);
+  for (size_t d = 0; d < internal::kNumDirections; ++d) {
+    const probe::ResponsivenessResult& rr = r.responsiveness[d];
+    for (size_t c = 0; c < internal::kNumRpmComponents; ++c) Set(s.rpm[d][c], rr.rpm[c]);
+    if (rr.confidence) Set(s.rpm_confidence[d], static_cast<double>(*rr.confidence));
+    for (size_t c = 0; c < internal::kNumRttComponents; ++c) {
+      Set(s.rpm_component[d][c], rr.component_seconds[c]);
+    }
+  }
 }
 
 void AddProcessSeries(const ProcessStats& p, SeriesStore& store) {

@@ -98,6 +98,24 @@ std::unique_ptr<ProbeSeries> BuildProbeSeries(const config::ProbeConfig& p,
     s.expected_latency = st.Add(F::kExpectedLatency, {probe});
     s.expected_latency->value = *p.expect.latency_seconds;
   }
+  for (probe::Direction d : layout.responsiveness) {
+    const LabelPair l = {"direction", probe::DirectionName(d)};
+    const auto i = static_cast<size_t>(d);
+    for (size_t c = 0; c < kNumRpmComponents; ++c) {
+      s.rpm[i][c] = st.Add(F::kResponsivenessRpm,
+                           {probe, l, {"component", probe::RpmComponentName(probe::kAllRpmComponents[c])}});
+    }
+    s.rpm_confidence[i] = st.Add(F::kResponsivenessConfidence, {probe, l});
+    for (size_t c = 0; c < kNumRttComponents; ++c) {
+      s.rpm_component[i][c] =
+          st.Add(F::kResponsivenessComponent,
+                 {probe, l, {"component", probe::RttComponentName(probe::kAllRttComponents[c])}});
+    }
+  }
+  if (HasExpectedRpm(p)) {
+    s.expected_rpm = st.Add(F::kExpectedRpm, {probe});
+    s.expected_rpm->value = *p.expect.rpm;
+  }
   return owned;
 }
 
@@ -125,6 +143,11 @@ void CarryOverProbe(const ProbeSeries& from, ProbeSeries& to) {
   CopyEach(from.throughput, to.throughput, &CopyValue);
   CopyValue(from.http_status, to.http_status);
   CopyValue(from.cert_expiry, to.cert_expiry);
+  for (size_t d = 0; d < kNumDirections; ++d) {
+    CopyEach(from.rpm[d], to.rpm[d], &CopyValue);
+    CopyValue(from.rpm_confidence[d], to.rpm_confidence[d]);
+    CopyEach(from.rpm_component[d], to.rpm_component[d], &CopyValue);
+  }
 }
 
 void CarryOverGlobal(const GlobalSeries& from, GlobalSeries& to) {

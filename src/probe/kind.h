@@ -26,7 +26,10 @@ namespace hermes::probe {
 // phases -> hermes_probe_phase_duration_seconds{phase}; loads -> rtt, latency and
 // jitter{load}; packets -> packets sent/lost and loss ratio; throughput -> the
 // throughput gauge and sample histogram{direction}; transferred ->
-// transferred_bytes_total{direction}; http -> http status and certificate expiry.
+// transferred_bytes_total{direction}; http -> http status and certificate expiry;
+// responsiveness -> responsiveness_rpm{direction,component},
+// responsiveness_confidence{direction} and responsiveness_component_seconds
+// {direction,component} (and the expected RPM when `expect.rpm` is set).
 struct ResultLayout {
   std::vector<Phase> phases;
   std::vector<Load> loads;
@@ -34,6 +37,7 @@ struct ResultLayout {
   std::vector<Direction> throughput;
   std::vector<Direction> transferred;
   bool http = false;
+  std::vector<Direction> responsiveness;
 };
 
 using ProbeFactory = std::function<Result<std::unique_ptr<Probe>>(const config::ProbeConfig&)>;

@@ -4,12 +4,14 @@
 #include "config/dns_config.h"
 #include "config/http_config.h"
 #include "config/icmp_config.h"
+#include "config/responsiveness_config.h"
 #include "config/speedtest_config.h"
 #include "config/tcp_config.h"
 #include "probe/dns_probe.h"
 #include "probe/http_probe.h"
 #include "probe/icmp_probe.h"
 #include "probe/kind.h"
+#include "probe/responsiveness_probe.h"
 #include "probe/speedtest_probe.h"
 #include "probe/tcp_probe.h"
 
@@ -43,7 +45,16 @@ const Kind kIcmp{
     [](const ProbeConfig& c) { return NewIcmpProbe(c.Settings<config::IcmpConfig>()); },
     &IcmpLayout};
 
-const config::KindSpec* const kTable[] = {&kSpeedtest, &kHttp, &kTcp, &kDns, &kIcmp};
+const Kind kResponsiveness{
+    {"responsiveness", config::kResponsivenessKeys, config::kResponsivenessExpectKeys, seconds(60),
+     /*bulk=*/true, &config::ParseResponsiveness},
+    [](const ProbeConfig& c) {
+      return NewResponsivenessProbe(c.Settings<config::ResponsivenessConfig>());
+    },
+    &ResponsivenessLayout};
+
+const config::KindSpec* const kTable[] = {&kSpeedtest, &kHttp, &kTcp,
+                                          &kDns,       &kIcmp, &kResponsiveness};
 
 }  // namespace
 

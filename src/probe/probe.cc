@@ -37,6 +37,32 @@ std::string_view DirectionName(Direction d) {
   return d == Direction::kDownload ? "download" : "upload";
 }
 
+std::string_view RpmComponentName(RpmComponent c) {
+  switch (c) {
+    case RpmComponent::kForeign:
+      return "foreign";
+    case RpmComponent::kLoaded:
+      return "loaded";
+    case RpmComponent::kTotal:
+      return "total";
+  }
+  return "";
+}
+
+std::string_view RttComponentName(RttComponent c) {
+  switch (c) {
+    case RttComponent::kTcp:
+      return "tcp";
+    case RttComponent::kTls:
+      return "tls";
+    case RttComponent::kHttp:
+      return "http";
+    case RttComponent::kSelf:
+      return "self";
+  }
+  return "";
+}
+
 std::optional<double> Median(std::vector<double> s) {
   if (s.empty()) return std::nullopt;
   const size_t mid = s.size() / 2;

@@ -45,11 +45,33 @@ inline constexpr std::array<Direction, 2> kAllDirections = {Direction::kDownload
                                                             Direction::kUpload};
 std::string_view DirectionName(Direction d);
 
+// Responsiveness (draft-ietf-ippm-responsiveness): RPM of foreign probes, of self
+// probes on the load-generating connections ("loaded") and their mean ("total").
+enum class RpmComponent { kForeign, kLoaded, kTotal };
+inline constexpr std::array<RpmComponent, 3> kAllRpmComponents = {
+    RpmComponent::kForeign, RpmComponent::kLoaded, RpmComponent::kTotal};
+std::string_view RpmComponentName(RpmComponent c);
+
+// The round trips RPM is computed from: a foreign probe's TCP handshake, TLS time
+// per handshake round trip and HTTP request; a self probe's HTTP request.
+enum class RttComponent { kTcp, kTls, kHttp, kSelf };
+inline constexpr std::array<RttComponent, 4> kAllRttComponents = {
+    RttComponent::kTcp, RttComponent::kTls, RttComponent::kHttp, RttComponent::kSelf};
+std::string_view RttComponentName(RttComponent c);
+
 // RTT samples taken under one load, with the run's summary of them.
 struct LatencyResult {
   std::vector<double> samples_seconds;  // every sample, for the histogram
   std::optional<double> median_seconds;
   std::optional<double> jitter_seconds;  // mean |s[i] - s[i-1]|
+};
+
+// One direction of a responsiveness run.
+struct ResponsivenessResult {
+  std::array<std::optional<double>, kAllRpmComponents.size()> rpm;  // by RpmComponent
+  // Single-sided trimmed means over the final window, seconds; by RttComponent.
+  std::array<std::optional<double>, kAllRttComponents.size()> component_seconds;
+  std::optional<int> confidence;  // 0 low, 1 medium, 2 high (the draft's definitions)
 };
 
 struct ProbeResult {
@@ -74,6 +96,7 @@ struct ProbeResult {
   std::array<uint64_t, 2> transferred_bytes{};                       // by Direction
   std::optional<int> http_status_code;
   std::optional<double> tls_cert_expiry_unix_seconds;
+  std::array<ResponsivenessResult, 2> responsiveness;  // by Direction
 
   static ProbeResult Failure(FailureReason r, std::string error) {
     ProbeResult res;
