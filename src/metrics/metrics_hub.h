@@ -30,6 +30,12 @@
 //   tcp        rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
 //   dns        phase_duration{phase=resolve}
 //   icmp       rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
+//   responsiveness  per enabled direction: rtt, latency, jitter{load=direction} (self
+//              probes); throughput, throughput_sample; responsiveness_rpm{component=
+//              foreign|loaded|total}, responsiveness_confidence,
+//              responsiveness_component_seconds{component=tcp|tls|http|self};
+//              transferred{direction}; http_status_code; tls_cert_expiry_timestamp;
+//              expected_responsiveness_rpm when `expect.rpm` is set
 //
 // A speedtest direction with `enabled: false` has no series of its own (no loaded
 // latency, throughput or bytes for it). tcp has no phase series: each sample is a connect, so the

@@ -87,32 +87,37 @@ std::optional<net::RequestFailure> Get(const std::string& url, net::RequestOptio
   return std::nullopt;
 }
 
-// GET over TLS lets ALPN pick HTTP/2 or HTTP/1.1. In clear text a server may speak
-// only one of HTTP/1.1 and HTTP/2 with prior knowledge: the other is tried when the
-// first fails without a clear answer (not for DNS, connect, timeout or an overlong
-// body). Bytes of both attempts are counted.
-std::optional<net::RequestFailure> GetEitherVersion(const std::string& url,
-                                                    const net::RequestOptions& opts, bool h2_first,
-                                                    const ProbeContext& ctx, Fetch* f,
-                                                    long* http_version,  // NOLINT
-                                                    int* status, ProbeResult* result) {
-  const bool tls = url.rfind("https://", 0) == 0;
-  const long first = tls        ? CURL_HTTP_VERSION_2TLS  // NOLINT(runtime/int)
-                     : h2_first ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
-                                : CURL_HTTP_VERSION_1_1;
+// libcurl before 8.0 fails a second stream on an HTTP/2 prior-knowledge (clear text)
+// connection (curl#10634), and self probes need one: it speaks HTTP/1.1 there.
+bool CanMultiplexInClearText() {
+  return curl_version_info(CURLVERSION_NOW)->version_num >= 0x080000;
+}
+
+// GETs `url` with the first of `versions` (CURL_HTTP_VERSION_*) that works: over
+// TLS ALPN picks, so one; in clear text a server may speak only HTTP/1.1 or only
+// HTTP/2 with prior knowledge, so the next is tried when one fails without an
+// answer (not for DNS, connect, timeout or an overlong body). Every attempt's
+// bytes are counted; the first failure is the one returned.
+std::optional<net::RequestFailure> GetFirstWorking(const std::string& url,
+                                                   const net::RequestOptions& opts,
+                                                   std::initializer_list<long> versions,  // NOLINT
+                                                   const ProbeContext& ctx, Fetch* f,
+                                                   long* http_version,  // NOLINT
+                                                   int* status, ProbeResult* result) {
   const Fetch fresh = *f;
-  auto fail = Get(url, opts, first, ctx, f, http_version, status);
-  result->transferred_bytes[kDown] += f->bytes;
-  if (!fail || tls || f->too_long || *status > 0 || fail->reason == FailureReason::kTimeout ||
-      fail->reason == FailureReason::kDns || fail->reason == FailureReason::kConnect) {
-    return fail;
+  std::optional<net::RequestFailure> first;
+  for (long version : versions) {  // NOLINT(runtime/int)
+    *f = fresh;
+    auto fail = Get(url, opts, version, ctx, f, http_version, status);
+    result->transferred_bytes[kDown] += f->bytes;
+    if (!fail) return std::nullopt;
+    if (!first) first = fail;
+    if (f->too_long || *status > 0 || fail->reason == FailureReason::kTimeout ||
+        fail->reason == FailureReason::kDns || fail->reason == FailureReason::kConnect) {
+      break;
+    }
   }
-  *f = fresh;
-  const long second = h2_first ? CURL_HTTP_VERSION_1_1  // NOLINT(runtime/int)
-                               : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
-  auto retry = Get(url, opts, second, ctx, f, http_version, status);
-  result->transferred_bytes[kDown] += f->bytes;
-  return retry ? fail : retry;
+  return first;
 }
 
 ProbeResult Fail(ProbeResult partial, const net::RequestFailure& f) {
@@ -137,8 +142,12 @@ class ResponsivenessProbe final : public Probe {
     Fetch config{.cap = config::kMaxNqConfigBytes, .keep = true};
     long version = 0;  // NOLINT(runtime/int)
     int status = 0;
-    auto f = GetEitherVersion(cfg_.target.url, *opts, /*h2_first=*/false, ctx, &config, &version,
-                              &status, &result);
+    const bool tls = cfg_.target.url.rfind("https://", 0) == 0;
+    auto f = tls ? GetFirstWorking(cfg_.target.url, *opts, {CURL_HTTP_VERSION_2TLS}, ctx, &config,
+                                   &version, &status, &result)
+                 : GetFirstWorking(cfg_.target.url, *opts,
+                                   {CURL_HTTP_VERSION_1_1, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE},
+                                   ctx, &config, &version, &status, &result);
     if (status > 0) result.http_status_code = status;
     result.tls_cert_expiry_unix_seconds = config.cert_not_after;
     if (f) return Fail(std::move(result), *f);
@@ -191,8 +200,23 @@ class ResponsivenessProbe final : public Probe {
     long spoken = 0;  // NOLINT(runtime/int)
     int status = 0;
     Fetch small{.cap = config::kMaxPingBodyBytes};
-    auto f = GetEitherVersion(server.small_download_url, test, /*h2_first=*/true, ctx, &small,
-                              &spoken, &status, result);
+    std::optional<net::RequestFailure> f;
+    if (server.tls) {
+      f = GetFirstWorking(server.small_download_url, test, {CURL_HTTP_VERSION_2TLS}, ctx, &small,
+                          &spoken, &status, result);
+    } else if (CanMultiplexInClearText()) {
+      f = GetFirstWorking(server.small_download_url, test,
+                          {CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, CURL_HTTP_VERSION_1_1}, ctx, &small,
+                          &spoken, &status, result);
+    } else {
+      f = GetFirstWorking(server.small_download_url, test, {CURL_HTTP_VERSION_1_1}, ctx, &small,
+                          &spoken, &status, result);
+      if (f && status == 0) {
+        f->error +=
+            " (HTTP/1.1 in clear text: this libcurl cannot multiplex HTTP/2 without "
+            "TLS; serve the test URLs over https)";
+      }
+    }
     *http2 = spoken == CURL_HTTP_VERSION_2_0;
     return f;
   }

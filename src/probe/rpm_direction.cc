@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -55,27 +56,30 @@ class Engine {
     Engine* engine = nullptr;
     std::unique_ptr<net::EasyHandle> handle;
     CURLM* multi = nullptr;
-    std::string what;           // "GET /path", for errors
-    uint64_t body = 0;          // response body bytes of the current request
-    bool too_long = false;      // a capped body went over its cap
-    uint64_t handed = 0;        // upload: body bytes handed to libcurl
-    uint64_t sent_counted = 0;  // upload: of which already counted as sent
-    bool load = false;          // a load-generating connection's transfer
-    bool foreign = false;       // probe kind (when !load)
-    int tls_round_trips = 0;    // foreign over TLS: 1 (TLS 1.3) or 2
+    std::string what;                    // "GET /path", for errors
+    uint64_t body = 0;                   // response body bytes of the current request
+    bool too_long = false;               // a capped body went over its cap
+    uint64_t handed = 0;                 // upload: body bytes handed to libcurl
+    uint64_t sent_counted = 0;           // upload: of which already counted as sent
+    bool load = false;                   // a load-generating connection's transfer
+    bool foreign = false;                // probe kind (when !load)
+    int tls_round_trips = 0;             // foreign over TLS: 1 (TLS 1.3) or 2
+    curl_socket_t fd = CURL_SOCKET_BAD;  // load: its connection's socket
   };
 
   static size_t OnLoadData(char*, size_t size, size_t n, void* p);
   static size_t OnCappedData(char*, size_t size, size_t n, void* p);
   static size_t OnUploadRead(char* dst, size_t size, size_t n, void* p);
   static size_t OnProbeHeader(char*, size_t size, size_t n, void* p);
+  static int OnSocketOpened(void* p, curl_socket_t fd, curlsocktype purpose);
+  static int OnSocketClose(void* p, curl_socket_t fd);
 
   std::unique_ptr<Transfer> NewTransfer(const std::string& url, CURLM* multi, bool post);
   void AddLoadConnection();
   void StartLoadRequest(Transfer& t);
   void LaunchPair();
   void LaunchProbe(CURLM* multi, bool foreign);
-  Transfer* RandomLoadConnection(bool http2_only);
+  Transfer* RandomLoadConnection();
   void SampleTcpInfo();
   void Handle(const net::MultiLoop::Done& done);
   void ProbeDone(Transfer& t);
@@ -192,6 +196,19 @@ size_t Engine::OnProbeHeader(char*, size_t size, size_t n, void* p) {
   return size * n;
 }
 
+// A load-generating connection's socket, for TCP_INFO and TCP_NOTSENT_LOWAT
+// (CURLINFO_ACTIVESOCKET only knows it once a first transfer has ended).
+int Engine::OnSocketOpened(void* p, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) static_cast<Transfer*>(p)->fd = fd;
+  return CURL_SOCKOPT_OK;
+}
+
+int Engine::OnSocketClose(void* p, curl_socket_t fd) {
+  auto* t = static_cast<Transfer*>(p);
+  if (t->fd == fd) t->fd = CURL_SOCKET_BAD;
+  return close(fd);
+}
+
 std::unique_ptr<Engine::Transfer> Engine::NewTransfer(const std::string& url, CURLM* multi,
                                                       bool post) {
   auto h = net::EasyHandle::Create(url, post ? post_opts_ : get_opts_);
@@ -225,6 +242,10 @@ void Engine::AddLoadConnection() {
   CURL* c = t->handle->get();
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
                    static_cast<long>(config::kTransferReadBlockBytes));  // NOLINT
+  curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, OnSocketOpened);
+  curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, t.get());
+  curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, OnSocketClose);
+  curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, t.get());
   if (upload_) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -249,24 +270,18 @@ void Engine::StartLoadRequest(Transfer& t) {
   }
 }
 
-Engine::Transfer* Engine::RandomLoadConnection(bool http2_only) {
-  std::vector<Transfer*> candidates;
-  for (auto& t : lgcs_) {
-    long version = 0;  // NOLINT(runtime/int)
-    curl_easy_getinfo(t->handle->get(), CURLINFO_HTTP_VERSION, &version);
-    if (!http2_only || version == CURL_HTTP_VERSION_2_0) candidates.push_back(t.get());
-  }
-  if (candidates.empty()) return nullptr;
-  return candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng_)];
+Engine::Transfer* Engine::RandomLoadConnection() {
+  if (lgcs_.empty()) return nullptr;
+  return lgcs_[std::uniform_int_distribution<size_t>(0, lgcs_.size() - 1)(rng_)].get();
 }
 
 void Engine::LaunchPair() {
   if (probes_.size() >= static_cast<size_t>(config::kRpmMaxProbesInFlight)) return;
   if (foreign_in_flight_ < kMaxForeignInFlight) LaunchProbe(foreign_multi_, /*foreign=*/true);
   if (!spec_.http2) return SampleTcpInfo();
-  if (Transfer* lgc = RandomLoadConnection(/*http2_only=*/true)) {
-    LaunchProbe(lgc->multi, /*foreign=*/false);
-  }
+  // PIPEWAIT and one connection per multi: the probe waits for that connection,
+  // whatever state it is in, and rides it.
+  if (Transfer* lgc = RandomLoadConnection()) LaunchProbe(lgc->multi, /*foreign=*/false);
 }
 
 void Engine::LaunchProbe(CURLM* multi, bool foreign) {
@@ -294,21 +309,17 @@ void Engine::LaunchProbe(CURLM* multi, bool foreign) {
 // HTTP/1.1 cannot multiplex a probe onto a loaded connection; the draft's stand-in
 // is the transport's RTT estimate of that connection.
 void Engine::SampleTcpInfo() {
-  Transfer* lgc = RandomLoadConnection(/*http2_only=*/false);
-  curl_socket_t fd = CURL_SOCKET_BAD;
-  if (lgc == nullptr ||
-      curl_easy_getinfo(lgc->handle->get(), CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-      fd == CURL_SOCKET_BAD) {
-    return;
-  }
+  Transfer* lgc = RandomLoadConnection();
+  if (lgc == nullptr || lgc->fd == CURL_SOCKET_BAD) return;
   tcp_info info{};
   socklen_t len = sizeof(info);
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return;
+  if (getsockopt(lgc->fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return;
   // A receiver's tcpi_rtt only sees its few ACKed sends; tcpi_rcv_rtt follows the data.
   const uint32_t us = !upload_ && info.tcpi_rcv_rtt > 0 ? info.tcpi_rcv_rtt : info.tcpi_rtt;
   if (us == 0) return;
   current_.self.push_back(us / 1e6);
   self_rtts_.push_back(us / 1e6);
+  ++probes_done_;
 }
 
 std::optional<net::RequestFailure> Engine::Check(Transfer& t, CURLcode rc) const {
@@ -403,10 +414,8 @@ void Engine::SetNotSentLowat(double goodput) {
   const double share = goodput / static_cast<double>(std::max<size_t>(lgcs_.size(), 1));
   const int lowat = static_cast<int>(std::max(kMinNotSentLowat, share * kReplenishSeconds));
   for (auto& t : lgcs_) {
-    curl_socket_t fd = CURL_SOCKET_BAD;
-    if (curl_easy_getinfo(t->handle->get(), CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
-        fd != CURL_SOCKET_BAD) {
-      setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+    if (t->fd != CURL_SOCKET_BAD) {
+      setsockopt(t->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
     }
   }
 }

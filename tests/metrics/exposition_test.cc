@@ -18,8 +18,8 @@ namespace hermes::metrics {
 namespace {
 
 using namespace std::chrono_literals;
+using testutil::AllKindsConfig;
 using testutil::CountSampleLines;
-using testutil::FiveKindsConfig;
 using testutil::MakeProbe;
 using testutil::PublishFixedResults;
 using testutil::Share;
@@ -70,7 +70,7 @@ CommandResult RunPromtoolCheck(const std::string& exposition) {
 TEST(ExpositionTest, MatchesGoldenFile) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   PublishFixedResults(hub);
   const std::string got = Normalize(hub.Render());
   const std::string golden = std::string(HERMES_SOURCE_DIR) + "/tests/fixtures/metrics/golden.prom";
@@ -88,7 +88,7 @@ TEST(ExpositionTest, PromtoolCheckMetricsIsClean) {
   ASSERT_EQ(access(kPromtool, X_OK), 0) << kPromtool << " not found; install prometheus";
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   PublishFixedResults(hub);
   const CommandResult r = RunPromtoolCheck(hub.Render());
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -104,9 +104,9 @@ TEST(ExpositionTest, PromtoolRejectsALintProblem) {
 
 std::vector<config::Config> CountingConfigs() {
   std::vector<config::Config> out;
-  out.push_back(FiveKindsConfig());
+  out.push_back(AllKindsConfig());
   out.push_back(config::Config{});  // no probes: self metrics only
-  config::Config buckets = FiveKindsConfig();
+  config::Config buckets = AllKindsConfig();
   buckets.global.latency_buckets = {0.001, 0.01, 0.1};
   for (int i = 0; i < 30; ++i) buckets.global.throughput_buckets.push_back(1e5 * (i + 1));
   out.push_back(buckets);
@@ -141,19 +141,21 @@ TEST(ExpositionTest, CountSeriesEqualsRenderedSampleLines) {
 
 TEST(ExpositionTest, CountSeriesOfTypicalConfig) {
   // 150 speedtest (with 3 expect gauges) + 46 http + 61 tcp + 41 dns + 63 icmp
-  // + 146 self and process series, with the default buckets.
-  EXPECT_EQ(CountSeries(FiveKindsConfig()), 507);
+  // 150 speedtest (with 3 expect gauges) + 46 http + 61 tcp + 41 dns + 63 icmp
+  // + 139 responsiveness (with expect.rpm) + 146 self and process series, with the
+  // default buckets.
+  EXPECT_EQ(CountSeries(AllKindsConfig()), 646);
 }
 
 TEST(ExpositionTest, BudgetRejectionMessageIsExact) {
-  config::Config c = FiveKindsConfig();
+  config::Config c = AllKindsConfig();
   c.global.max_series = 500;
   const Status st = CheckSeriesBudget(c);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(st.message(),
-            "global.max_series: config needs 507 series, limit is 500 (largest probe: "
+            "global.max_series: config needs 646 series, limit is 500 (largest probe: "
             "cloudflare with 150 series); raise global.max_series or reduce probes/buckets");
-  c.global.max_series = 507;
+  c.global.max_series = 646;
   EXPECT_TRUE(CheckSeriesBudget(c).ok());
 }
 

@@ -44,6 +44,12 @@ probe::ProbeResult FillLayout(const probe::ResultLayout& l) {
     r.http_status_code = 204;
     r.tls_cert_expiry_unix_seconds = 1.9e9;
   }
+  for (Direction d : l.responsiveness) {
+    auto& rr = r.responsiveness[static_cast<size_t>(d)];
+    rr.rpm = {300, 500, 400};
+    rr.component_seconds = {0.1, 0.2, 0.3, 0.12};
+    rr.confidence = 2;
+  }
   return r;
 }
 
@@ -51,6 +57,12 @@ std::string Labels(const std::string& probe, const char* key = nullptr,
                    std::string_view value = {}) {
   if (key == nullptr) return "{probe=\"" + probe + "\"}";
   return "{" + std::string(key) + "=\"" + std::string(value) + "\",probe=\"" + probe + "\"}";
+}
+
+// {component="c",direction="d",probe="p"}: labels sort by name in the exposition.
+std::string ComponentLabels(const std::string& probe, Direction d, std::string_view component) {
+  return "{component=\"" + std::string(component) + "\",direction=\"" +
+         std::string(probe::DirectionName(d)) + "\",probe=\"" + probe + "\"}";
 }
 
 TEST(LayoutTest, EveryDeclaredFieldOfEveryKindIsPublished) {
@@ -97,6 +109,27 @@ TEST(LayoutTest, EveryDeclaredFieldOfEveryKindIsPublished) {
     if (l.http) {
       EXPECT_EQ(Value(s, "hermes_http_status_code" + Labels(p.name)), 204);
       EXPECT_EQ(Value(s, "hermes_tls_cert_expiry_timestamp_seconds" + Labels(p.name)), 1.9e9);
+    }
+    for (Direction d : l.responsiveness) {
+      const double rpm[] = {300, 500, 400};
+      for (size_t c = 0; c < probe::kAllRpmComponents.size(); ++c) {
+        EXPECT_EQ(
+            Value(s, "hermes_responsiveness_rpm" +
+                         ComponentLabels(p.name, d,
+                                         probe::RpmComponentName(probe::kAllRpmComponents[c]))),
+            rpm[c]);
+      }
+      const double seconds[] = {0.1, 0.2, 0.3, 0.12};
+      for (size_t c = 0; c < probe::kAllRttComponents.size(); ++c) {
+        EXPECT_EQ(
+            Value(s, "hermes_responsiveness_component_seconds" +
+                         ComponentLabels(p.name, d,
+                                         probe::RttComponentName(probe::kAllRttComponents[c]))),
+            seconds[c]);
+      }
+      EXPECT_EQ(Value(s, "hermes_responsiveness_confidence" +
+                             Labels(p.name, "direction", probe::DirectionName(d))),
+                2);
     }
   }
 }

@@ -13,7 +13,7 @@ namespace hermes::metrics {
 namespace {
 
 using namespace std::chrono_literals;
-using testutil::FiveKindsConfig;
+using testutil::AllKindsConfig;
 using testutil::ParseSamples;
 using testutil::Share;
 using testutil::SpeedtestResult;
@@ -24,7 +24,7 @@ const WallTime kStart = WallTime(std::chrono::seconds(1'700'000'100));
 TEST(MetricsHubTest, FailedRunKeepsLastGoodThroughput) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   hub.PublishRun("cloudflare", kStart, 20s, SpeedtestResult(10));
   auto failed = probe::ProbeResult::Failure(probe::FailureReason::kTimeout, "deadline");
   failed.transferred_bytes = {1000, 0};
@@ -62,10 +62,33 @@ TEST(MetricsHubTest, FailedRunKeepsLastGoodThroughput) {
   EXPECT_EQ(Value(s, R"(hermes_probe_duration_seconds_count{probe="cloudflare"})"), 2);
 }
 
+// Responsiveness gauges are last-good values: a failed run leaves them, and a
+// reload that keeps the probe carries them over.
+TEST(MetricsHubTest, ResponsivenessSurvivesAFailedRunAndAReload) {
+  FakeClock clock;
+  MetricsHub hub(clock);
+  hub.Apply(Share(AllKindsConfig()));
+  probe::ProbeResult ok;
+  ok.success = true;
+  ok.responsiveness[0].rpm = {900, 700, 800};
+  ok.responsiveness[0].confidence = 1;
+  hub.PublishRun("rpm", kStart, 9s, ok);
+  hub.PublishRun("rpm", kStart, 9s,
+                 probe::ProbeResult::Failure(probe::FailureReason::kTimeout, ""));
+  hub.Apply(Share(AllKindsConfig()));
+  const auto s = ParseSamples(hub.Render());
+  EXPECT_EQ(
+      Value(s, R"(hermes_responsiveness_rpm{component="total",direction="download",probe="rpm"})"),
+      800);
+  EXPECT_EQ(Value(s, R"(hermes_responsiveness_confidence{direction="download",probe="rpm"})"), 1);
+  EXPECT_EQ(Value(s, R"(hermes_expected_responsiveness_rpm{probe="rpm"})"), 1000);
+  EXPECT_EQ(Value(s, R"(hermes_probe_failures_total{probe="rpm",reason="timeout"})"), 1);
+}
+
 TEST(MetricsHubTest, FailureWithoutReasonCountsAsUnknown) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   hub.PublishRun("gateway", kStart, 1s, probe::ProbeResult{});
   const auto s = ParseSamples(hub.Render());
   EXPECT_EQ(Value(s, R"(hermes_probe_failures_total{probe="gateway",reason="unknown"})"), 1);
@@ -74,7 +97,7 @@ TEST(MetricsHubTest, FailureWithoutReasonCountsAsUnknown) {
 TEST(MetricsHubTest, HttpStatusAndLossAreSetOnFailure) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   auto http = probe::ProbeResult::Failure(probe::FailureReason::kHttpStatus, "500");
   http.http_status_code = 500;
   hub.PublishRun("api", kStart, 1s, http);
@@ -93,7 +116,7 @@ TEST(MetricsHubTest, HttpStatusAndLossAreSetOnFailure) {
 TEST(MetricsHubTest, AllSeriesPresentAtZeroAfterApply) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   const std::string text = hub.Render();
   EXPECT_EQ(text.find("NaN"), std::string::npos);
   EXPECT_EQ(text.find("Nan"), std::string::npos);
@@ -137,7 +160,7 @@ TEST(MetricsHubTest, AllSeriesPresentAtZeroAfterApply) {
 TEST(MetricsHubTest, CountersSurviveApplyForSameProbe) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   hub.PublishRun("cloudflare", kStart, 20s, SpeedtestResult(10));
   hub.PublishRun("cloudflare", kStart + 900s, 20s,
                  probe::ProbeResult::Failure(probe::FailureReason::kTls, "bad cert"));
@@ -145,7 +168,7 @@ TEST(MetricsHubTest, CountersSurviveApplyForSameProbe) {
   hub.ObserveHttpRequest("metrics", 200, 0.002);
   hub.RecordAuthFailure(AuthFailure::kMissing);
 
-  config::Config next = FiveKindsConfig();
+  config::Config next = AllKindsConfig();
   next.probes[0].interval = 1800s;  // same name and kind, changed config
   hub.Apply(Share(next));
   const auto s = ParseSamples(hub.Render());
@@ -174,11 +197,11 @@ TEST(MetricsHubTest, CountersSurviveApplyForSameProbe) {
 TEST(MetricsHubTest, RemovedProbeVanishesAndRenamedKindStartsAtZero) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   hub.PublishRun("gateway", kStart, 1s, probe::ProbeResult{});
   hub.PublishRun("resolver", kStart, 1s, probe::ProbeResult{});
 
-  config::Config next = FiveKindsConfig();
+  config::Config next = AllKindsConfig();
   next.probes.erase(next.probes.begin() + 2);  // gateway removed
   for (auto& p : next.probes) {
     if (p.name == "resolver") p = testutil::MakeProbe("resolver", "tcp");  // same name, new kind
@@ -198,9 +221,9 @@ TEST(MetricsHubTest, RemovedProbeVanishesAndRenamedKindStartsAtZero) {
 TEST(MetricsHubTest, ChangedBucketsResetHistogramButKeepCounters) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   hub.PublishRun("cloudflare", kStart, 20s, SpeedtestResult(1));
-  config::Config next = FiveKindsConfig();
+  config::Config next = AllKindsConfig();
   next.global.latency_buckets = {0.01, 0.1, 1};
   hub.Apply(Share(next));
   const auto s = ParseSamples(hub.Render());
@@ -212,7 +235,7 @@ TEST(MetricsHubTest, ChangedBucketsResetHistogramButKeepCounters) {
 TEST(MetricsHubTest, UnknownLabelsNeverCreateSeries) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   const int before = testutil::CountSampleLines(hub.Render());
   hub.ObserveHttpRequest("/etc/passwd", 404, 0.1);
   hub.ObserveHttpRequest("metrics", 418, 0.1);
@@ -233,7 +256,7 @@ TEST(MetricsHubTest, UnknownLabelsNeverCreateSeries) {
 TEST(MetricsHubTest, StatusClassesAndEnumLabels) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   for (int code : {200, 202, 401, 404, 429, 500, 503}) hub.ObserveHttpRequest("trigger", code, 0);
   for (auto f : kAllAuthFailures) hub.RecordAuthFailure(f);
   for (auto r : kAllConnectionRejectReasons) hub.RecordConnectionRejected(r);
@@ -261,7 +284,7 @@ TEST(MetricsHubTest, StatusClassesAndEnumLabels) {
 TEST(MetricsHubTest, SelfMetricsRecordWhatTheyAreTold) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   hub.SetHttpConnections(3);
   hub.RecordConnectionRejected(ConnectionRejectReason::kMaxConnectionsPerIp);
   hub.ObserveStartLag(30ms);

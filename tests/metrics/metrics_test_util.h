@@ -15,6 +15,7 @@
 #include "config/dns_config.h"
 #include "config/http_config.h"
 #include "config/icmp_config.h"
+#include "config/responsiveness_config.h"
 #include "config/speedtest_config.h"
 #include "config/tcp_config.h"
 #include "metrics/metrics_hub.h"
@@ -34,11 +35,15 @@ inline config::ProbeConfig MakeProbe(std::string name, std::string_view kind,
   if (kind == "http") return MakeProbeConfig(name, kind, config::HttpConfig{}, interval, timeout);
   if (kind == "tcp") return MakeProbeConfig(name, kind, config::TcpConfig{}, interval, timeout);
   if (kind == "dns") return MakeProbeConfig(name, kind, config::DnsConfig{}, interval, timeout);
+  if (kind == "responsiveness") {
+    return MakeProbeConfig(name, kind, config::ResponsivenessConfig{}, interval, timeout);
+  }
   return MakeProbeConfig(name, kind, config::IcmpConfig{}, interval, timeout);
 }
 
-// One probe of every kind; the speedtest sets every `expect` threshold.
-inline config::Config FiveKindsConfig() {
+// One probe of every kind; the speedtest sets every `expect` threshold, the
+// responsiveness probe its RPM.
+inline config::Config AllKindsConfig() {
   config::Config c;
   c.global.max_series = 2000;
   auto speed = MakeProbe("cloudflare", "speedtest", 900s, 60s);
@@ -50,6 +55,9 @@ inline config::Config FiveKindsConfig() {
   c.probes.push_back(MakeProbe("gateway", "tcp", 15s, 5s));
   c.probes.push_back(MakeProbe("resolver", "dns", 30s, 5s));
   c.probes.push_back(MakeProbe("upstream", "icmp", 15s, 5s));
+  auto rpm = MakeProbe("rpm", "responsiveness", 3600s, 60s);
+  rpm.expect.rpm = 1000;
+  c.probes.push_back(rpm);
   return c;
 }
 
@@ -113,6 +121,24 @@ inline void PublishFixedResults(MetricsHub& hub) {
   icmp.packet_loss_ratio = 0.1;
   icmp.transferred_bytes = {9 * 64, 10 * 64};
   hub.PublishRun("upstream", kFixedStart, 9s, icmp);
+
+  probe::ProbeResult rpm;
+  rpm.success = true;
+  for (size_t d = 0; d < 2; ++d) {
+    auto& lat = rpm.latency[d + 1];  // load = download, upload
+    lat.samples_seconds = {0.030 + 0.01 * d, 0.050, 0.045};
+    probe::Summarize(lat);
+    rpm.throughput_bytes_per_second[d] = 6.1e6 / (d + 1);
+    rpm.throughput_samples[d] = {6e6 / (d + 1), 6.2e6 / (d + 1)};
+    auto& rr = rpm.responsiveness[d];
+    rr.rpm = {1500.0 / (d + 1), 1000.0 / (d + 1), 1250.0 / (d + 1)};
+    rr.component_seconds = {0.04, 0.041, 0.039, 0.06 * (d + 1)};
+    rr.confidence = static_cast<int>(2 - d);
+  }
+  rpm.transferred_bytes = {120'000'000, 45'000'000};
+  rpm.http_status_code = 200;
+  rpm.tls_cert_expiry_unix_seconds = 1'760'000'000;
+  hub.PublishRun("rpm", kFixedStart, 17s, rpm);
 
   hub.ObserveStartLag(4ms);
   hub.ObserveHttpRequest("metrics", 200, 0.0008);

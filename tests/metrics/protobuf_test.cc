@@ -16,7 +16,7 @@ namespace hermes::metrics {
 namespace {
 
 using testutil::DecodeExposition;
-using testutil::FiveKindsConfig;
+using testutil::AllKindsConfig;
 using testutil::ProtoFamily;
 using testutil::Share;
 
@@ -89,7 +89,7 @@ std::map<std::string, double> WithoutProcess(std::map<std::string, double> m) {
 TEST(ProtobufTest, CarriesTheTextPageExactly) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   testutil::PublishFixedResults(hub);
   const std::string text = hub.Render();
   const Exposition e = hub.Expose(Format::kProtobuf, false);
@@ -115,7 +115,7 @@ TEST(ProtobufTest, CarriesTheTextPageExactly) {
 TEST(ProtobufTest, EveryHistogramIsAlsoNative) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   testutil::PublishFixedResults(hub);
   int histograms = 0;
   for (const auto& f : DecodeExposition(hub.Expose(Format::kProtobuf, false).body)) {
@@ -138,7 +138,7 @@ TEST(ProtobufTest, EveryHistogramIsAlsoNative) {
 TEST(ProtobufTest, NativeBucketsHoldTheSamples) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   testutil::PublishFixedResults(hub);
   // upstream's idle RTT samples (metrics_test_util.h), bucketed independently:
   // bucket i at schema 3 holds (2^((i-1)/8), 2^(i/8)].
@@ -162,7 +162,7 @@ TEST(ProtobufTest, NativeBucketsHoldTheSamples) {
 TEST(ProtobufTest, GzipOfEitherFormatDecodesToThePlainBody) {
   FakeClock clock;
   MetricsHub hub(clock);
-  hub.Apply(Share(FiveKindsConfig()));
+  hub.Apply(Share(AllKindsConfig()));
   testutil::PublishFixedResults(hub);
   for (Format f : {Format::kText, Format::kProtobuf}) {
     const Exposition gz = hub.Expose(f, true);

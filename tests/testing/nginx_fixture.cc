@@ -58,11 +58,26 @@ NginxFixture::NginxFixture(NginxOptions opts) : opts_(std::move(opts)) {
   }
 }
 
-NginxFixture::~NginxFixture() {
+NginxFixture::~NginxFixture() { Stop(); }
+
+void NginxFixture::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  waitpid(pid_, &status, 0);
+  kill(pid_, SIGQUIT);  // graceful: finishes (and logs) what is open, then exits
+  for (int i = 0; i < 1000; ++i) {
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string NginxFixture::AccessLog() {
+  Stop();
+  return ReadFile(dir_.File("access.log"));
 }
 
 std::string NginxFixture::origin() const {
@@ -117,7 +132,8 @@ bool NginxFixture::Start() {
   conf += "    location = /.well-known/nq { default_type application/json; alias " + d +
           "/nq.json; }\n";
   conf += "    location = /small { default_type application/octet-stream; }\n";
-  conf += "    location = /large { default_type application/octet-stream; }\n";
+  conf += "    location = /large { default_type application/octet-stream; " +
+          (opts_.large_rate.empty() ? "" : "limit_rate " + opts_.large_rate + "; ") + "}\n";
   conf += "    location = /upload { client_max_body_size 0; client_body_buffer_size 1m; " + upload +
           " }\n";
   conf += opts_.extra + "\n  }\n}\n";

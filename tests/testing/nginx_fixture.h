@@ -35,6 +35,7 @@ struct NginxOptions {
   // Logs "<connection serial> <requests on it> <method> <uri> <status> <auth?>" per
   // request into access.log (auth? is "auth" when an Authorization header came).
   bool access_log = false;
+  std::string large_rate;  // nginx limit_rate of /large per connection, e.g. "2m"
 };
 
 class NginxFixture {
@@ -49,7 +50,10 @@ class NginxFixture {
   int port() const { return port_; }
   std::string origin() const;
   std::string config_url() const { return origin() + "/.well-known/nq"; }
-  std::string AccessLog() const { return ReadFile(dir_.File("access.log")); }
+  // Stops nginx gracefully (a request is logged when its connection is done, so the
+  // log is complete only then) and returns the access log.
+  std::string AccessLog();
+  void Stop();
 
  private:
   bool Start();
