@@ -12,8 +12,9 @@ Status ParseTransfer(const MapReader& m, std::string_view key, TransferConfig* t
   std::optional<MapReader> r;
   HERMES_RETURN_IF_ERROR(m.Map(key, &r));
   if (!r) return Status::Ok();
-  static constexpr std::string_view kKeys[] = {"enabled", "streams", "duration", "warmup",
-                                               "max_bytes"};
+  static constexpr std::string_view kKeys[] = {"enabled", "streams",   "duration",
+                                               "warmup",  "max_bytes", "stop"};
+  static constexpr std::string_view kStops[] = {"duration", "stable"};
   HERMES_RETURN_IF_ERROR(r->CheckKeys(kKeys));
   HERMES_RETURN_IF_ERROR(r->Bool("enabled", &t->enabled));
   HERMES_RETURN_IF_ERROR(r->Int("streams", 1, 32, &t->streams));
@@ -27,6 +28,9 @@ Status ParseTransfer(const MapReader& m, std::string_view key, TransferConfig* t
   }
   HERMES_RETURN_IF_ERROR(r->Size("max_bytes", &t->max_bytes));
   if (t->max_bytes == 0) return r->KeyError("max_bytes", "must be greater than 0");
+  std::string stop = t->stop_when_stable ? "stable" : "duration";
+  HERMES_RETURN_IF_ERROR(r->Enum("stop", kStops, &stop));
+  t->stop_when_stable = stop == "stable";
   return Status::Ok();
 }
 

@@ -23,6 +23,9 @@ struct TransferConfig {
   Duration duration = std::chrono::seconds(10);  // > warmup
   Duration warmup = std::chrono::seconds(1);     // >= 0, < duration
   uint64_t max_bytes = 500ull * 1000 * 1000;     // > 0; upload default 200 MB
+  // `stop: stable`: end once the goodput after warmup is stable (the responsiveness
+  // draft's moving-average test), `duration` being the upper bound.
+  bool stop_when_stable = false;
   bool operator==(const TransferConfig&) const = default;
 };
 

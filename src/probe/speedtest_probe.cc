@@ -67,7 +67,7 @@ class SpeedtestProbe final : public Probe {
                                                   ProbeResult& result) {
     const auto d = static_cast<size_t>(dir);
     const Load load = dir == Direction::kDownload ? Load::kDownload : Load::kUpload;
-    TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes};
+    TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes, tc.stop_when_stable};
 
     LoadedPinger pinger(base_url_, api_, opts, ctx);
     pinger.Start(ctx.clock.SteadyNow() + tc.warmup);

@@ -5,6 +5,8 @@
 #include <memory>
 #include <vector>
 
+#include "probe/stability.h"
+
 namespace hermes::probe {
 namespace {
 
@@ -210,6 +212,8 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
   const SteadyTime start = ctx_.clock.SteadyNow();
   const SteadyTime end_at = start + spec_.duration;
   ThroughputMeter meter(start, spec_.warmup);
+  std::optional<GoodputIntervals> intervals;  // stop: stable, from the warm-up instant
+  StabilityTest stability;
   for (auto& s : streams_) StartRequest(*s);
 
   for (;;) {
@@ -223,6 +227,13 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     const SteadyTime now = ctx_.clock.SteadyNow();
     CountUploaded();
     meter.Observe(now, total_);
+    if (spec_.stop_when_stable && meter.warmed_up()) {
+      if (!intervals) {
+        intervals.emplace(now, total_, kStableCheckInterval);
+      } else if (intervals->Observe(now, total_)) {
+        out.stopped_stable = stability.Add(*intervals->moving_average());
+      }
+    }
     if (out.failure) break;
     if (ctx_.cancelled.load() || now >= ctx_.deadline) {
       out.failure = net::RequestFailure{
@@ -235,7 +246,7 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     }
     const bool any_active =
         std::any_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->active; });
-    if (now >= end_at || !any_active) {
+    if (now >= end_at || !any_active || out.stopped_stable) {
       if (total_ == 0) {
         // Nothing moved at all (e.g. headers, then a stalled body): that is no
         // measurement of 0 B/s, and publishing it would write a zero into the

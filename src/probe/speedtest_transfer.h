@@ -16,6 +16,10 @@
 // at `duration` aborts in-flight requests; that is the normal end, not an error,
 // unless no byte at all moved by then (a stalled target): that fails as timeout.
 // Rates come from ThroughputMeter fed with the Clock's steady time.
+// With `stop_when_stable` the transfer also ends once its goodput after the warm-up
+// instant is stable: the responsiveness draft's moving-average test (stability.h:
+// moving averages over 4 intervals, 4 of them within 5 %) on intervals of
+// kStableCheckInterval, `duration` staying the upper bound.
 //
 // Thread-compatible: runs on the calling thread only.
 #pragma once
@@ -38,12 +42,18 @@ struct TransferSpec {
   Duration duration = std::chrono::seconds(10);
   Duration warmup = std::chrono::seconds(1);
   uint64_t max_bytes = 0;
+  bool stop_when_stable = false;
 };
+
+// Interval of the `stop: stable` test: the draft's 1 s would make its 4 x 4 interval
+// window need 4 s after warm-up, half of a typical 10 s run, before it can stop.
+inline constexpr Duration kStableCheckInterval = std::chrono::milliseconds(500);
 
 struct TransferOutcome {
   ThroughputMeter::Result rate;
   uint64_t total_bytes = 0;  // every byte moved, warm-up included
   int requests_completed = 0;
+  bool stopped_stable = false;                 // ended by `stop: stable` before `duration`
   std::optional<net::RequestFailure> failure;  // set: the direction (and run) failed
 };
 

@@ -8,6 +8,7 @@
 #include "config/http_config.h"
 #include "config/icmp_config.h"
 #include "config/parse.h"
+#include "config/responsiveness_config.h"
 #include "config/speedtest_config.h"
 #include "config/tcp_config.h"
 #include "probe/kind.h"
@@ -64,7 +65,7 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   EXPECT_EQ(config->global.monthly_data_budget, 2'000'000'000'000u);
   EXPECT_EQ(LatencyBuckets(*config), (std::vector<double>{0.001, 0.01, 0.1, 1}));
   EXPECT_EQ(ThroughputBuckets(*config), (std::vector<double>{1e6, 1e7, 1e8}));
-  ASSERT_EQ(config->probes.size(), 5u);
+  ASSERT_EQ(config->probes.size(), 6u);
 
   const ProbeConfig& speed = *config->FindProbe("cloudflare");
   const auto& st = speed.Settings<SpeedtestConfig>();
@@ -114,7 +115,55 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   EXPECT_EQ(upstream.Settings<IcmpConfig>().host, "192.0.2.1");
   EXPECT_EQ(upstream.Settings<IcmpConfig>().samples, 10);
   EXPECT_DOUBLE_EQ(*upstream.expect.latency_seconds, 0.02);
+
+  const ProbeConfig& rpm = *config->FindProbe("rpm");
+  const auto& rs = rpm.Settings<ResponsivenessConfig>();
+  EXPECT_EQ(rs.target.url, "https://rpm.example.com:8443/.well-known/nq");
+  EXPECT_FALSE(rs.download);
+  EXPECT_TRUE(rs.upload);
+  EXPECT_EQ(rs.max_duration, seconds(15));
+  EXPECT_EQ(rs.max_bytes, 100'000'000u);
+  EXPECT_EQ(rs.target.bearer_token_file, dir + "/secrets/rpm-token");
+  EXPECT_EQ(rs.target.tls_config->ca_file, dir + "/rpm-ca.crt");
+  EXPECT_DOUBLE_EQ(*rpm.expect.rpm, 800);
+  EXPECT_DOUBLE_EQ(*rpm.expect.upload_bytes_per_second, 2.5e6);
   EXPECT_EQ(config->FindProbe("nope"), nullptr);
+}
+
+TEST(ConfigTest, ResponsivenessDefaultsAndConfigResourcePath) {
+  Config c = MustParse(R"(
+probes:
+  - {name: a, kind: responsiveness, url: "https://rpm.example.com", interval: 1h}
+  - {name: b, kind: responsiveness, url: "https://rpm.example.com/", interval: 1h}
+  - {name: c, kind: responsiveness, url: "http://rpm.example.com:8080/api/v1/config", interval: 1h}
+)");
+  const auto& a = c.probes[0].Settings<ResponsivenessConfig>();
+  EXPECT_EQ(a.target.url, "https://rpm.example.com/.well-known/nq");
+  EXPECT_TRUE(a.download && a.upload);
+  EXPECT_EQ(a.max_duration, seconds(20));
+  EXPECT_EQ(a.max_bytes, 500'000'000u);
+  EXPECT_EQ(c.probes[0].timeout, seconds(60));
+  EXPECT_EQ(c.probes[1].Settings<ResponsivenessConfig>().target.url,
+            "https://rpm.example.com/.well-known/nq");
+  EXPECT_EQ(c.probes[2].Settings<ResponsivenessConfig>().target.url,
+            "http://rpm.example.com:8080/api/v1/config");
+  // The data budget's worst case: the config resource, then per direction max_bytes,
+  // a read block per connection, and 2 x 100 probes/s x 20 s at their body cap (plus
+  // one answer per upload request) with a read block for each probe in flight.
+  const uint64_t per_direction = 500'000'000 + 16 * kTransferReadBlockBytes +
+                                 (4000 + 16 + 500) * kMaxPingBodyBytes + 48 * kPingReadBlockBytes;
+  EXPECT_EQ(a.MaxBytesPerRun(), kMaxNqConfigBytes + kPingReadBlockBytes + 2 * per_direction);
+}
+
+TEST(ConfigTest, SpeedtestStopWhenStable) {
+  Config c = MustParse(R"(
+probes:
+  - {name: s, kind: speedtest, url: "https://s.example.com", interval: 1h,
+     download: {stop: stable, duration: 10s}, upload: {stop: duration}}
+)");
+  const auto& s = c.probes[0].Settings<SpeedtestConfig>();
+  EXPECT_TRUE(s.download.stop_when_stable);
+  EXPECT_FALSE(s.upload.stop_when_stable);
 }
 
 TEST(ConfigTest, ExampleConfigParses) {

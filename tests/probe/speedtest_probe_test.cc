@@ -132,6 +132,25 @@ TEST(SpeedtestProbeTest, DownloadThroughputMatchesAPacedServer) {
   EXPECT_NEAR(*Median(samples), 30e6, 4.5e6);
 }
 
+// stop: stable ends a steady transfer long before its duration, with the same
+// throughput arithmetic (after warm-up) as a full run.
+TEST(SpeedtestProbeTest, StopWhenStableEndsASteadyTransferEarly) {
+  SpeedFixtureOptions o;
+  o.down_rate = 10e6;  // per stream: 3 streams -> 30 MB/s
+  SpeedFixture fx(o);
+  auto cfg = SpeedConfig(fx.url());
+  cfg.download = {true, 3, seconds(12), milliseconds(500), 50'000'000'000ull, true};
+  cfg.upload.enabled = false;
+  const auto run = RunSpeedtest(cfg, seconds(20));
+  ASSERT_TRUE(run.result.success) << run.result.error;
+  EXPECT_NEAR(*run.result.throughput_bytes_per_second[kDown], 30e6, 3e6);
+  // The earliest stop is warm-up + 4 intervals of 0.5 s; a loaded host may need a
+  // few more, never the 12 s.
+  EXPECT_GE(run.elapsed_seconds, 2.5);
+  EXPECT_LT(run.elapsed_seconds, 8.0);
+  EXPECT_LT(run.result.transferred_bytes[kDown], 8 * 30e6);
+}
+
 TEST(SpeedtestProbeTest, LoadedLatencySamplesInBothDirections) {
   SpeedFixture fx;
   auto cfg = SpeedConfig(fx.url());
