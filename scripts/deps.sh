@@ -56,6 +56,7 @@ test   htpasswd                               apache2-utils
 test   unzip                                  unzip
 test   clang-format-14                        clang-format-14
 test   h2load                                 nghttp2-client
+test   irtt                                   irtt
 all    clang++-14                             clang-14
 all    /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a  libclang-rt-14-dev
 '

@@ -40,15 +40,17 @@ def run(cmd, check=True, **kw):
     return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
 
 
-def make_pki(d):
-    """CA + server cert for 127.0.0.1/localhost, written into d."""
+def make_pki(d, sans=""):
+    """CA + server cert for 127.0.0.1/localhost (and `sans`, e.g. "IP:10.0.0.1"),
+    written into d."""
     def ossl(*args):
         run(["openssl", *args])
     ossl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
          "-days", "30", "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.crt", "-subj", "/CN=hermes-test-ca",
          "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
     with open(f"{d}/server.ext", "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        extra = f",{sans}" if sans else ""
+        f.write(f"subjectAltName=DNS:localhost,IP:127.0.0.1{extra}\nextendedKeyUsage=serverAuth\n")
     ossl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
          "-keyout", f"{d}/server.key", "-out", f"{d}/server.csr", "-subj", "/CN=localhost")
     ossl("x509", "-req", "-in", f"{d}/server.csr", "-CA", f"{d}/ca.crt", "-CAkey", f"{d}/ca.key",

@@ -108,7 +108,7 @@ bool NginxFixture::Start() {
           ? "return 200 \"ok\\n\";"
           : "proxy_pass http://" + opts_.upload_upstream +
                 "/__up; proxy_http_version 1.1; proxy_request_buffering off;";
-  std::string conf = "daemon off; worker_processes 1; pid " + d + "/nginx.pid;\n";
+  std::string conf = "daemon off; master_process off; pid " + d + "/nginx.pid;\n";
   if (geteuid() == 0) conf += "user root;\n";  // the workers read the 0700 temp prefix
   conf += "error_log " + d + "/error.log;\nevents { worker_connections 1024; }\n";
   conf += "http {\n  keepalive_requests 1000000;\n";

@@ -1,0 +1,322 @@
+"""Responsiveness (RPM, draft-ietf-ippm-responsiveness) against physics on a shaped link.
+
+hermes-exporter runs in a client network namespace; the far ends run in a server
+namespace behind a router that shapes the download direction with tbf at 50 Mbit/s
+(tests/e2e/netns.py), once with a deep queue (300 ms of bytes) and once with a short
+one (10 ms):
+
+- nginx (Debian's nginx-light) set up as README "nginx as an RPM server": TLS with
+  HTTP/2, the config resource as a static file, /small and /large static files,
+  /upload proxied to hermes-target's upload sink;
+- hermes-target over TLS (HTTP/2) with --rpm.anonymous.
+
+The server namespace is set up as README advises for RPM test servers: little unsent
+data per socket (net.ipv4.tcp_notsent_lowat=4096, and gso_max_size 4096 on its
+interface, since Linux otherwise keeps up to one 64 KB GSO segment unsent beyond the
+low-water mark).
+
+Ground truth is a separate plain ping (irtt, UDP, every 10 ms) through the same queue
+while hermes loads the link, over the direction's final window (the last 4 s: the
+draft's moving-average window), as a 95 % single-sided trimmed mean like hermes'.
+Physics, per far end and queue:
+  * foreign RPM (a fresh connection's TCP handshake, TLS round trip and request each
+    wait one queue) within +-30 % of 60 / ping RTT;
+  * loaded RPM (self probes on the load-generating connections) at most 1.3 x that:
+    a request cannot beat the queue (it is slower: TCP loss recovery holds a loaded
+    connection's later bytes back by a round trip, the far end queues its own data);
+  * deep-queue total and loaded RPM < 1/5 of the short-queue ones;
+  * nginx: the total RPM within +-30 % of 60 / ping RTT;
+  * bytes within max_bytes.
+hermes-target's total RPM and every figure are printed in one table at the end.
+Needs root (skips otherwise).
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import netns
+from harness import Harness, binary, make_pki, metric, parse_metrics, wait_for
+
+MBIT = 1e6
+BURST = 32 * 1024
+DEEP_QUEUE = 0.3
+SHORT_QUEUE = 0.01
+TOLERANCE = 0.30
+EXPORTER = "127.0.0.1:9516"  # inside the client namespace
+NGINX_PORT, SINK_PORT, TARGET_PORT, IRTT_PORT = 8443, 9517, 9443, 2112
+WINDOW = 4.0  # s: the draft's MAD x ID, the window the final result comes from
+MAX_DURATION = 12  # s per direction
+MAX_BYTES = 200_000_000
+NICE = ["nice", "-n", "-10"]  # as accuracy_test.py: measure the path, not the host's load
+
+CONFIG = """
+global:
+  scrape_interval: 1s
+probes:
+  - name: rpm_nginx
+    kind: responsiveness
+    url: https://{server}:{nginx}
+    interval: 1h
+    timeout: 40s
+    directions: [download]
+    max_duration: {max_duration}s
+    max_bytes: {max_bytes}
+    tls_config: {{ca_file: {ca}}}
+  - name: rpm_target
+    kind: responsiveness
+    url: https://{server}:{target}
+    interval: 1h
+    timeout: 40s
+    directions: [download]
+    max_duration: {max_duration}s
+    max_bytes: {max_bytes}
+    tls_config: {{ca_file: {ca}}}
+"""
+
+NGINX = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log;
+{user}
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  ssl_buffer_size 4k;
+  http2_chunk_size 4k;
+  output_buffers 1 4k;
+  client_body_temp_path {d}/nginx-body;
+  proxy_temp_path {d}/nginx-proxy;
+  fastcgi_temp_path {d}/nginx-fcgi;
+  uwsgi_temp_path {d}/nginx-uwsgi;
+  scgi_temp_path {d}/nginx-scgi;
+  server {{
+    listen {server}:{port} ssl http2;
+    ssl_certificate {d}/server.crt;
+    ssl_certificate_key {d}/server.key;
+    root {d}/rpm;
+    location = /.well-known/nq {{ default_type application/json; }}
+    location = /small {{ default_type application/octet-stream; }}
+    location = /large {{ default_type application/octet-stream; }}
+    location = /upload {{
+      client_max_body_size 0;
+      client_body_buffer_size 1m;
+      proxy_request_buffering off;
+      proxy_http_version 1.1;
+      proxy_pass http://{server}:{sink}/__up;
+    }}
+  }}
+}}
+"""
+
+ROWS = []
+
+
+def record(*row):
+    ROWS.append(tuple(str(c) for c in row))
+
+
+def print_table():
+    if not ROWS:
+        return
+    head = ("far end", "queue", "figure", "measured", "bound", "")
+    widths = [max(len(r[i]) for r in ROWS + [head]) for i in range(len(head))]
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+    print("\n" + line(head), file=sys.stderr)
+    print("  ".join("-" * w for w in widths), file=sys.stderr)
+    for r in ROWS:
+        print(line(r), file=sys.stderr)
+
+
+def trimmed_mean(samples, keep=0.95):
+    s = sorted(samples)
+    drop = min(int(len(s) * (1 - keep) + 1e-9), len(s) - 1)
+    kept = s[:len(s) - drop]
+    return sum(kept) / len(kept)
+
+
+class ResponsivenessTest(Harness):
+    @classmethod
+    def setUpClass(cls):
+        reason = netns.unavailable()
+        if reason:
+            raise unittest.SkipTest(reason)
+        cls.net = netns.Path("rpm")
+        cls.addClassCleanup(cls.net.close)
+
+    @classmethod
+    def tearDownClass(cls):
+        print_table()
+
+    def setUp(self):
+        super().setUp()
+        for tool in ("nginx", "irtt"):
+            self.assertTrue(shutil.which(tool), f"{tool} missing: scripts/deps.sh test installs it")
+        net = self.net
+        make_pki(self.dir, sans=f"IP:{net.server_ip}")
+        os.makedirs(self.path("rpm/.well-known"))
+        small = self.write("rpm/small", "x")
+        with open(self.path("rpm/large"), "w") as f:
+            f.truncate(8 << 30)  # sparse: 8 GB without using disk
+        origin = f"https://{net.server_ip}:{NGINX_PORT}"
+        self.write("rpm/.well-known/nq", json.dumps({"version": 1, "urls": {
+            "small_download_url": f"{origin}/small", "large_download_url": f"{origin}/large",
+            "upload_url": f"{origin}/upload"}}))
+        os.chmod(self.dir, 0o755)
+        self.assertTrue(os.path.exists(small))
+        # The draft asks test servers to keep little unsent data in their sockets.
+        netns._run(net.cmd(net.server_ns, ["sysctl", "-qw", "net.ipv4.tcp_notsent_lowat=4096"]))
+        netns._run(net.cmd(net.server_ns, ["ip", "link", "set", "dev", "up0", "gso_max_size",
+                                           "4096"]))
+        self.start("sink", net.cmd(net.server_ns, [
+            *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{SINK_PORT}"]))
+        self.write("target-web.yml", f"tls_server_config:\n  cert_file: {self.path('server.crt')}\n"
+                   f"  key_file: {self.path('server.key')}\n")
+        self.start("target", net.cmd(net.server_ns, [
+            *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TARGET_PORT}",
+            f"--web.config.file={self.path('target-web.yml')}", "--rpm.anonymous"]))
+        self.write("nginx.conf", NGINX.format(
+            d=self.dir, server=net.server_ip, port=NGINX_PORT, sink=SINK_PORT,
+            user="user root;" if os.geteuid() == 0 else ""))
+        self.start("nginx", net.cmd(net.server_ns, [
+            *NICE, shutil.which("nginx"), "-c", self.path("nginx.conf"), "-p", self.dir,
+            "-e", self.path("nginx-error.log")]))
+        self.start("irtt-server", net.cmd(net.server_ns, [
+            shutil.which("irtt"), "server", "-b", f"{net.server_ip}:{IRTT_PORT}"]))
+        self.write("hermes.yml", CONFIG.format(
+            server=net.server_ip, nginx=NGINX_PORT, target=TARGET_PORT, ca=self.path("ca.crt"),
+            max_duration=MAX_DURATION, max_bytes=MAX_BYTES))
+        self.exporter = self.start("exporter", net.cmd(net.client_ns, [
+            *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
+            f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle"]))
+        wait_for(lambda: self.exporter.poll() is None and self.http(f"http://{EXPORTER}/-/ready")[0]
+                 == 200, timeout=15, what="hermes-exporter ready")
+        self.addCleanup(net.unshape, "download")
+
+    # --- helpers -----------------------------------------------------------
+    def http(self, url, method="GET"):
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        with netns.entered(self.net.client_ns):
+            try:
+                with opener.open(req, timeout=10) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read().decode()
+            except OSError as e:
+                return 0, str(e)
+
+    def metrics(self):
+        status, body = self.http(f"http://{EXPORTER}/metrics")
+        self.assertEqual(status, 200, body)
+        return parse_metrics(body)
+
+    def run_with_ping(self, probe):
+        """Triggers one run of `probe` while irtt pings through the same queue; returns
+        (metrics after the run, ping RTTs as [(wall end time s, rtt s)])."""
+        before_metrics = self.metrics()
+        runs = lambda: metric(self.metrics(), "hermes_probe_runs_total", probe=probe) or 0
+        before = runs()
+        ping_file = self.path(f"irtt-{time.monotonic_ns()}.json")
+        ping = self.start("irtt-client", self.net.cmd(self.net.client_ns, [
+            shutil.which("irtt"), "client", "-Q", "-i", "10ms", "-d", f"{MAX_DURATION + 8}s",
+            "--wait=1s", "-o", ping_file, f"{self.net.server_ip}:{IRTT_PORT}"]))
+        status, body = self.http(f"http://{EXPORTER}/-/trigger?probe={probe}", method="POST")
+        self.assertEqual(status, 202, body)
+        wait_for(lambda: runs() > before, timeout=MAX_DURATION * 2 + 20, interval=0.25,
+                 what=f"{probe} run")
+        m = self.metrics()
+        ping.send_signal(signal.SIGINT)  # irtt writes its JSON on SIGINT too
+        ping.wait(timeout=10)
+        with open(ping_file) as f:
+            trips = json.load(f)["round_trips"]
+        rtts = [(t["timestamps"]["client"]["receive"]["wall"] / 1e9, t["delay"]["rtt"] / 1e9)
+                for t in trips if t.get("lost") == "false" and "rtt" in t.get("delay", {})]
+        if metric(m, "hermes_probe_success", probe=probe) != 1:
+            self.fail(f"{probe} failed: {self.http(f'http://{EXPORTER}/-/status')[1]}\n"
+                      f"exporter log:\n{self.log_of(self.exporter)[-3000:]}")
+        return before_metrics, m, rtts
+
+    def measure(self, probe, queue_seconds):
+        limit = self.net.shape("download", 50 * MBIT, BURST, queue_seconds)
+        before, m, rtts = self.run_with_ping(probe)
+        end = metric(m, "hermes_probe_last_run_timestamp_seconds", probe=probe)
+        window = [rtt for t, rtt in rtts if end - WINDOW <= t <= end]
+        self.assertGreater(len(window), 50, f"too few ping replies in the last {WINDOW} s")
+        ping_rtt = trimmed_mean(window)
+        get = lambda name, **l: metric(m, name, probe=probe, direction="download", **l)
+        r = {
+            "limit": limit,
+            "ping_rtt": ping_rtt,
+            "ping_median": statistics.median(window),
+            "total": get("hermes_responsiveness_rpm", component="total"),
+            "loaded": get("hermes_responsiveness_rpm", component="loaded"),
+            "foreign": get("hermes_responsiveness_rpm", component="foreign"),
+            "self": get("hermes_responsiveness_component_seconds", component="self"),
+            "confidence": get("hermes_responsiveness_confidence"),
+            "goodput": get("hermes_throughput_bytes_per_second"),
+            "bytes": get("hermes_transferred_bytes_total") - (metric(
+                before, "hermes_transferred_bytes_total", probe=probe, direction="download") or 0),
+            "duration": metric(m, "hermes_probe_duration_seconds_sum", probe=probe) - (metric(
+                before, "hermes_probe_duration_seconds_sum", probe=probe) or 0),
+        }
+        return r
+
+    # --- tests -------------------------------------------------------------
+    def check_far_end(self, name, probe, total_bound):
+        results = {}
+        failures = []
+        for queue_name, queue in (("deep", DEEP_QUEUE), ("short", SHORT_QUEUE)):
+            r = results[queue_name] = self.measure(probe, queue)
+            expected = 60 / r["ping_rtt"]
+            where = f"{queue_name} {r['limit'] * 8 / (50 * MBIT) * 1e3:.0f} ms"
+            ping = f"60/ping {expected:.0f} (ping TM {r['ping_rtt'] * 1e3:.1f} ms)"
+            checks = [
+                ("foreign RPM", r["foreign"], abs(r["foreign"] / expected - 1) <= TOLERANCE,
+                 f"{ping} +-{TOLERANCE:.0%}"),
+                ("total RPM", r["total"],
+                 abs(r["total"] / expected - 1) <= TOLERANCE or not total_bound,
+                 f"{ping} +-{TOLERANCE:.0%}" + ("" if total_bound else " (info)")),
+                ("loaded RPM", r["loaded"], r["loaded"] <= expected * (1 + TOLERANCE),
+                 f"<= {expected * (1 + TOLERANCE):.0f}"),
+            ]
+            for figure, value, ok, bound in checks:
+                extra = f" (self {r['self'] * 1e3:.1f} ms)" if figure == "loaded RPM" else ""
+                record(name, where, figure, f"{value:.0f} ({value / expected - 1:+.0%}){extra}",
+                       bound, "ok" if ok else "FAIL")
+                if not ok:
+                    failures.append(f"{queue_name}: {figure} {value:.0f} vs 60/ping {expected:.0f}")
+            ok = r["bytes"] <= MAX_BYTES
+            record(name, where, "confidence, bytes, goodput",
+                   f"{r['confidence']:.0f}, {r['bytes'] / 1e6:.1f} MB, "
+                   f"{r['goodput'] * 8 / 1e6:.1f} Mbit/s, run {r['duration']:.1f} s",
+                   f"bytes <= {MAX_BYTES / 1e6:.0f} MB", "ok" if ok else "FAIL")
+            if not ok:
+                failures.append(f"{queue_name}: {r['bytes']} bytes")
+        deep, short = results["deep"], results["short"]
+        for c in ("total", "loaded"):
+            ok = deep[c] < short[c] / 5
+            record(name, "deep vs short", f"{c} RPM", f"{deep[c]:.0f} vs {short[c]:.0f}",
+                   "deep < short / 5", "ok" if ok else "FAIL")
+            if not ok:
+                failures.append(f"deep {c} RPM {deep[c]:.0f} not below short {short[c]:.0f} / 5")
+        self.assertFalse(failures, f"{name}: {failures}")
+
+    def test_nginx(self):
+        self.check_far_end("nginx", "rpm_nginx", total_bound=True)
+
+    def test_hermes_target(self):
+        self.check_far_end("hermes-target", "rpm_target", total_bound=False)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
