@@ -18,7 +18,10 @@ namespace, and a router namespace between them shapes each direction with tbf
    read 20-25 ms with no sample at or below 20 ms; the undelayed target < 5 ms.
    On a CPU-saturated host the target's timer fires late for any client, so the
    upper bound becomes a plain socket client's median (measured just after) + 3 ms.
-3. Loaded latency: behind a deep queue (300 ms of bytes) the download-loaded
+3. stop: stable at 50 and 200 Mbit/s: goodput within +-2 % of what the link carried
+   in the same run, with at most half the bytes of a fixed 10 s run of the same shape
+   (run just before it).
+4. Loaded latency: behind a deep queue (300 ms of bytes) the download-loaded
    latency must exceed idle + 50 ms; behind a short one (~10 ms) it must stay
    below idle + 20 ms, so the pinger measures the path, not hermes' own loop.
 
@@ -47,6 +50,7 @@ PEER_TOLERANCE = 0.08  # vs iperf3 in the same namespaces, same shaping, right a
 IPERF_PORT = 5201  # inside the server namespace (private to this test)
 SOCKET_BUFFER = 2 << 20  # tcp_rmem / tcp_wmem maximum in the test namespaces
 IPERF_SECONDS = 4  # after 1 s omitted, like the probes' 4 s windows after a 1 s warm-up
+STABLE_TOLERANCE = 0.02  # stop: stable vs what the link carried in the same run
 BURST = 32 * 1024
 MODERATE_QUEUE = 0.02  # s of bytes at the shaped rate, on top of the burst
 DEEP_QUEUE = 0.3
@@ -104,6 +108,23 @@ probes:
     latency: {{samples: 20}}
     download: {{enabled: false}}
     upload: {{enabled: false}}
+  # stop: stable against a fixed 10 s run of the same shape.
+  - name: fixed
+    kind: speedtest
+    url: http://{server}:{plain}
+    interval: 1h
+    timeout: 40s
+    latency: {{samples: 5}}
+    download: {{streams: 4, duration: 10s, warmup: 1s, max_bytes: 1GB}}
+    upload: {{streams: 4, duration: 10s, warmup: 1s, max_bytes: 1GB}}
+  - name: stable
+    kind: speedtest
+    url: http://{server}:{plain}
+    interval: 1h
+    timeout: 40s
+    latency: {{samples: 5}}
+    download: {{streams: 4, duration: 10s, warmup: 1s, max_bytes: 1GB, stop: stable}}
+    upload: {{streams: 4, duration: 10s, warmup: 1s, max_bytes: 1GB, stop: stable}}
 """
 
 
@@ -396,6 +417,39 @@ class AccuracyTest(Harness):
 
     def test_throughput_1000mbit(self):
         self.check_throughput(1000, probe="gigabit", starved_ok=True)
+
+    def check_stop_stable(self, rate_mbit):
+        """A fixed 10 s run, then stop: stable, each against what the link carried."""
+        net = self.net
+        for d in ("download", "upload"):
+            net.shape(d, rate_mbit * MBIT, BURST, MODERATE_QUEUE)
+        moved, rel = {}, {}
+        for probe in ("fixed", "stable"):
+            before = self.metrics()
+            with LinkMeter(net) as link:
+                m = self.run_probe(probe)
+            for d in ("download", "upload"):
+                key = dict(probe=probe, direction=d)
+                moved[probe, d] = (metric(m, "hermes_transferred_bytes_total", **key) -
+                                   (metric(before, "hermes_transferred_bytes_total", **key) or 0))
+                got = metric(m, "hermes_throughput_bytes_per_second", **key)
+                carried = link.goodput(d, rate_mbit * MBIT)
+                rel[probe, d] = got / carried - 1 if carried else float("inf")
+        for d in ("download", "upload"):
+            ratio = moved["stable", d] / moved["fixed", d]
+            ok = abs(rel["stable", d]) <= STABLE_TOLERANCE and ratio <= 0.5
+            record(f"tbf {rate_mbit} Mbit/s, stop: stable", f"{d} goodput vs link, bytes",
+                   f"fixed 10 s: {rel['fixed', d]:+.1%}, {moved['fixed', d] / 1e6:.1f} MB",
+                   f"{rel['stable', d]:+.1%}, {moved['stable', d] / 1e6:.1f} MB = {ratio:.0%} "
+                   "of the fixed run", f"+-{STABLE_TOLERANCE:.0%}, <= 50 %", ok)
+            self.assertLessEqual(abs(rel["stable", d]), STABLE_TOLERANCE, d)
+            self.assertLessEqual(ratio, 0.5, f"{d}: {moved['stable', d]} vs {moved['fixed', d]}")
+
+    def test_stop_stable_50mbit(self):
+        self.check_stop_stable(50)
+
+    def test_stop_stable_200mbit(self):
+        self.check_stop_stable(200)
 
     def test_idle_latency_includes_path_delay(self):
         m = self.run_probe("delayed")
