@@ -254,6 +254,11 @@ def dashboard(uid, title, desc, panels, tags, refresh="1m", time_from="now-24h")
     }
 
 
+CONFIDENCE = [{"type": "value", "options": {
+    "0": {"text": "low", "color": "red", "index": 0},
+    "1": {"text": "medium", "color": "orange", "index": 1},
+    "2": {"text": "high", "color": "green", "index": 2}}}]
+
 OK_FAIL = [{"type": "value", "options": {
     "0": {"text": "FAIL", "color": "red", "index": 0},
     "1": {"text": "OK", "color": "green", "index": 1}}}]
@@ -353,6 +358,43 @@ def overview():
                  "sum by (le) (increase(hermes_rtt_seconds_bucket" + sel('load=~"download|upload"')
                  + "[$__rate_interval]))",
                  "s", "Every RTT sample taken while a speed test saturated the link."), 12, 8),
+
+        row("Responsiveness (RPM)"),
+        (timeseries("Responsiveness under load (RPM)",
+                    [target('hermes_responsiveness_rpm' + sel('component="total"') + ' > 0',
+                            "{{probe}} {{direction}} ({{instance}})"),
+                     target(f"hermes_expected_responsiveness_rpm{sel()}",
+                            "{{probe}} ({{instance}}) expected", ref="B")],
+                    "none",
+                    "Round trips per minute while the link is loaded in each direction "
+                    "(draft-ietf-ippm-responsiveness: the mean of the foreign and loaded "
+                    "RPM of the last successful run). Higher is better: under 300 poor, "
+                    "1000 fair, 6000 good. Dashed: the probe's `expect.rpm` "
+                    "(HermesResponsivenessBelowExpected).",
+                    overrides=[dashed(".* expected$")], min_=0), 12, 9),
+        (timeseries("RPM by component",
+                    [target('hermes_responsiveness_rpm' + sel('component=~"foreign|loaded"') + ' > 0',
+                            "{{probe}} {{direction}} {{component}} ({{instance}})")],
+                    "none",
+                    "foreign: new connections (TCP handshake, TLS round trip, request); "
+                    "loaded: requests on the load-generating connections (self probes). "
+                    "Loaded below foreign: the loaded connections' own queues (TCP loss "
+                    "recovery, sender buffers) add delay.", min_=0), 12, 9),
+        (timeseries("Round trips behind the RPM",
+                    [target(f"hermes_responsiveness_component_seconds{sel()} > 0",
+                            "{{probe}} {{direction}} {{component}} ({{instance}})")],
+                    "s",
+                    "Trimmed means (largest 5 % dropped) of the final window: tcp, tls "
+                    "(per handshake round trip) and http of the foreign probes, self of "
+                    "the probes on the loaded connections.", min_=0), 12, 8),
+        (stat("Confidence",
+              [target(f"hermes_responsiveness_confidence{sel()}",
+                      "{{probe}} {{direction}} ({{instance}})", instant=True)],
+              "none",
+              "The draft's confidence of the last result: high = goodput and "
+              "responsiveness were stable; medium = 4 intervals measured but not stable; "
+              "low = fewer (cut short by max_duration or max_bytes).",
+              thr=((None, "red"), (1, "orange"), (2, "green")), mappings=CONFIDENCE), 12, 8),
 
         row("Loss and failures"),
         (timeseries("Packet loss",

@@ -117,8 +117,13 @@ void Exporter::OnRunComplete(const config::ProbeConfig& probe, const scheduler::
   // resident until the next run (common/memory.h).
   if (probe.kind->bulk) ReleaseFreeMemory();
   if (run.result.success) {
-    LogDebug("probe succeeded",
-             {{"probe", probe.name}, {"duration", std::to_string(ToSeconds(run.duration))}});
+    const std::string duration = std::to_string(ToSeconds(run.duration));
+    if (run.result.error.empty()) {
+      LogDebug("probe succeeded", {{"probe", probe.name}, {"duration", duration}});
+    } else {  // a successful run's error text is its detail (how a responsiveness test ended)
+      LogDebug("probe succeeded",
+               {{"probe", probe.name}, {"duration", duration}, {"detail", run.result.error}});
+    }
   } else {
     LogWarn("probe failed",
             {{"probe", probe.name},

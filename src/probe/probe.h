@@ -77,7 +77,9 @@ struct ResponsivenessResult {
 struct ProbeResult {
   bool success = false;
   std::optional<FailureReason> reason;  // set iff !success
-  std::string error;                    // detail for logs and /-/status; never a label value
+  // Why the run failed, or on success an optional detail (how a responsiveness test
+  // ended), for logs and /-/status; never a label value.
+  std::string error;
 
   // Set when the target answered 429/503 with Retry-After: the scheduler pauses the
   // probe until then.

@@ -227,7 +227,7 @@ class ResponsivenessProbe final : public Probe {
 }  // namespace
 
 Result<std::unique_ptr<Probe>> NewResponsivenessProbe(const config::ResponsivenessConfig& cfg) {
-  if (auto h = net::EasyHandle::Create(cfg.target.url, {}); !h.ok()) return h.status();
+  HERMES_RETURN_IF_ERROR(CheckHttpTarget(cfg.target));
   return std::unique_ptr<Probe>(std::make_unique<ResponsivenessProbe>(cfg));
 }
 

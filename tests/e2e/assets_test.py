@@ -68,6 +68,10 @@ CONTRACT = {
     "hermes_tls_cert_expiry_timestamp_seconds": (G, {"probe"}),
     "hermes_expected_throughput_bytes_per_second": (G, {"probe", "direction"}),
     "hermes_expected_latency_seconds": (G, {"probe"}),
+    "hermes_responsiveness_rpm": (G, {"probe", "direction", "component"}),
+    "hermes_responsiveness_confidence": (G, {"probe", "direction"}),
+    "hermes_responsiveness_component_seconds": (G, {"probe", "direction", "component"}),
+    "hermes_expected_responsiveness_rpm": (G, {"probe"}),
     "hermes_scheduler_start_lag_seconds": (H, set()),
     "hermes_data_budget_projected_bytes": (G, set()),
     "hermes_build_info": (G, {"version", "revision", "compiler"}),
@@ -100,6 +104,8 @@ ENUMS = {
     ("hermes_http_auth_failures_total", "reason"): {"missing", "malformed", "invalid"},
     ("hermes_http_connections_rejected_total", "reason"): {
         "max_connections", "max_connections_per_ip", "tls_handshake"},
+    ("hermes_responsiveness_rpm", "component"): {"foreign", "loaded", "total"},
+    ("hermes_responsiveness_component_seconds", "component"): {"tcp", "tls", "http", "self"},
     ("*", "phase"): {"resolve", "connect", "tls", "processing", "transfer"},
     ("*", "load"): {"idle", "download", "upload"},
     ("*", "direction"): {"download", "upload"},
@@ -544,7 +550,7 @@ class AlertRulesTest(unittest.TestCase):
                     "HermesThroughputBelowExpected", "HermesLatencyAboveExpected",
                     "HermesBufferbloat", "HermesPacketLoss", "HermesTLSCertificateExpiring",
                     "HermesConfigReloadFailed", "HermesProbeSkipped", "HermesAuthFailuresSpike",
-                    "HermesSeriesBudgetNearlyUsed"}
+                    "HermesSeriesBudgetNearlyUsed", "HermesResponsivenessBelowExpected"}
         self.assertEqual(required - names, set())
 
     def test_labels_and_annotations(self):
@@ -717,7 +723,10 @@ class DashboardTest(unittest.TestCase):
                        'load="idle"', "hermes_jitter_seconds", "hermes_packet_loss_ratio",
                        "hermes_rtt_seconds_bucket", "hermes_probe_failures_total",
                        "hermes_probe_phase_duration_seconds", "hermes_transferred_bytes_total",
-                       "hermes_tls_cert_expiry_timestamp_seconds", "hermes_probe_success"):
+                       "hermes_tls_cert_expiry_timestamp_seconds", "hermes_probe_success",
+                       'hermes_responsiveness_rpm{job=~"$job", instance=~"$instance", probe=~"$probe", component="total"}',
+                       "hermes_expected_responsiveness_rpm", "hermes_responsiveness_confidence",
+                       "hermes_responsiveness_component_seconds"):
             self.assertIn(needle, exprs)
         units = {p["fieldConfig"]["defaults"].get("unit") for p in all_panels(d) if p["type"] != "row"}
         self.assertTrue({"bps", "s", "percentunit", "decbytes"} <= units, units)

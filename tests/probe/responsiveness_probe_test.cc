@@ -308,6 +308,15 @@ TEST(ResponsivenessProbeTest, BearerTokenGoesOnlyToTheConfigUrlsOrigin) {
   for (const auto& l : log) EXPECT_EQ(l.auth, "-") << l.uri;
 }
 
+TEST(ResponsivenessProbeTest, FactoryChecksTheFilesItWillRead) {
+  auto cfg = RpmConfig("https://rpm.example.com/.well-known/nq");
+  cfg.target.bearer_token_file = "/nonexistent/hermes-token";
+  const auto probe = NewResponsivenessProbe(cfg);
+  ASSERT_FALSE(probe.ok());
+  EXPECT_NE(probe.status().message().find("bearer_token_file"), std::string::npos)
+      << probe.status().message();
+}
+
 TEST(ResponsivenessProbeTest, InvalidConfigResourceIsProtocol) {
   NginxOptions o;
   o.nq_json = R"({"version": 2, "urls": {}})";
