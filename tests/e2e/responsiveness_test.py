@@ -268,6 +268,7 @@ class ResponsivenessTest(Harness):
                 before, "hermes_transferred_bytes_total", probe=probe, direction="download") or 0),
             "duration": metric(m, "hermes_probe_duration_seconds_sum", probe=probe) - (metric(
                 before, "hermes_probe_duration_seconds_sum", probe=probe) or 0),
+            "cpu": metric(m, "process_cpu_seconds_total") - metric(before, "process_cpu_seconds_total"),
         }
         return r
 
@@ -296,9 +297,10 @@ class ResponsivenessTest(Harness):
                 if not ok:
                     failures.append(f"{queue_name}: {figure} {value:.0f} vs 60/ping {expected:.0f}")
             ok = r["bytes"] <= MAX_BYTES
-            record(name, where, "confidence, bytes, goodput",
+            record(name, where, "confidence, bytes, goodput, CPU",
                    f"{r['confidence']:.0f}, {r['bytes'] / 1e6:.1f} MB, "
-                   f"{r['goodput'] * 8 / 1e6:.1f} Mbit/s, run {r['duration']:.1f} s",
+                   f"{r['goodput'] * 8 / 1e6:.1f} Mbit/s, run {r['duration']:.1f} s, "
+                   f"hermes CPU {r['cpu']:.2f} s",
                    f"bytes <= {MAX_BYTES / 1e6:.0f} MB", "ok" if ok else "FAIL")
             if not ok:
                 failures.append(f"{queue_name}: {r['bytes']} bytes")
