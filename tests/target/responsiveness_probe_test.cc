@@ -21,7 +21,7 @@ constexpr size_t kUp = static_cast<size_t>(probe::Direction::kUpload);
 constexpr size_t kTotal = static_cast<size_t>(probe::RpmComponent::kTotal);
 
 struct TlsTarget {
-  explicit TlsTarget(bool anonymous) : pki(dir.path()) {
+  explicit TlsTarget(bool anonymous, std::vector<std::string> extra = {}) : pki(dir.path()) {
     testing::WriteFile(dir.File("web.yml"),
                        "tls_server_config:\n  cert_file: " + pki.Path("server.crt") +
                            "\n  key_file: " + pki.Path("server.key") + "\n");
@@ -30,6 +30,7 @@ struct TlsTarget {
                                      "--web.config.file=" + dir.File("web.yml"),
                                      "--web.bearer-token-file=" + dir.File("token")};
     if (anonymous) args.push_back("--rpm.anonymous");
+    args.insert(args.end(), extra.begin(), extra.end());
     auto flags = ParseFlags(args);
     EXPECT_TRUE(flags.ok()) << flags.status().message();
     auto t = Target::Create(flags.value(), clock);
@@ -104,6 +105,31 @@ TEST(ResponsivenessProbeTargetTest, AnonymousRpmNeedsNoToken) {
   cfg.upload = false;
   const probe::ProbeResult r = RunProbe(cfg);
   ASSERT_TRUE(r.success) << r.error;
+}
+
+// A known server-side delay lands in the components that wait for an answer (http,
+// self) and not in the handshakes (tcp, tls): the attribution of each round trip.
+TEST(ResponsivenessProbeTargetTest, ServerDelayShowsInHttpAndSelfOnly) {
+  TlsTarget t(/*anonymous=*/true, {"--test.response-delay=150ms"});
+  auto cfg = Config(t);
+  cfg.upload = false;
+  const probe::ProbeResult r = RunProbe(cfg);
+  ASSERT_TRUE(r.success) << r.error;
+  const auto& c = r.responsiveness[kDown].component_seconds;
+  auto at = [&](probe::RttComponent k) { return *c[static_cast<size_t>(k)]; };
+  std::printf("[ report ] 150 ms server delay: tcp %.1f tls %.1f http %.1f self %.1f ms\n",
+              at(probe::RttComponent::kTcp) * 1e3, at(probe::RttComponent::kTls) * 1e3,
+              at(probe::RttComponent::kHttp) * 1e3, at(probe::RttComponent::kSelf) * 1e3);
+  EXPECT_GE(at(probe::RttComponent::kHttp), 0.150);
+  EXPECT_GE(at(probe::RttComponent::kSelf), 0.150);
+  EXPECT_LT(at(probe::RttComponent::kTcp), 0.150);
+  EXPECT_LT(at(probe::RttComponent::kTls), 0.150);
+  // 60 / the trimmed means, as the draft defines them.
+  const double foreign = 60 / ((at(probe::RttComponent::kTcp) + at(probe::RttComponent::kTls) +
+                                at(probe::RttComponent::kHttp)) /
+                               3);
+  EXPECT_NEAR(*r.responsiveness[kDown].rpm[static_cast<size_t>(probe::RpmComponent::kForeign)],
+              foreign, foreign * 1e-9);
 }
 
 }  // namespace
