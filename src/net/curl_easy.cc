@@ -241,6 +241,19 @@ std::optional<double> PeerCertNotAfter(CURL* c) {
   return static_cast<double>(timegm(&tm));
 }
 
+std::optional<UrlParts> ParseUrl(const std::string& url) {
+  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  UrlParts p{UrlPart(u.get(), CURLUPART_SCHEME),
+             UrlPart(u.get(), CURLUPART_HOST),
+             UrlPart(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT),
+             UrlPart(u.get(), CURLUPART_PATH),
+             UrlPart(u.get(), CURLUPART_USER),
+             UrlPart(u.get(), CURLUPART_PASSWORD)};
+  if (p.path.empty()) p.path = "/";
+  return p;
+}
+
 std::string EasyHandle::ErrorText(CURLcode rc) const {
   // The buffer holds libcurl's detail, which can describe an earlier error of the
   // same transfer (one libcurl retried), so the final code's text comes first.

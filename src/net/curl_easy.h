@@ -123,6 +123,14 @@ std::string ResponseHeader(CURL* curl, const char* name);
 
 long ResponseCode(CURL* curl);  // NOLINT(runtime/int): libcurl's type
 
+// The parts of an absolute URL as libcurl's URL parser reads them: scheme, host
+// (IPv6 in brackets), port (the scheme's default when absent), path ("/" when
+// empty), user and password ("" when absent). nullopt when libcurl cannot parse it.
+struct UrlParts {
+  std::string scheme, host, port, path, user, password;
+};
+std::optional<UrlParts> ParseUrl(const std::string& url);
+
 // notAfter of the peer certificate of the TLS connection `curl` is using, as Unix
 // seconds; nullopt without TLS. Call while the connection is alive (from a header
 // or write callback), as CURLINFO_TLS_SSL_PTR requires.

@@ -40,4 +40,14 @@ Status CheckHttpTarget(const config::HttpTarget& target) {
   return net::ReadBearerToken(target.bearer_token_file).status();
 }
 
+ProbeResult FailedRun(ProbeResult partial, const net::RequestFailure& f) {
+  partial.success = false;
+  partial.reason = f.reason;
+  partial.error = f.error;
+  partial.retry_after = f.retry_after;
+  partial.throughput_bytes_per_second = {};
+  partial.responsiveness = {};
+  return partial;
+}
+
 }  // namespace hermes::probe

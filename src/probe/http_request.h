@@ -6,6 +6,8 @@
 #include "common/status.h"
 #include "config/http_target.h"
 #include "net/curl_easy.h"
+#include "net/curl_error.h"
+#include "probe/probe.h"
 
 namespace hermes::probe {
 
@@ -15,5 +17,10 @@ Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target);
 // libcurl can parse it, the bearer token file is readable and holds one token, and
 // the TLS files hold PEM data. Errors name the key.
 Status CheckHttpTarget(const config::HttpTarget& target);
+
+// `partial` (what the run measured so far: bytes, samples, status) turned into a
+// failed run with `f`'s reason, text and Retry-After; the rates and RPMs it holds
+// are dropped, since a failed run reports none.
+ProbeResult FailedRun(ProbeResult partial, const net::RequestFailure& f);
 
 }  // namespace hermes::probe

@@ -1,13 +1,13 @@
 #include "probe/nq_config.h"
 
-#include <curl/curl.h>
-
 #include <charconv>
 #include <memory>
 #include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include "net/curl_easy.h"
 
 namespace hermes::probe {
 namespace {
@@ -230,18 +230,6 @@ Result<const Json*> AtMostOnce(const Json& obj, std::string_view name) {
   return found.empty() ? nullptr : found.front();
 }
 
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-
-std::string Part(CURLU* u, CURLUPart part, unsigned flags = 0) {
-  char* out = nullptr;
-  if (curl_url_get(u, part, &out, flags) != CURLUE_OK || out == nullptr) return "";
-  std::string s(out);
-  curl_free(out);
-  return s;
-}
-
 // One of the three URLs: the draft's name, or else the older one.
 Result<std::string> TestUrl(const Json& urls, std::string_view name, std::string_view old_name) {
   auto current = AtMostOnce(urls, name);
@@ -255,17 +243,14 @@ Result<std::string> TestUrl(const Json& urls, std::string_view name, std::string
   }
   const std::string key(*current != nullptr ? name : old_name);
   if (v->type != Json::Type::kString) return Invalid("urls." + key + " must be a string");
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
   const std::string& url = v->string;
-  if (url.find_first_of(" \t\r\n") != std::string::npos || !u ||
-      curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return Invalid("urls." + key + " is not a valid URL: \"" + url + "\"");
-  }
-  const std::string scheme = Part(u.get(), CURLUPART_SCHEME);
-  if (scheme != "http" && scheme != "https") {
+  const auto parts =
+      url.find_first_of(" \t\r\n") == std::string::npos ? net::ParseUrl(url) : std::nullopt;
+  if (!parts) return Invalid("urls." + key + " is not a valid URL: \"" + url + "\"");
+  if (parts->scheme != "http" && parts->scheme != "https") {
     return Invalid("urls." + key + " must be an http:// or https:// URL, got \"" + url + "\"");
   }
-  if (!Part(u.get(), CURLUPART_USER).empty() || !Part(u.get(), CURLUPART_PASSWORD).empty()) {
+  if (!parts->user.empty() || !parts->password.empty()) {
     return Invalid("urls." + key + " must not carry credentials");
   }
   return url;
@@ -284,19 +269,14 @@ bool IsHostName(std::string_view h) {
 }  // namespace
 
 std::string UrlOrigin(const std::string& url) {
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "";
-  const std::string host = Part(u.get(), CURLUPART_HOST);
-  if (host.empty()) return "";
-  return Part(u.get(), CURLUPART_SCHEME) + "://" + host + ":" +
-         Part(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  const auto p = net::ParseUrl(url);
+  if (!p || p->host.empty()) return "";
+  return p->scheme + "://" + p->host + ":" + p->port;
 }
 
 std::string UrlPath(const std::string& url) {
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "/";
-  const std::string path = Part(u.get(), CURLUPART_PATH);
-  return path.empty() ? "/" : path;
+  const auto p = net::ParseUrl(url);
+  return p ? p->path : "/";
 }
 
 Result<NqConfig> ParseNqConfig(std::string_view body) {

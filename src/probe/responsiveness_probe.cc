@@ -120,16 +120,6 @@ std::optional<net::RequestFailure> GetFirstWorking(const std::string& url,
   return first;
 }
 
-ProbeResult Fail(ProbeResult partial, const net::RequestFailure& f) {
-  partial.success = false;
-  partial.reason = f.reason;
-  partial.error = f.error;
-  partial.retry_after = f.retry_after;
-  partial.throughput_bytes_per_second = {};
-  partial.responsiveness = {};
-  return partial;
-}
-
 class ResponsivenessProbe final : public Probe {
  public:
   explicit ResponsivenessProbe(const config::ResponsivenessConfig& cfg) : cfg_(cfg) {}
@@ -150,13 +140,13 @@ class ResponsivenessProbe final : public Probe {
                                    ctx, &config, &version, &status, &result);
     if (status > 0) result.http_status_code = status;
     result.tls_cert_expiry_unix_seconds = config.cert_not_after;
-    if (f) return Fail(std::move(result), *f);
+    if (f) return FailedRun(std::move(result), *f);
     auto server = ParseNqConfig(config.body);
     if (!server.ok()) {
-      return Fail(std::move(result),
-                  {FailureReason::kProtocol,
-                   "GET " + UrlPath(cfg_.target.url) + ": " + server.status().message(),
-                   {}});
+      return FailedRun(std::move(result),
+                       {FailureReason::kProtocol,
+                        "GET " + UrlPath(cfg_.target.url) + ": " + server.status().message(),
+                        {}});
     }
     // (2) Who gets what: credentials only to the config URL's origin.
     net::RequestOptions test = *opts;
@@ -166,7 +156,8 @@ class ResponsivenessProbe final : public Probe {
       if (test.tls) test.tls->server_name.clear();
     }
     bool http2 = true;
-    if (auto d = Discover(*server, test, ctx, &http2, &result)) return Fail(std::move(result), *d);
+    if (auto d = Discover(*server, test, ctx, &http2, &result))
+      return FailedRun(std::move(result), *d);
     // (3) The directions.
     std::string detail = http2 ? "HTTP/2" : "HTTP/1.1 (self probes from TCP_INFO RTT)";
     for (Direction d : kAllDirections) {
@@ -180,7 +171,7 @@ class ResponsivenessProbe final : public Probe {
           d == Direction::kDownload ? Load::kDownload : Load::kUpload)];
       lat.samples_seconds = std::move(out.self_rtts);
       Summarize(lat);
-      if (out.failure) return Fail(std::move(result), *out.failure);
+      if (out.failure) return FailedRun(std::move(result), *out.failure);
       result.responsiveness[i] = out.result;
       result.throughput_bytes_per_second[i] = out.goodput;
       result.throughput_samples[i] = std::move(out.goodput_samples);

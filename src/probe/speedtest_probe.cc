@@ -17,15 +17,6 @@ std::string BaseUrl(std::string url) {
   return url;
 }
 
-ProbeResult Fail(ProbeResult partial, const net::RequestFailure& f) {
-  partial.success = false;
-  partial.reason = f.reason;
-  partial.error = f.error;
-  partial.retry_after = f.retry_after;
-  partial.throughput_bytes_per_second = {};
-  return partial;
-}
-
 class SpeedtestProbe final : public Probe {
  public:
   SpeedtestProbe(const config::SpeedtestConfig& cfg, const SpeedtestApi& api)
@@ -41,11 +32,11 @@ class SpeedtestProbe final : public Probe {
 
     ProbeResult result;
     if (auto f = MeasureIdleLatency(base_url_, api_, *opts, ctx, cfg.latency.samples, &result)) {
-      return Fail(std::move(result), *f);
+      return FailedRun(std::move(result), *f);
     }
     if (cfg.download.enabled) {
       if (auto f = RunDirection(ctx, *opts, cfg.download, Direction::kDownload, result)) {
-        return Fail(std::move(result), *f);
+        return FailedRun(std::move(result), *f);
       }
     }
     if (cfg.upload.enabled) {
@@ -53,7 +44,7 @@ class SpeedtestProbe final : public Probe {
       // No "Expect: 100-continue" round trip (libcurl waits up to 1 s for it).
       up.extra_header_lines = {"Expect:", "Content-Type: application/octet-stream"};
       if (auto f = RunDirection(ctx, up, cfg.upload, Direction::kUpload, result)) {
-        return Fail(std::move(result), *f);
+        return FailedRun(std::move(result), *f);
       }
     }
     result.success = true;

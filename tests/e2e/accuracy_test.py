@@ -37,8 +37,6 @@ import sys
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import netns
 from harness import Harness, binary, metric, parse_metrics, wait_for
@@ -247,14 +245,7 @@ class AccuracyTest(Harness):
 
     def http(self, url, method="GET"):
         """(status, body) of a request made from inside the client namespace."""
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-        with netns.entered(self.net.client_ns):
-            try:
-                with opener.open(req, timeout=10) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as e:
-                return e.code, e.read().decode()
+        return netns.http(self.net.client_ns, url, method)
 
     def reference_rtts(self, port, n):
         """n sequential `GET /__down?bytes=0` on one connection from the client

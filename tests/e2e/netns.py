@@ -25,6 +25,7 @@ API (Python stdlib only, needs root):
         p.sent_bytes()              # {"download": n, "upload": n}, cheap enough to poll
         with entered(p.client_ns):  # sockets made here live in the client ns
             urllib.request.urlopen(...)
+    status, body = http(p.client_ns, url, method="POST")  # a request from a namespace
 Path.close() (also on __exit__ and at interpreter exit) deletes the namespaces;
 Path() first deletes leftovers of the same tag whose creating process is gone,
 killing the programs still running inside them.
@@ -39,6 +40,8 @@ import signal
 import socket
 import struct
 import subprocess
+import urllib.error
+import urllib.request
 
 CLIENT_IP = "10.77.0.2"
 ROUTER_CLIENT_IP = "10.77.0.1"
@@ -91,6 +94,21 @@ def entered(ns):
             if libc.setns(home.fileno(), _CLONE_NEWNET) != 0:
                 # A thread stuck in a test namespace would send later traffic astray.
                 os.abort()
+
+
+def http(ns, url, method="GET", timeout=10):
+    """(status, body) of a request made from inside namespace `ns` (no proxies);
+    (0, why) when no answer came."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    with entered(ns):
+        try:
+            with opener.open(req, timeout=timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+        except OSError as e:
+            return 0, str(e)
 
 
 class Path:

@@ -38,8 +38,6 @@ import statistics
 import sys
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import netns
 from harness import Harness, binary, make_pki, metric, parse_metrics, wait_for
@@ -204,16 +202,8 @@ class ResponsivenessTest(Harness):
 
     # --- helpers -----------------------------------------------------------
     def http(self, url, method="GET"):
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-        with netns.entered(self.net.client_ns):
-            try:
-                with opener.open(req, timeout=10) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as e:
-                return e.code, e.read().decode()
-            except OSError as e:
-                return 0, str(e)
+        """(status, body) of a request made from inside the client namespace."""
+        return netns.http(self.net.client_ns, url, method)
 
     def metrics(self):
         status, body = self.http(f"http://{EXPORTER}/metrics")

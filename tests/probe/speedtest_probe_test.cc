@@ -1,9 +1,6 @@
 #include "probe/speedtest_probe.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <thread>
@@ -44,19 +41,6 @@ testutil::ProbeRun RunSpeedtest(const config::SpeedtestConfig& cfg,
   auto probe = NewSpeedtestProbe(cfg);
   EXPECT_TRUE(probe.ok()) << probe.status().message();
   return testutil::RunOnce(**probe, timeout);
-}
-
-// A loopback port with nothing listening.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 void ExpectFailure(const ProbeResult& r, FailureReason reason) {
@@ -266,7 +250,7 @@ TEST(SpeedtestProbeTest, UnresolvableHostIsDns) {
 }
 
 TEST(SpeedtestProbeTest, RefusedPortIsConnect) {
-  const auto url = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  const auto url = "http://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort());
   ExpectFailure(RunSpeedtest(SpeedConfig(url)).result, FailureReason::kConnect);
 }
 

@@ -16,18 +16,6 @@ namespace {
 
 constexpr const char* kNginx = "/usr/sbin/nginx";
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool Accepts(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -90,7 +78,7 @@ bool NginxFixture::Start() {
     error_ = std::string(kNginx) + " not found; scripts/deps.sh test installs nginx-light";
     return true;  // no point in retrying
   }
-  port_ = FreePort();
+  port_ = UnusedLoopbackPort();
   const std::string d = dir_.path();
   const bool tls = !opts_.cert_file.empty();
   std::string nq =

@@ -28,6 +28,11 @@ class TempDir {
   std::string path_;
 };
 
+// A 127.0.0.1 TCP port the kernel just handed out and nothing listens on (bound,
+// read and closed): for "connection refused" tests, and for servers that cannot
+// report a port 0 they were given (they must retry if another process took it).
+int UnusedLoopbackPort();
+
 // Writes `content` to `path` atomically (write to temp file, rename).
 void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
