@@ -1,5 +1,6 @@
 // One direction of the responsiveness test (draft-ietf-ippm-responsiveness, "Final
-// Algorithm"), driven by libcurl on the calling thread through one net::MultiLoop.
+// Algorithm"), driven by libcurl on the calling thread through one net::MultiLoop
+// (the engine: rpm_engine.h).
 //
 // Load: load-generating connections (LGCs) to the server's large download URL (GET
 // of an object of >= 8 GB, re-requested if it ever ends) or upload URL (POSTs of
@@ -22,13 +23,12 @@
 //            receiving, tcpi_rtt while sending).
 // At each interval the responsiveness over the probes completed in the last 4
 // intervals (rpm_math.h) joins a second StabilityTest; the direction ends when it
-// is stable (confidence high), or when max_duration or max_bytes is reached (cut:
-// the result of the last window, confidence medium with 4 probing intervals and
-// stable goodput... see Confidence below). A failing LGC or probe, an error status
-// or an overlong probe body fails the direction, as the draft asks.
+// is stable, or at max_duration or max_bytes (a cut: the result of the window it
+// has, completed intervals plus the running one). A failing LGC or probe, an error
+// status or an overlong probe body fails the direction, as the draft asks.
 //
-// Confidence (the draft's, per stage, the lower of the two): low = the stage ran
-// fewer than 4 intervals, medium = 4 or more but not stable, high = stable.
+// Confidence (the draft's, per stage; reported: the lower of the two): low = the
+// stage ran fewer than 4 intervals, medium = 4 or more but not stable, high = stable.
 //
 // Bytes: every body byte read or handed to libcurl for sending counts; the
 // direction's load and probes stop at max_bytes (download: body bytes refused from
