@@ -48,7 +48,9 @@ Status ParseDirections(const MapReader& m, ResponsivenessConfig* s) {
 }  // namespace
 
 uint64_t ResponsivenessConfig::MaxBytesPerRun() const {
-  uint64_t bytes = kMaxNqConfigBytes + kPingReadBlockBytes;
+  // The config resource and the protocol check, each tried twice in clear text (HTTP/1.1
+  // and HTTP/2), each read up to its cap plus one read block.
+  uint64_t bytes = 2 * (kMaxNqConfigBytes + kMaxPingBodyBytes + 2 * kPingReadBlockBytes);
   const auto seconds =
       static_cast<uint64_t>(std::chrono::ceil<std::chrono::seconds>(max_duration).count());
   const uint64_t probes = SaturatingMul(2 * kRpmMaxProbesPerSecond, seconds);

@@ -36,7 +36,8 @@ struct ResponsivenessConfig : KindSettingsOf<ResponsivenessConfig> {
   Duration max_duration = std::chrono::seconds(20);  // per direction
   uint64_t max_bytes = 500ull * 1000 * 1000;         // per direction, load and probes
 
-  // The config resource, then per enabled direction: max_bytes, one read block per
+  // The config resource and the protocol check, then per enabled direction:
+  // max_bytes, one read block per
   // load-generating connection, and every probe the direction can launch at its
   // body cap plus one read block for each probe in flight when one is refused.
   uint64_t MaxBytesPerRun() const override;

@@ -1,8 +1,12 @@
 #include "net/curl_easy.h"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -252,6 +256,40 @@ std::optional<UrlParts> ParseUrl(const std::string& url) {
              UrlPart(u.get(), CURLUPART_PASSWORD)};
   if (p.path.empty()) p.path = "/";
   return p;
+}
+
+namespace {
+
+int OnSocketOpened(void* p, curl_socket_t fd, curlsocktype purpose) {
+  auto* s = static_cast<TrackedSocket*>(p);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKOPT_OK;
+  s->fd = fd;
+  if (s->reset_on_close) {
+    const linger reset{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  }
+  return CURL_SOCKOPT_OK;
+}
+
+int OnSocketClose(void* p, curl_socket_t fd) {
+  auto* s = static_cast<TrackedSocket*>(p);
+  if (s->fd == fd) s->fd = CURL_SOCKET_BAD;
+  return close(fd);
+}
+
+}  // namespace
+
+void TrackSocket(CURL* c, TrackedSocket* s) {
+  curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, OnSocketOpened);
+  curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, s);
+  curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, OnSocketClose);
+  curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, s);
+}
+
+uint64_t UnackedBytes(const TrackedSocket& s) {
+  int queued = 0;
+  if (s.fd == CURL_SOCKET_BAD || ioctl(s.fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+  return static_cast<uint64_t>(queued);
 }
 
 std::string EasyHandle::ErrorText(CURLcode rc) const {

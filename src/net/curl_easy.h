@@ -131,6 +131,23 @@ struct UrlParts {
 };
 std::optional<UrlParts> ParseUrl(const std::string& url);
 
+// The TCP socket of the connection an easy handle opens, for socket options and
+// statistics (CURLINFO_ACTIVESOCKET only knows it once a first transfer has ended).
+// TrackSocket() installs libcurl socket callbacks that keep `fd` current; the
+// struct must outlive the handle's connections. With `reset_on_close`, libcurl's
+// close of the socket resets the connection (SO_LINGER 0) and drops what is still
+// queued, instead of the kernel draining it onto the link after an upload was
+// stopped: a measurement that ended must not keep loading the link.
+struct TrackedSocket {
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  bool reset_on_close = false;
+};
+void TrackSocket(CURL* curl, TrackedSocket* s);
+
+// Bytes written to the tracked socket that the peer has not acknowledged yet
+// (SIOCOUTQ: unsent + in flight); 0 without a socket.
+uint64_t UnackedBytes(const TrackedSocket& s);
+
 // notAfter of the peer certificate of the TLS connection `curl` is using, as Unix
 // seconds; nullopt without TLS. Call while the connection is alive (from a header
 // or write callback), as CURLINFO_TLS_SSL_PTR requires.

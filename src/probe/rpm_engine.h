@@ -58,23 +58,21 @@ class Engine {
     Engine* engine = nullptr;
     std::unique_ptr<net::EasyHandle> handle;
     CURLM* multi = nullptr;
-    std::string what;                    // "GET /path", for errors
-    uint64_t body = 0;                   // response body bytes of the current request
-    bool too_long = false;               // a capped body went over its cap
-    uint64_t handed = 0;                 // upload: body bytes handed to libcurl
-    uint64_t sent_counted = 0;           // upload: of which already counted as sent
-    bool load = false;                   // a load-generating connection's transfer
-    bool foreign = false;                // probe kind (when !load)
-    int tls_round_trips = 0;             // foreign over TLS: 1 (TLS 1.3) or 2
-    curl_socket_t fd = CURL_SOCKET_BAD;  // load: its connection's socket
+    std::string what;           // "GET /path", for errors
+    uint64_t body = 0;          // response body bytes of the current request
+    bool too_long = false;      // a capped body went over its cap
+    uint64_t handed = 0;        // upload: body bytes handed to libcurl
+    uint64_t sent_counted = 0;  // upload: of which already counted as sent
+    bool load = false;          // a load-generating connection's transfer
+    bool foreign = false;       // probe kind (when !load)
+    int tls_round_trips = 0;    // foreign over TLS: 1 (TLS 1.3) or 2
+    net::TrackedSocket socket;  // load: its connection's socket
   };
 
   static size_t OnLoadData(char*, size_t size, size_t n, void* p);
   static size_t OnCappedData(char*, size_t size, size_t n, void* p);
   static size_t OnUploadRead(char* dst, size_t size, size_t n, void* p);
   static size_t OnProbeHeader(char*, size_t size, size_t n, void* p);
-  static int OnSocketOpened(void* p, curl_socket_t fd, curlsocktype purpose);
-  static int OnSocketClose(void* p, curl_socket_t fd);
 
   std::unique_ptr<Transfer> NewTransfer(const std::string& url, CURLM* multi, bool post);
   void AddLoadConnection();
@@ -89,7 +87,10 @@ class Engine {
   void CountUploaded();
   void OnInterval(SteadyTime now);
   void SetNotSentLowat(double goodput);
-  uint64_t moved() const { return upload_ ? up_ : load_down_; }
+  // Load bytes that crossed the link: downloads as read, uploads as acknowledged
+  // (sent minus what the sockets still hold), so that send buffers filling up
+  // during a window do not count as goodput. Never decreases.
+  uint64_t moved();
   RpmDirectionOutcome Finish(SteadyTime now, const std::string& how);
 
   const RpmDirectionSpec& spec_;
@@ -105,6 +106,7 @@ class Engine {
   uint64_t load_down_ = 0;  // of which load-generating bodies
   uint64_t handed_ = 0;     // upload body bytes handed to libcurl
   uint64_t up_ = 0;         // of which libcurl reports sent
+  uint64_t delivered_ = 0;  // of which acknowledged (the highest sent - unacked seen)
   bool budget_cut_ = false;
   std::optional<net::RequestFailure> failure_;
 

@@ -44,19 +44,6 @@ size_t Engine::OnUploadRead(char* dst, size_t size, size_t n, void* p) {
   return len;
 }
 
-// A load-generating connection's socket, for TCP_INFO and TCP_NOTSENT_LOWAT
-// (CURLINFO_ACTIVESOCKET only knows it once a first transfer has ended).
-int Engine::OnSocketOpened(void* p, curl_socket_t fd, curlsocktype purpose) {
-  if (purpose == CURLSOCKTYPE_IPCXN) static_cast<Transfer*>(p)->fd = fd;
-  return CURL_SOCKOPT_OK;
-}
-
-int Engine::OnSocketClose(void* p, curl_socket_t fd) {
-  auto* t = static_cast<Transfer*>(p);
-  if (t->fd == fd) t->fd = CURL_SOCKET_BAD;
-  return close(fd);
-}
-
 std::unique_ptr<Engine::Transfer> Engine::NewTransfer(const std::string& url, CURLM* multi,
                                                       bool post) {
   auto h = net::EasyHandle::Create(url, post ? post_opts_ : get_opts_);
@@ -90,10 +77,8 @@ void Engine::AddLoadConnection() {
   CURL* c = t->handle->get();
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
                    static_cast<long>(config::kTransferReadBlockBytes));  // NOLINT
-  curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, OnSocketOpened);
-  curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, t.get());
-  curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, OnSocketClose);
-  curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, t.get());
+  t->socket.reset_on_close = upload_;  // a stopped upload must not keep the link busy
+  net::TrackSocket(c, &t->socket);
   if (upload_) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -184,12 +169,20 @@ void Engine::CountUploaded() {
   }
 }
 
+uint64_t Engine::moved() {
+  if (!upload_) return load_down_;
+  uint64_t unacked = 0;
+  for (const auto& t : lgcs_) unacked += net::UnackedBytes(t->socket);
+  delivered_ = std::max(delivered_, up_ - std::min(up_, unacked));
+  return delivered_;
+}
+
 void Engine::SetNotSentLowat(double goodput) {
   const double share = goodput / static_cast<double>(std::max<size_t>(lgcs_.size(), 1));
   const int lowat = static_cast<int>(std::max(kMinNotSentLowat, share * kReplenishSeconds));
   for (auto& t : lgcs_) {
-    if (t->fd != CURL_SOCKET_BAD) {
-      setsockopt(t->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+    if (t->socket.fd != CURL_SOCKET_BAD) {
+      setsockopt(t->socket.fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
     }
   }
 }

@@ -75,10 +75,10 @@ void Engine::LaunchProbe(CURLM* multi, bool foreign) {
 // is the transport's RTT estimate of that connection.
 void Engine::SampleTcpInfo() {
   Transfer* lgc = RandomLoadConnection();
-  if (lgc == nullptr || lgc->fd == CURL_SOCKET_BAD) return;
+  if (lgc == nullptr || lgc->socket.fd == CURL_SOCKET_BAD) return;
   tcp_info info{};
   socklen_t len = sizeof(info);
-  if (getsockopt(lgc->fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return;
+  if (getsockopt(lgc->socket.fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return;
   // A receiver's tcpi_rtt only sees its few ACKed sends; tcpi_rcv_rtt follows the data.
   const uint32_t us = !upload_ && info.tcpi_rcv_rtt > 0 ? info.tcpi_rcv_rtt : info.tcpi_rtt;
   if (us == 0) return;

@@ -35,6 +35,7 @@ class Engine {
     uint64_t read_offset = 0;   // upload: body bytes handed to libcurl
     uint64_t sent_counted = 0;  // upload: SIZE_UPLOAD already added to total_
     bool active = false;
+    net::TrackedSocket socket;  // upload: to read what the kernel still holds
   };
 
   static size_t OnData(char*, size_t size, size_t n, void* p);
@@ -44,6 +45,7 @@ class Engine {
 
   bool StartRequest(Stream& s);
   void CountUploaded();
+  uint64_t Delivered();
   std::optional<net::RequestFailure> Completed(CURLMsg* msg);
   bool upload() const { return spec_.direction == Direction::kUpload; }
 
@@ -56,6 +58,7 @@ class Engine {
   std::vector<char> pattern_;  // upload body source, filled once
   uint64_t committed_ = 0;     // bytes requested so far (<= max_bytes)
   uint64_t total_ = 0;         // bytes moved so far
+  uint64_t delivered_ = 0;     // upload: of which acknowledged (highest seen)
   int completed_ = 0;
 };
 
@@ -140,6 +143,17 @@ void Engine::CountUploaded() {
   }
 }
 
+// What crossed the link: downloads as read; uploads as the peer acknowledged them
+// (sent minus what the sockets still hold), so that send buffers growing during the
+// window are not counted as throughput. Never decreases.
+uint64_t Engine::Delivered() {
+  if (!upload()) return total_;
+  uint64_t unacked = 0;
+  for (const auto& s : streams_) unacked += net::UnackedBytes(s->socket);
+  delivered_ = std::max(delivered_, total_ - std::min(total_, unacked));
+  return delivered_;
+}
+
 // Handles one finished request: a failure ends the direction, success starts the
 // stream's next request.
 std::optional<net::RequestFailure> Engine::Completed(CURLMsg* msg) {
@@ -194,6 +208,10 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     s->handle = std::move(h).value();
     CURL* c = s->handle->get();
     curl_easy_setopt(c, CURLOPT_PRIVATE, s.get());
+    if (upload()) {
+      s->socket.reset_on_close = true;  // a stopped upload must not keep the link busy
+      net::TrackSocket(c, &s->socket);
+    }
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
                      static_cast<long>(config::kTransferReadBlockBytes));  // NOLINT
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, upload() ? Discard : OnData);
@@ -226,11 +244,12 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     }
     const SteadyTime now = ctx_.clock.SteadyNow();
     CountUploaded();
-    meter.Observe(now, total_);
+    const uint64_t delivered = Delivered();
+    meter.Observe(now, delivered);
     if (spec_.stop_when_stable && meter.warmed_up()) {
       if (!intervals) {
-        intervals.emplace(now, total_, kStableCheckInterval);
-      } else if (intervals->Observe(now, total_)) {
+        intervals.emplace(now, delivered, kStableCheckInterval);
+      } else if (intervals->Observe(now, delivered)) {
         out.stopped_stable = stability.Add(*intervals->moving_average());
       }
     }
@@ -260,7 +279,7 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
             std::nullopt};
         break;
       }
-      out.rate = meter.Finish(now, total_);
+      out.rate = meter.Finish(now, delivered);
       break;
     }
     const auto wait = std::min<Duration>({end_at - now, ctx_.deadline - now, kMaxPollWait});
