@@ -43,7 +43,7 @@ ALERTS = os.path.join(SOURCE_DIR, "alerts")
 DASHBOARDS = os.path.join(SOURCE_DIR, "dashboards")
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
-PROBES = ("st", "web", "tcp", "dns", "icmp")
+PROBES = ("st", "web", "tcp", "dns", "icmp", "rpm")
 JOB = "hermes"  # the rules' convention: exporter jobs match .*hermes.* (README, "Alerts, dashboards and runbook")
 
 # The speed test is bound by its duration, not by max_bytes (which loopback moves in
@@ -77,6 +77,16 @@ probes:
   - {{name: dns, kind: dns, query: hermes.test, type: A, server: "127.0.0.1:{dns_port}",
      interval: 2s, timeout: 1s}}
   - {{name: icmp, kind: icmp, host: 127.0.0.1, interval: 2s, timeout: 1s, samples: 3}}
+  - name: rpm
+    kind: responsiveness
+    url: https://127.0.0.1:{target_port}
+    interval: 20s
+    timeout: 6s
+    directions: [download]
+    max_duration: 4s
+    max_bytes: 20GB
+    tls_config: {{ca_file: {dir}/ca.crt}}
+    expect: {{rpm: 1}}
 """
 
 PROMETHEUS_CONFIG = """
