@@ -147,12 +147,14 @@ probes:
             "https://rpm.example.com/.well-known/nq");
   EXPECT_EQ(c.probes[2].Settings<ResponsivenessConfig>().target.url,
             "http://rpm.example.com:8080/api/v1/config");
-  // The data budget's worst case: the config resource, then per direction max_bytes,
+  // The data budget's worst case: the config resource and the protocol check (twice
+  // each in clear text), then per direction max_bytes,
   // a read block per connection, and 2 x 100 probes/s x 20 s at their body cap (plus
   // one answer per upload request) with a read block for each probe in flight.
   const uint64_t per_direction = 500'000'000 + 16 * kTransferReadBlockBytes +
                                  (4000 + 16 + 500) * kMaxPingBodyBytes + 48 * kPingReadBlockBytes;
-  EXPECT_EQ(a.MaxBytesPerRun(), kMaxNqConfigBytes + kPingReadBlockBytes + 2 * per_direction);
+  const uint64_t setup = 2 * (kMaxNqConfigBytes + kMaxPingBodyBytes + 2 * kPingReadBlockBytes);
+  EXPECT_EQ(a.MaxBytesPerRun(), setup + 2 * per_direction);
 }
 
 TEST(ConfigTest, SpeedtestStopWhenStable) {
