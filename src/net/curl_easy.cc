@@ -6,7 +6,6 @@
 #include <openssl/x509.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

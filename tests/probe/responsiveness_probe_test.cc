@@ -37,7 +37,7 @@ constexpr size_t kTotal = static_cast<size_t>(RpmComponent::kTotal);
 // is paced (10 MB/s per connection unless set) so that a shared test machine's CPU,
 // not nginx's single worker busy encrypting, is what the probes wait for.
 struct TlsServer {
-  explicit TlsServer(NginxOptions o = {}) : pki(dir.path()), nginx(Options(std::move(o))) {}
+  explicit TlsServer(NginxOptions o = {}) : nginx(Options(std::move(o))) {}
   NginxOptions Options(NginxOptions o) {
     o.cert_file = pki.Path("server.crt");
     o.key_file = pki.Path("server.key");
@@ -46,8 +46,7 @@ struct TlsServer {
     if (o.large_rate.empty()) o.large_rate = "10m";
     return o;
   }
-  testing::TempDir dir;
-  testing::TestPki pki;
+  const testing::TestPki& pki = testing::SharedPki();
   SpeedFixture sink;
   NginxFixture nginx;
 };

@@ -21,7 +21,8 @@ constexpr size_t kUp = static_cast<size_t>(probe::Direction::kUpload);
 constexpr size_t kTotal = static_cast<size_t>(probe::RpmComponent::kTotal);
 
 struct TlsTarget {
-  explicit TlsTarget(bool anonymous, std::vector<std::string> extra = {}) : pki(dir.path()) {
+  explicit TlsTarget(bool anonymous, std::vector<std::string> extra = {})
+      : pki(testing::SharedPki()) {
     testing::WriteFile(dir.File("web.yml"),
                        "tls_server_config:\n  cert_file: " + pki.Path("server.crt") +
                            "\n  key_file: " + pki.Path("server.key") + "\n");
@@ -43,7 +44,7 @@ struct TlsTarget {
     return "https://localhost:" + std::to_string(target->HttpPorts().at(0));
   }
   testing::TempDir dir;
-  testing::TestPki pki;
+  const testing::TestPki& pki;
   SystemClock clock;
   std::unique_ptr<Target> target;
 };
