@@ -102,8 +102,9 @@ std::unique_ptr<ProbeSeries> BuildProbeSeries(const config::ProbeConfig& p,
     const LabelPair l = {"direction", probe::DirectionName(d)};
     const auto i = static_cast<size_t>(d);
     for (size_t c = 0; c < kNumRpmComponents; ++c) {
-      s.rpm[i][c] = st.Add(F::kResponsivenessRpm,
-                           {probe, l, {"component", probe::RpmComponentName(probe::kAllRpmComponents[c])}});
+      s.rpm[i][c] =
+          st.Add(F::kResponsivenessRpm,
+                 {probe, l, {"component", probe::RpmComponentName(probe::kAllRpmComponents[c])}});
     }
     s.rpm_confidence[i] = st.Add(F::kResponsivenessConfidence, {probe, l});
     for (size_t c = 0; c < kNumRttComponents; ++c) {

@@ -15,8 +15,8 @@
 namespace hermes::metrics {
 namespace {
 
-using testutil::DecodeExposition;
 using testutil::AllKindsConfig;
+using testutil::DecodeExposition;
 using testutil::ProtoFamily;
 using testutil::Share;
 
