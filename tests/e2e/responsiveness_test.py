@@ -28,10 +28,24 @@ Physics, per far end and queue:
   * nginx: the total RPM within +-30 % of 60 / ping RTT;
   * bytes within max_bytes.
 hermes-target's total RPM and every figure are printed in one table at the end.
+
+A known server-side delay (test_server_delay): hermes-target with
+--test.response-delay=D answers every small and large request D late, on the short
+queue, D = 50 and 200 ms. Ground truth: the server cannot answer sooner than D, so
+TM(http) and TM(self) >= D and loaded RPM <= 60 / D; a foreign probe's request waits D
+plus one trip through the queue (ping RTT p), its handshakes p each, so foreign RPM
+within +-30 % of 60 / ((3p + D) / 3). With RPM_PEER naming a goresponsiveness binary
+(built outside the repo; the test never builds it), that peer runs against the same
+server in the same namespaces right after hermes: its trimmed-mean foreign round trip
+(it splits a foreign probe's time into three equal thirds) must agree with hermes'
+(TM(tcp) + TM(tls) + TM(http)) / 3 within +-30 %; its self-probe round trip is printed
+beside hermes' (hermes' reads ~25 ms, about two ping RTTs, higher; see README).
 Needs root (skips otherwise).
 """
 import json
 import os
+import re
+import subprocess
 import shutil
 import signal
 import statistics
@@ -49,6 +63,7 @@ SHORT_QUEUE = 0.01
 TOLERANCE = 0.30
 EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 NGINX_PORT, SINK_PORT, TARGET_PORT, IRTT_PORT = 8443, 9517, 9443, 2112
+DELAYS_MS = {50: 9444, 200: 9445}  # server-side delay -> hermes-target's port
 WINDOW = 4.0  # s: the draft's MAD x ID, the window the final result comes from
 MAX_DURATION = 12  # s per direction
 MAX_BYTES = 200_000_000
@@ -76,7 +91,16 @@ probes:
     max_duration: {max_duration}s
     max_bytes: {max_bytes}
     tls_config: {{ca_file: {ca}}}
-"""
+""" + "".join(f"""  - name: rpm_delay{d}
+    kind: responsiveness
+    url: https://{{server}}:{port}
+    interval: 1h
+    timeout: 40s
+    directions: [download]
+    max_duration: {{max_duration}}s
+    max_bytes: {{max_bytes}}
+    tls_config: {{{{ca_file: {{ca}}}}}}
+""" for d, port in DELAYS_MS.items())
 
 NGINX = """
 daemon off;
@@ -308,6 +332,71 @@ class ResponsivenessTest(Harness):
 
     def test_hermes_target(self):
         self.check_far_end("hermes-target", "rpm_target", total_bound=False)
+
+    def run_peer(self, peer, port):
+        """goresponsiveness' download (trimmed-mean self RTT, foreign RTT per third) in s."""
+        out = subprocess.run(self.net.cmd(self.net.client_ns, [
+            peer, "-url", f"https://{self.net.server_ip}:{port}/.well-known/nq", "-debug",
+            "-rpm.timeout", str(MAX_DURATION)]), capture_output=True, text=True, timeout=120,
+            check=False).stdout
+        down = out.split("Download:")[-1].split("Upload:")[0]
+        get = lambda what: [float(v) for v in re.findall(rf"Trimmed Mean {what} RTT:\s+([0-9.]+)",
+                                                          down)]
+        self_rtt, foreign = get("Self"), get("Foreign")
+        self.assertTrue(self_rtt and foreign, f"no download result from the peer:\n{out[-2000:]}")
+        return self_rtt[-1], foreign[-1]
+
+    def test_server_delay(self):
+        net = self.net
+        peer = os.environ.get("RPM_PEER")
+        failures = []
+        for d, port in DELAYS_MS.items():
+            proc = self.start(f"target-delay{d}", net.cmd(net.server_ns, [
+                *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{port}",
+                f"--web.config.file={self.path('target-web.yml')}", "--rpm.anonymous",
+                f"--test.response-delay={d}ms"]))
+            wait_for(lambda: "msg=\"started\"" in self.log_of(proc), timeout=15,
+                     what=f"hermes-target with {d} ms delay")
+            probe, delay = f"rpm_delay{d}", d / 1e3
+            r = self.measure(probe, SHORT_QUEUE)
+            p = r["ping_rtt"]
+            m = self.metrics()
+            comp = lambda c: metric(m, "hermes_responsiveness_component_seconds", probe=probe,
+                                    direction="download", component=c)
+            tcp, tls, http = comp("tcp"), comp("tls"), comp("http")
+            where = f"delay {d} ms"
+            want_foreign = 60 / ((3 * p + delay) / 3)
+            checks = [
+                ("loaded RPM", r["loaded"], r["loaded"] <= 60 / delay,
+                 f"<= 60/D {60 / delay:.0f}; 60/(D+ping) {60 / (delay + p):.0f} (info, ping TM "
+                 f"{p * 1e3:.1f} ms)"),
+                ("foreign RPM", r["foreign"], abs(r["foreign"] / want_foreign - 1) <= TOLERANCE,
+                 f"60/((3 ping+D)/3) {want_foreign:.0f} +-{TOLERANCE:.0%}"),
+                ("self, http ms", r["self"] * 1e3, min(r["self"], http) >= delay,
+                 f">= {d} ms (http {http * 1e3:.1f}, tcp {tcp * 1e3:.1f}, tls {tls * 1e3:.1f})"),
+            ]
+            for figure, value, ok, bound in checks:
+                record("hermes-target", where, figure, f"{value:.0f}", bound, "ok" if ok else "FAIL")
+                if not ok:
+                    failures.append(f"{where}: {figure} {value:.0f} vs {bound}")
+            record("hermes-target", where, "total RPM, confidence, bytes",
+                   f"{r['total']:.0f}, {r['confidence']:.0f}, {r['bytes'] / 1e6:.1f} MB", "", "")
+            if not peer:
+                record("goresponsiveness", where, "self, foreign/3 ms", "RPM_PEER not set", "", "")
+                continue
+            peer_self, peer_foreign = self.run_peer(peer, port)  # still on the short queue
+            ours_foreign = (tcp + tls + http) / 3
+            for figure, ours, theirs, bound in (
+                    ("self ms", r["self"], peer_self, False),
+                    ("foreign/3 ms", ours_foreign, peer_foreign, True)):
+                ok = abs(ours / theirs - 1) <= TOLERANCE or not bound
+                record("goresponsiveness", where, figure, f"{theirs * 1e3:.1f}",
+                       f"hermes {ours * 1e3:.1f}" + (f" +-{TOLERANCE:.0%}" if bound else " (info)"),
+                       "ok" if ok else "FAIL")
+                if not ok:
+                    failures.append(f"{where}: goresponsiveness {figure} {theirs * 1e3:.1f} vs "
+                                    f"hermes {ours * 1e3:.1f}")
+        self.assertFalse(failures, failures)
 
 
 if __name__ == "__main__":
