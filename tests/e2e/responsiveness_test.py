@@ -69,38 +69,26 @@ MAX_DURATION = 12  # s per direction
 MAX_BYTES = 200_000_000
 NICE = ["nice", "-n", "-10"]  # as accuracy_test.py: measure the path, not the host's load
 
-CONFIG = """
-global:
-  scrape_interval: 1s
-probes:
-  - name: rpm_nginx
+PROBE = """  - name: {name}
     kind: responsiveness
-    url: https://{server}:{nginx}
+    url: https://{server}:{port}
     interval: 1h
     timeout: 40s
     directions: [download]
     max_duration: {max_duration}s
     max_bytes: {max_bytes}
     tls_config: {{ca_file: {ca}}}
-  - name: rpm_target
-    kind: responsiveness
-    url: https://{server}:{target}
-    interval: 1h
-    timeout: 40s
-    directions: [download]
-    max_duration: {max_duration}s
-    max_bytes: {max_bytes}
-    tls_config: {{ca_file: {ca}}}
-""" + "".join(f"""  - name: rpm_delay{d}
-    kind: responsiveness
-    url: https://{{server}}:{port}
-    interval: 1h
-    timeout: 40s
-    directions: [download]
-    max_duration: {{max_duration}}s
-    max_bytes: {{max_bytes}}
-    tls_config: {{{{ca_file: {{ca}}}}}}
-""" for d, port in DELAYS_MS.items())
+"""
+
+
+def hermes_config(server, ca):
+    """One download-only probe per far end: nginx, hermes-target, the delayed targets."""
+    ports = {"rpm_nginx": NGINX_PORT, "rpm_target": TARGET_PORT,
+             **{f"rpm_delay{d}": port for d, port in DELAYS_MS.items()}}
+    return "global:\n  scrape_interval: 1s\nprobes:\n" + "".join(
+        PROBE.format(name=name, server=server, port=port, ca=ca, max_duration=MAX_DURATION,
+                     max_bytes=MAX_BYTES) for name, port in ports.items())
+
 
 NGINX = """
 daemon off;
@@ -203,9 +191,7 @@ class ResponsivenessTest(Harness):
             *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{SINK_PORT}"]))
         self.write("target-web.yml", f"tls_server_config:\n  cert_file: {self.path('server.crt')}\n"
                    f"  key_file: {self.path('server.key')}\n")
-        self.start("target", net.cmd(net.server_ns, [
-            *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TARGET_PORT}",
-            f"--web.config.file={self.path('target-web.yml')}", "--rpm.anonymous"]))
+        self.start_target("target", TARGET_PORT)
         self.write("nginx.conf", NGINX.format(
             d=self.dir, server=net.server_ip, port=NGINX_PORT, sink=SINK_PORT,
             user="user root;" if os.geteuid() == 0 else ""))
@@ -214,9 +200,7 @@ class ResponsivenessTest(Harness):
             "-e", self.path("nginx-error.log")]))
         self.start("irtt-server", net.cmd(net.server_ns, [
             shutil.which("irtt"), "server", "-b", f"{net.server_ip}:{IRTT_PORT}"]))
-        self.write("hermes.yml", CONFIG.format(
-            server=net.server_ip, nginx=NGINX_PORT, target=TARGET_PORT, ca=self.path("ca.crt"),
-            max_duration=MAX_DURATION, max_bytes=MAX_BYTES))
+        self.write("hermes.yml", hermes_config(net.server_ip, self.path("ca.crt")))
         self.exporter = self.start("exporter", net.cmd(net.client_ns, [
             *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
             f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle"]))
@@ -225,6 +209,12 @@ class ResponsivenessTest(Harness):
         self.addCleanup(net.unshape, "download")
 
     # --- helpers -----------------------------------------------------------
+    def start_target(self, name, port, *extra):
+        """hermes-target over TLS (HTTP/2) for stock RPM clients, in the server namespace."""
+        return self.start(name, self.net.cmd(self.net.server_ns, [
+            *NICE, binary("hermes-target"), f"--web.listen-address={self.net.server_ip}:{port}",
+            f"--web.config.file={self.path('target-web.yml')}", "--rpm.anonymous", *extra]))
+
     def http(self, url, method="GET"):
         """(status, body) of a request made from inside the client namespace."""
         return netns.http(self.net.client_ns, url, method)
@@ -347,14 +337,10 @@ class ResponsivenessTest(Harness):
         return self_rtt[-1], foreign[-1]
 
     def test_server_delay(self):
-        net = self.net
         peer = os.environ.get("RPM_PEER")
         failures = []
         for d, port in DELAYS_MS.items():
-            proc = self.start(f"target-delay{d}", net.cmd(net.server_ns, [
-                *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{port}",
-                f"--web.config.file={self.path('target-web.yml')}", "--rpm.anonymous",
-                f"--test.response-delay={d}ms"]))
+            proc = self.start_target(f"target-delay{d}", port, f"--test.response-delay={d}ms")
             wait_for(lambda: "msg=\"started\"" in self.log_of(proc), timeout=15,
                      what=f"hermes-target with {d} ms delay")
             probe, delay = f"rpm_delay{d}", d / 1e3
