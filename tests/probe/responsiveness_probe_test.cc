@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -164,13 +165,20 @@ TEST(ResponsivenessProbeTest, SelfProbesRideLoadConnectionsForeignProbesOpenThei
   cfg.upload = false;
   const auto run = RunRpm(cfg);
   ASSERT_TRUE(run.result.success) << run.result.error;
-  const auto log = ParseLog(s.nginx.AccessLog());
+  // nginx logs a request when it ends: an LGC's aborted /large may reach the log
+  // after the run returned, so wait until every shared connection shows its /large.
+  std::vector<LogLine> log;
   std::set<std::string> load_conns;
   std::map<std::string, int> requests;
-  for (const auto& l : log) {
-    ++requests[l.conn];
-    if (l.uri == "/large") load_conns.insert(l.conn);
-  }
+  testing::Eventually([&] {
+    log = ParseLog(s.nginx.AccessLog());
+    load_conns.clear(), requests.clear();
+    for (const auto& l : log) {
+      if (++requests[l.conn] > 0 && l.uri == "/large") load_conns.insert(l.conn);
+    }
+    return std::all_of(requests.begin(), requests.end(),
+                       [&](const auto& r) { return r.second == 1 || load_conns.count(r.first); });
+  });
   int self = 0, foreign = 0;
   for (const auto& l : log) {
     if (l.uri != "/small") continue;
