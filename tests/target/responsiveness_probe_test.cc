@@ -123,8 +123,11 @@ TEST(ResponsivenessProbeTargetTest, ServerDelayShowsInHttpAndSelfOnly) {
               at(probe::RttComponent::kHttp) * 1e3, at(probe::RttComponent::kSelf) * 1e3);
   EXPECT_GE(at(probe::RttComponent::kHttp), 0.150);
   EXPECT_GE(at(probe::RttComponent::kSelf), 0.150);
-  EXPECT_LT(at(probe::RttComponent::kTcp), 0.150);
-  EXPECT_LT(at(probe::RttComponent::kTls), 0.150);
+  // The handshakes do not wait for the server's delay: both stay below the request
+  // (compared with each other, not with a wall-clock bound, so a starved host that
+  // slows all of them alike still passes).
+  EXPECT_LT(at(probe::RttComponent::kTcp), at(probe::RttComponent::kHttp));
+  EXPECT_LT(at(probe::RttComponent::kTls), at(probe::RttComponent::kHttp));
   // 60 / the trimmed means, as the draft defines them.
   const double foreign = 60 / ((at(probe::RttComponent::kTcp) + at(probe::RttComponent::kTls) +
                                 at(probe::RttComponent::kHttp)) /
