@@ -16,32 +16,33 @@ QUEUE_TOL = (0.25, 2.0)
 # the full runs showed. Rows that are behind without an entry get a generic pointer.
 WHY = {
     ("req/s", "blackbox_exporter"):
-        "blackbox_exporter's own /metrics is 48 samples (7 KiB) against hermes' 963 samples "
-        "(68 KiB) for a 10-probe sidecar, so each of its scrapes is ~20x less work. Per "
-        "sample served hermes needs ~8x less CPU than either peer (row \"CPU µs per sample "
+        "blackbox_exporter's own /metrics is ~50 samples (7 KiB) against hermes' ~870 samples "
+        "(63 KiB) for a 10-probe sidecar, so each of its scrapes is much less work. Per "
+        "sample served hermes needs far less CPU than either peer (row \"CPU µs per sample "
         "served\"); against node_exporter, the comparable page, hermes is ahead.",
     ("CPU s per 1000 scrapes", "blackbox_exporter"):
-        "same cause: blackbox_exporter's page is 20x smaller; per sample hermes is ~8x cheaper.",
+        "same cause: blackbox_exporter's page is ~13x smaller; per sample hermes is cheaper.",
     ("shared libraries", None):
         "the Go peers are static binaries (libc only). hermes links libcurl, OpenSSL, c-ares, "
         "yaml-cpp, spdlog, libstdc++ (and their dependencies) from Debian dynamically, so "
-        "security updates of those packages apply without a rebuild. The dynamic loader "
-        "costs ~1 ms at start (`LD_DEBUG=statistics`: 2.7 M cycles).",
+        "security updates of those packages apply without a rebuild; 26 of the libraries "
+        "are libcurl and what only libcurl pulls in (README, dependency section).",
     ("server CPU s per GB, static", None):
         "nginx sends the file with sendfile() from the page cache, without copying it through "
         "user space; hermes-target generates the body and writes it through Beast. (nginx "
         "is still slower per stream here; hermes-target needs no file.)",
     ("RSS after the scrape runs", None):
-        "after wrk's 50 keep-alive TLS connections hermes keeps ~7 MiB more than at idle: "
-        "glibc keeps freed memory in the two listener threads' malloc arenas for reuse "
-        "(bounded by the connection cap, not growing across runs); the Go runtime returns "
-        "more to the OS. MALLOC_ARENA_MAX=2 or malloc_trim after bursts would narrow it.",
+        "what is left after wrk's 50 keep-alive TLS connections closed: hermes hands the "
+        "freed TLS and HTTP buffers back once a burst of connections has drained "
+        "(common/memory.h); what remains is glibc's arena slack and the heap top.",
     ("idle RSS", None):
-        "a few MiB more than the Go peers at idle. `smaps_rollup` of an idle sidecar: 20.9 "
-        "MiB RSS of which 5.5 MiB anonymous (node_exporter: 16.8 MiB, 3.0 MiB anonymous); "
-        "the rest is mapped code of the 41 shared libraries (libcurl, OpenSSL, libstdc++, "
-        "...), shared with any other process using them, plus 8 threads' stacks and malloc "
-        "arenas. It does not grow with probing (row \"RSS after an hour-equivalent\").",
+        "the goal is not reachable with Debian's shared libraries mapped: of an idle "
+        "sidecar's ~19 MiB, ~16 MiB are file-backed pages of mapped code (libcrypto 4.1, "
+        "the hermes binary 2.5, libstdc++ 1.7, libc 1.5 MiB, ...), already more than "
+        "blackbox_exporter's whole RSS; libcurl and the 25 libraries only it pulls in "
+        "(GnuTLS, Kerberos, LDAP, SSH, RTMP, ...) are 3.9 MiB of it. The memory hermes "
+        "allocates itself is ~3.6 MiB (RssAnon). The pages are shared with every other "
+        "process mapping the same files. README, dependency section: why libcurl stays.",
     ("RSS after", None):
         "within noise of the Go peers (their RSS grows with GC pacing, hermes' stays flat).",
     ("start to ready", None):
@@ -78,29 +79,15 @@ WHY = {
         "buffer (one recv per 64 KiB, plus the parser) where iperf3 -s recv()s raw bytes "
         "into one buffer; about 0.02 s per GB, at the edge of this run's noise (ahead in an "
         "earlier full run).",
-    ("p99 latency, keep-alive, 1 conn", None):
-        "**open**: 2 of 3 full runs showed a hermes p99 of 0.2-0.9 s at one connection while "
-        "p50 stayed ~1 ms and node_exporter's p99 ~90 ms; the first full run (10.7 ms) and "
-        "four standalone reruns (7.0-9.4 ms) did not. It is the first wrk run after the "
-        "exporter starts and its speedtests run, so a start-up effect (first light-probe "
-        "runs, allocator warm-up) is the likely suspect; wrk's numbers are also internally "
-        "odd (1 % of ~3,900 requests above 218 ms would not fit in 10 s at one connection). "
-        "Next step: compare with hermes' own hermes_http_request_duration_seconds.",
-    ("p99 latency, keep-alive, 8 conn", None):
-        "p99 of one 10 s run on a shared 2-CPU machine; the previous full run gave hermes "
-        "43.9 ms vs node_exporter 113 ms for this row. p50 (ahead in both runs) is the "
-        "steadier comparison.",
-    ("p99 latency, keep-alive + gzip", None):
-        "as above (previous full run: hermes 51.6 ms vs node_exporter 197 ms). hermes "
-        "compresses each scrape with zlib level 6 and does not cache the compressed page.",
+    ("p99 latency", None):
+        "p99 of one 10 s wrk run on a 2-CPU machine shared with other builds (load average "
+        "above 10): a thread that loses its time slice waits tens of ms, which p99 of a "
+        "single run shows; p99 of reruns varies by 2x here, p50 is the steadier comparison.",
+    ("p50 latency", None):
+        "single 10 s wrk run on a shared 2-CPU machine (load average > 10).",
     ("/metrics p99", None):
         "the loaded and idle wrk runs each last 10 s on a 2-CPU machine shared with other "
         "builds (load average above 10); p99 varies by 2x between reruns here.",
-    ("p99 latency", None):
-        "single 10 s wrk run on a shared 2-CPU machine (load average > 10); p99 of reruns "
-        "varies by 2x here, p50 is the steadier comparison.",
-    ("p50 latency", None):
-        "single 10 s wrk run on a shared 2-CPU machine (load average > 10).",
     ("loaded-latency", None):
         "queue occupancy under a loss-based TCP saw-tooths between ~70 % and 100 % of the "
         "limit, so both measurements land below the configured queue; hermes samples every "
@@ -232,6 +219,18 @@ def behind(rows):
     return "\n".join(out) or "- none in this run."
 
 
+def goals(rows):
+    """The rows that carry a goal (a target ratio), in one list."""
+    out = []
+    for r in by_section(rows):
+        if r.get("target") is None:
+            continue
+        v, _ = verdict(r)
+        out.append(f"- {r['what']}: {fmt(r['value'])} {r['unit']} vs {r['peer']} "
+                   f"{fmt(r['peer_value'])}: **{ratio(r)}x**, {v}.")
+    return "\n".join(out) or "- no goal rows in this run."
+
+
 def scale(ctx):
     s = ctx.get("series") or 0
     sizes = ctx.get("sizes", {}).get("hermes")
@@ -310,12 +309,16 @@ Generated by `{meta['command']}` (the table is machine-written; rerun instead of
    `--web.max-connections-per-ip 128` (the default 8 is sized for a few Prometheus servers,
    not for a load generator), node_exporter with `--web.max-requests=0` (its default 40
    would answer 503 to part of 50 connections). wrk and the servers share the same 2 CPUs.
+   nginx (one worker, same certificate and TLS versions, unlimited keep-alive) serves a
+   byte-identical copy of hermes' page as a static file: hermes' CPU per request against
+   it is the cost of building the page on top of sending the bytes.
 2. **Footprint**: RSS from `/proc`, CPU from `/proc/<pid>/stat` over the wrk runs,
    binary size and `ldd`, spawn-to-first-200 on the ready URL (hermes `/-/ready`,
    node_exporter `/metrics`, blackbox `/-/healthy`; median of several starts). The
    hour-equivalent: every light probe runs 240 times (an hour at 15 s) with intervals of
    0.5 s, the speedtests 4 times (an hour at 15 m); blackbox_exporter gets the same 240
-   rounds of `/probe` requests, node_exporter 240 scrapes.
+   rounds of `/probe` requests, node_exporter 240 scrapes. A fresh hermes' RSS after 10
+   more speed tests is compared with its own RSS once every probe had run once.
 3. **Probe cost and ceiling** (loopback, plain HTTP like iperf3): one speedtest run per
    row, throughput after warm-up; curl and iperf3 (`-O` omits the first second) against
    the same hermes-target / the same address; client CPU per GB moved. hermes-target
@@ -334,6 +337,13 @@ Generated by `{meta['command']}` (the table is machine-written; rerun instead of
 
 {md_table(rows)}
 {chr(10) + ctx["skipped"] + chr(10) if ctx.get("skipped") else ""}
+## Goals
+
+Ratios measured in this run against the peer or limit named (a goal is met or missed
+by the ratio alone, never by an absolute number):
+
+{goals(rows)}
+
 ## Where hermes is behind
 
 {behind(rows)}
