@@ -146,7 +146,12 @@ void Exporter::OnRequest(const std::string& handler_label, int code, double seco
 
 void Exporter::OnAuthFailure(AuthFailure reason) { metrics_->RecordAuthFailure(reason); }
 
-void Exporter::OnConnectionsChanged(int open) { metrics_->SetHttpConnections(open); }
+void Exporter::OnConnectionsChanged(int open) {
+  metrics_->SetHttpConnections(open);
+  // The TLS and HTTP buffers of a drained burst go back rather than stay resident
+  // (common/memory.h).
+  if (connection_burst_.Drained(open)) ReleaseFreeMemory();
+}
 
 void Exporter::OnConnectionRejected(ConnectionRejectReason reason) {
   metrics_->RecordConnectionRejected(reason);

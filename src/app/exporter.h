@@ -16,6 +16,7 @@
 
 #include "app/flags.h"
 #include "common/clock.h"
+#include "common/memory.h"
 #include "common/mutex.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -72,6 +73,7 @@ class Exporter final : public scheduler::RunSink, public server::ServerObserver 
   std::unique_ptr<server::Authenticator> auth_;
   std::unique_ptr<server::HttpServer> server_;
   std::atomic<bool> ready_{false};
+  ConnectionBurst connection_burst_;  // releases memory after a burst of connections
   // Serialises reloads (guards no data: scheduler and metrics lock themselves).
   Mutex reload_mu_ HERMES_ACQUIRED_BEFORE(config_mu_);
   mutable Mutex config_mu_;
