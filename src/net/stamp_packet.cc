@@ -1,5 +1,7 @@
 #include "net/stamp_packet.h"
 
+#include <sys/timex.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -98,6 +100,15 @@ ErrorEstimate ErrorEstimate::FromSeconds(double seconds, bool synchronized) {
   e.scale = 63;
   e.multiplier = 255;
   return e;
+}
+
+ErrorEstimate SystemErrorEstimate() {
+  timex tx{};
+  const int state = ::adjtimex(&tx);
+  const bool synced = state != -1 && state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0;
+  // esterror / maxerror are in microseconds.
+  const long micros = synced ? tx.esterror : tx.maxerror;
+  return ErrorEstimate::FromSeconds(static_cast<double>(std::max(micros, 1L)) * 1e-6, synced);
 }
 
 void EncodeSender(const SenderPacket& p, std::span<uint8_t> out) {

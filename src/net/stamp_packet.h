@@ -26,7 +26,8 @@
 // whose octets after the base packet are a copy of the sender's (symmetrical size,
 // RFC 8762 section 4.3); Encode* write only the 44 base octets.
 //
-// Thread-safety: pure functions and values.
+// Thread-safety: pure functions and values (SystemErrorEstimate reads the kernel's
+// clock status and is safe to call from any thread).
 #pragma once
 
 #include <cstddef>
@@ -70,6 +71,10 @@ struct ErrorEstimate {
   // The smallest representable estimate >= `seconds` (clamped to the field's range).
   static ErrorEstimate FromSeconds(double seconds, bool synchronized);
 };
+
+// This host's wall clock as the kernel's NTP state describes it (adjtimex): S set
+// when the clock is synchronised, the estimated error otherwise its maximum error.
+ErrorEstimate SystemErrorEstimate();
 
 struct SenderPacket {
   uint32_t sequence = 0;

@@ -1,0 +1,195 @@
+#include "target/stamp_reflector.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "net/deadline.h"
+#include "net/stamp_packet.h"
+#include "net/udp_socket.h"
+
+namespace hermes::target {
+namespace {
+
+namespace stamp = net::stamp;
+using std::chrono::seconds;
+
+struct Client {
+  Client(const std::string& ip, uint16_t port)
+      : sock(net::UdpSocket::Connect(*net::SocketAddress::FromIp(ip, port)).value()) {}
+
+  void Send(std::vector<uint8_t> packet) { ASSERT_TRUE(sock.Send(packet).ok()); }
+  void SendStamp(uint32_t seq, size_t size = stamp::kBasePacketBytes, uint16_t ssid = 0) {
+    std::vector<uint8_t> b(size);
+    for (size_t i = stamp::kBasePacketBytes; i < size; ++i) b[i] = static_cast<uint8_t>(i * 7);
+    stamp::SenderPacket p;
+    p.sequence = seq;
+    p.timestamp = stamp::ToNtp(clock.WallNow());
+    p.error = stamp::ErrorEstimate::FromSeconds(0.001, false);
+    p.ssid = ssid;
+    stamp::EncodeSender(p, b);
+    Send(b);
+  }
+  // The next datagram, waiting up to 10 s (a generous bound for a loaded machine).
+  std::vector<uint8_t> Receive() {
+    const net::Deadline d{clock, clock.SteadyNow() + seconds(10), never};
+    if (!net::WaitFd(sock.fd(), POLLIN, d).ok()) return {};
+    std::vector<uint8_t> buf(65536);
+    auto r = sock.TryReceive(buf);
+    if (!r.ok() || !r->has_value()) return {};
+    buf.resize((*r)->size);
+    return buf;
+  }
+  SystemClock clock;
+  std::atomic<bool> never{false};
+  net::UdpSocket sock;
+};
+
+std::unique_ptr<StampReflector> StartReflector(const std::string& addr, StampLimits l = {}) {
+  static SystemClock clock;
+  auto r = StampReflector::Start({addr, l}, clock);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? std::move(r).value() : nullptr;
+}
+
+TEST(StampReflectorTest, AnswersWithTheFieldsOfFigure5) {
+  auto r = StartReflector("127.0.0.1:0");
+  ASSERT_NE(r, nullptr);
+  Client c("127.0.0.1", r->port());
+  const WallTime before = c.clock.WallNow();
+  c.SendStamp(41, stamp::kBasePacketBytes, 0x1234);
+  const std::vector<uint8_t> b = c.Receive();
+  const WallTime after = c.clock.WallNow();
+  ASSERT_EQ(b.size(), stamp::kBasePacketBytes);
+  auto p = stamp::DecodeReflector(b);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->sequence, 0u);  // stateful: the session's first reflected packet
+  EXPECT_EQ(p->sender_sequence, 41u);
+  EXPECT_EQ(p->ssid, 0x1234);
+  EXPECT_EQ(p->sender_ttl, 255);  // loopback does not decrement; senders use 255
+  EXPECT_EQ(p->sender_error, stamp::ErrorEstimate::FromSeconds(0.001, false));
+  EXPECT_FALSE(p->error.ptp);  // NTP format
+  EXPECT_NE(p->error.multiplier, 0);
+  const Duration processing = stamp::NtpDifference(p->timestamp, p->receive_timestamp);
+  EXPECT_GE(processing, Duration::zero());
+  EXPECT_GE(stamp::NtpDifference(p->receive_timestamp, stamp::ToNtp(before)),
+            -std::chrono::milliseconds(1));
+  EXPECT_LE(stamp::NtpDifference(p->timestamp, stamp::ToNtp(after)), Duration::zero());
+  for (size_t i : {38, 39, 41, 42, 43}) EXPECT_EQ(b[i], 0) << i;  // MBZ
+}
+
+TEST(StampReflectorTest, ReplyHasTheRequestSizeAndCopiesItsPadding) {
+  auto r = StartReflector("127.0.0.1:0");
+  ASSERT_NE(r, nullptr);
+  Client c("127.0.0.1", r->port());
+  for (size_t size : {45, 100, 1452, 9000}) {
+    c.SendStamp(1, size);
+    const std::vector<uint8_t> b = c.Receive();
+    ASSERT_EQ(b.size(), size);
+    for (size_t i = stamp::kBasePacketBytes; i < size; ++i) {
+      ASSERT_EQ(b[i], static_cast<uint8_t>(i * 7)) << size << " " << i;
+    }
+  }
+}
+
+TEST(StampReflectorTest, NeverAnswersWithMoreBytesThanReceived) {
+  auto r = StartReflector("127.0.0.1:0");
+  ASSERT_NE(r, nullptr);
+  Client c("127.0.0.1", r->port());
+  // Short (RFC 8762 would answer a 44-octet base packet: amplification) and
+  // oversized datagrams are dropped; the valid packet after them shows nothing came.
+  for (size_t size : {0, 1, 14, 41, 43}) c.Send(std::vector<uint8_t>(size, 0xAB));
+  c.Send(std::vector<uint8_t>(StampReflector::kMaxDatagramBytes + 1, 0));
+  c.SendStamp(5);
+  const std::vector<uint8_t> b = c.Receive();
+  ASSERT_EQ(b.size(), stamp::kBasePacketBytes);
+  EXPECT_EQ(stamp::DecodeReflector(b)->sender_sequence, 5u);
+  EXPECT_EQ(r->counters().malformed, 6u);
+  EXPECT_EQ(r->counters().reflected, 1u);
+}
+
+TEST(StampReflectorTest, StatefulNumbersRepliesStatelessEchoes) {
+  for (bool stateful : {true, false}) {
+    StampLimits l;
+    l.stateful = stateful;
+    auto r = StartReflector("127.0.0.1:0", l);
+    ASSERT_NE(r, nullptr);
+    Client c("127.0.0.1", r->port());
+    std::vector<uint32_t> got;
+    for (uint32_t seq : {3, 4, 9}) {
+      c.SendStamp(seq);
+      got.push_back(stamp::DecodeReflector(c.Receive())->sequence);
+    }
+    EXPECT_EQ(got, stateful ? std::vector<uint32_t>({0, 1, 2}) : std::vector<uint32_t>({3, 4, 9}));
+  }
+}
+
+TEST(StampReflectorTest, RateLimitBoundsRepliesPerClient) {
+  StampLimits l;
+  l.packets_per_second = 5;  // burst of 5, then one per 200 ms
+  auto r = StartReflector("127.0.0.1:0", l);
+  ASSERT_NE(r, nullptr);
+  Client c("127.0.0.1", r->port());
+  const SteadyTime start = c.clock.SteadyNow();
+  for (uint32_t i = 0; i < 50; ++i) c.SendStamp(i);
+  const SteadyTime give_up = start + seconds(10);
+  while (r->counters().reflected + r->counters().rate_limited < 50 &&
+         c.clock.SteadyNow() < give_up) {
+    std::this_thread::yield();
+  }
+  const double elapsed = ToSeconds(c.clock.SteadyNow() - start);
+  const StampCounters n = r->counters();
+  EXPECT_EQ(n.reflected + n.rate_limited, 50u);
+  // The burst plus what refilled while the 50 arrived.
+  EXPECT_GE(n.reflected, 5u);
+  EXPECT_LE(static_cast<double>(n.reflected), 5 + 5 * elapsed + 1);
+  EXPECT_GT(n.rate_limited, 0u);
+}
+
+TEST(StampReflectorTest, AllInterfacesServesIpv4AndIpv6) {
+  auto r = StartReflector(":0");
+  ASSERT_NE(r, nullptr);
+  Client v4("127.0.0.1", r->port());
+  v4.SendStamp(1);
+  EXPECT_EQ(v4.Receive().size(), stamp::kBasePacketBytes);
+  // The kernel would answer 127.0.0.2's client from 127.0.0.1 (its source route),
+  // which a connected client drops: the reply must come from the address it used.
+  Client other("127.0.0.2", r->port());
+  other.SendStamp(1);
+  EXPECT_EQ(other.Receive().size(), stamp::kBasePacketBytes);
+  auto v6sock = net::UdpSocket::Connect(*net::SocketAddress::FromIp("::1", r->port()));
+  if (!v6sock.ok()) GTEST_SKIP() << "no IPv6 loopback";
+  Client v6("::1", r->port());
+  v6.SendStamp(2);
+  const std::vector<uint8_t> b = v6.Receive();
+  ASSERT_EQ(b.size(), stamp::kBasePacketBytes);
+  EXPECT_EQ(stamp::DecodeReflector(b)->sender_ttl, 255);  // Hop Limit
+}
+
+TEST(StampReflectorTest, BadListenAddressesAreErrorsNamingTheAddress) {
+  SystemClock clock;
+  for (const char* bad : {"862", "localhost:862", "127.0.0.1:99999", "::1:862"}) {
+    auto r = StampReflector::Start({bad, {}}, clock);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find(bad), std::string::npos) << r.status().message();
+  }
+  auto first = StartReflector("127.0.0.1:0");
+  ASSERT_NE(first, nullptr);
+  auto taken = StampReflector::Start({"127.0.0.1:" + std::to_string(first->port()), {}}, clock);
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(StampReflectorTest, StopsPromptlyAndIdempotently) {
+  auto r = StartReflector("127.0.0.1:0");
+  ASSERT_NE(r, nullptr);
+  r->Stop();
+  r->Stop();
+}
+
+}  // namespace
+}  // namespace hermes::target
