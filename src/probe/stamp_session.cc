@@ -1,0 +1,139 @@
+#include "probe/stamp_session.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <random>
+
+namespace hermes::probe {
+namespace {
+
+namespace stamp = net::stamp;
+
+constexpr Duration kMinFinalWait = std::chrono::seconds(1);
+constexpr int kFinalWaitRtts = 3;
+
+uint16_t RandomSsid() {
+  std::random_device rd;
+  return static_cast<uint16_t>(std::uniform_int_distribution<int>(1, 0xFFFF)(rd));
+}
+
+}  // namespace
+
+Result<StampSession> StampSession::Open(const net::SocketAddress& reflector,
+                                        const StampSessionOptions& options) {
+  if (options.packet_bytes < stamp::kBasePacketBytes ||
+      options.packet_bytes > stamp::kMaxPacketBytes || options.count == 0 ||
+      options.interval <= Duration::zero()) {
+    return Status::Invalid("STAMP session: packet size, count or interval out of range");
+  }
+  auto sock = net::UdpSocket::Connect(reflector);
+  if (!sock.ok()) return sock.status();
+  return StampSession(std::move(sock).value(), reflector, options, RandomSsid());
+}
+
+StampSession::StampSession(net::UdpSocket socket, const net::SocketAddress& reflector,
+                           const StampSessionOptions& options, uint16_t ssid)
+    : socket_(std::move(socket)),
+      reflector_(reflector),
+      options_(options),
+      ssid_(ssid),
+      buf_(stamp::kMaxPacketBytes + 1) {
+  packets_.reserve(options.count);
+  sender_timestamps_.reserve(options.count);
+}
+
+void StampSession::Send(Clock& clock, int segment) {
+  stamp::SenderPacket p;
+  p.sequence = static_cast<uint32_t>(packets_.size());
+  p.error = stamp::SystemErrorEstimate();
+  p.ssid = ssid_;
+  std::vector<uint8_t> out(options_.packet_bytes, 0);
+  StampPacketRecord r;
+  r.segment = segment;
+  p.timestamp = stamp::ToNtp(clock.WallNow());
+  stamp::EncodeSender(p, out);
+  r.sent = clock.SteadyNow();
+  Status s = socket_.Send(out);
+  if (!s.ok()) {
+    // A pending error from an earlier packet (an ICMP port unreachable surfaces on
+    // the next call) fails this send once; the retry transmits it.
+    last_error_ = s.message();
+    r.sent = clock.SteadyNow();
+    s = socket_.Send(out);
+  }
+  packets_.push_back(r);
+  sender_timestamps_.push_back(p.timestamp);
+  if (s.ok()) {
+    bytes_sent_ += out.size();
+  } else {
+    last_error_ = s.message();
+  }
+}
+
+void StampSession::Receive(Clock& clock) {
+  for (;;) {
+    auto got = socket_.TryReceive(buf_);
+    if (!got.ok()) {
+      last_error_ = got.status().message();  // e.g. refused: keep listening
+      continue;
+    }
+    if (!got->has_value()) return;
+    const net::ReceivedDatagram& d = **got;
+    const SteadyTime now = clock.SteadyNow() - d.age;
+    auto reply = d.truncated
+                     ? std::nullopt
+                     : stamp::DecodeReflector(std::span<const uint8_t>(buf_.data(), d.size));
+    if (!reply || reply->sender_sequence >= packets_.size() ||
+        (reply->ssid != ssid_ && reply->ssid != 0) ||
+        reply->sender_timestamp != sender_timestamps_[reply->sender_sequence]) {
+      continue;  // not a reply to this session's packets
+    }
+    bytes_received_ += d.size;
+    StampPacketRecord& r = packets_[reply->sender_sequence];
+    if (r.answered) {
+      ++r.duplicates;
+      continue;
+    }
+    r.answered = true;
+    r.received = now;
+    r.reflector_sequence = reply->sequence;
+    r.reflector_received = reply->receive_timestamp;
+    r.reflector_sent = reply->timestamp;
+    r.reordered = any_answered_ && reply->sender_sequence < highest_answered_;
+    highest_answered_ = std::max(highest_answered_, reply->sender_sequence);
+    any_answered_ = true;
+    ++answered_;
+    max_rtt_ = std::max(max_rtt_, StampRtt(r));
+  }
+}
+
+Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_until,
+                         const std::atomic<bool>& stop, const std::atomic<int>& segment) {
+  SteadyTime next_send = clock.SteadyNow();
+  SteadyTime wait_until{};
+  bool sending = true;
+  while (!d.Expired()) {
+    const SteadyTime now = clock.SteadyNow();
+    if (sending && (packets_.size() >= options_.count || stop.load() || now >= send_until)) {
+      sending = false;
+      const SteadyTime last = packets_.empty() ? now : packets_.back().sent;
+      wait_until = std::min(d.at, last + std::max(kMinFinalWait, kFinalWaitRtts * max_rtt_));
+    }
+    if (sending && now >= next_send) {
+      Send(clock, segment.load());
+      // Isochronous while on time; after a stall of more than an interval, one
+      // packet goes at once and the schedule restarts from there (no burst).
+      next_send = std::max(next_send + options_.interval, now);
+      continue;
+    }
+    if (!sending && (answered_ == packets_.size() || now >= wait_until)) return Status::Ok();
+    auto ready = net::WaitFd(socket_.fd(), POLLIN,
+                             d.Sooner(sending ? std::min(next_send, send_until) : wait_until));
+    if (ready.ok()) Receive(clock);
+  }
+  Receive(clock);
+  return d.Cancelled() ? net::ExpiredStatus(d, "STAMP session") : Status::Ok();
+}
+
+}  // namespace hermes::probe

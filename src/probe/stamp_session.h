@@ -1,0 +1,87 @@
+// StampSession: a STAMP session-sender (RFC 8762, unauthenticated mode) for any
+// STAMP session-reflector: the stamp probe's engine and the speedtest probe's
+// loaded stream.
+//
+// Run() sends test packets isochronously, one per `interval` on a fixed schedule (a
+// wake-up later than one interval sends at once and restarts the schedule from
+// there, so a stalled thread never bursts), from its own UDP socket
+// connected to the reflector (one socket = one STAMP session: sequence numbers
+// from 0, a random non-zero RFC 8972 SSID, packets of `packet_bytes`, zero-padded).
+// Replies are matched by Sender Sequence Number and must echo the packet's own
+// Sender Timestamp and its SSID (or 0, from reflectors without RFC 8972), so stray
+// or forged datagrams are ignored. T1 is read from the Clock just before sending,
+// T4 is the Clock's time minus the kernel's receive age (net/udp_socket.h).
+// Sending stops after `count` packets, when `stop` is set (checked at least every
+// 100 ms) or at `send_until`; then Run() waits for outstanding replies until every
+// packet is answered or max(1 s, 3 x the largest RTT seen) after the last send,
+// never past the deadline. Each record carries the value of `segment` at its
+// sending time, so a caller can tell phases of a measurement apart (stamp_stats.h).
+//
+// Data moved: `packet_bytes` per packet each way (UDP payload), counted as sent
+// and received; at most count x packet_bytes out and back, plus duplicates.
+//
+// Thread-safety: Run() on one thread; `stop` and `segment` may be written by others.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "net/address.h"
+#include "net/deadline.h"
+#include "net/udp_socket.h"
+#include "probe/stamp_stats.h"
+
+namespace hermes::probe {
+
+struct StampSessionOptions {
+  Duration interval = std::chrono::milliseconds(20);
+  size_t packet_bytes = net::stamp::kBasePacketBytes;  // 44 .. kMaxPacketBytes
+  uint32_t count = 100;
+};
+
+class StampSession {
+ public:
+  // Opens the socket (kUnavailable when the kernel refuses: no route, no family).
+  static Result<StampSession> Open(const net::SocketAddress& reflector,
+                                   const StampSessionOptions& options);
+
+  // Runs the session (see above). Returns kDeadlineExceeded when cancelled through
+  // `d`, otherwise OK: what was measured is in packets(), even when nothing came back.
+  Status Run(Clock& clock, const net::Deadline& d, SteadyTime send_until,
+             const std::atomic<bool>& stop, const std::atomic<int>& segment);
+
+  const std::vector<StampPacketRecord>& packets() const { return packets_; }
+  uint64_t bytes_sent() const { return bytes_sent_; }
+  uint64_t bytes_received() const { return bytes_received_; }
+  // The last socket error (e.g. "Connection refused" from an ICMP port unreachable),
+  // or "" when none.
+  const std::string& last_error() const { return last_error_; }
+  const net::SocketAddress& reflector() const { return reflector_; }
+
+ private:
+  StampSession(net::UdpSocket socket, const net::SocketAddress& reflector,
+               const StampSessionOptions& options, uint16_t ssid);
+  void Send(Clock& clock, int segment);
+  void Receive(Clock& clock);
+
+  net::UdpSocket socket_;
+  net::SocketAddress reflector_;
+  StampSessionOptions options_;
+  uint16_t ssid_;
+  std::vector<StampPacketRecord> packets_;
+  std::vector<net::stamp::NtpTimestamp> sender_timestamps_;  // T1 as sent, by sequence
+  std::vector<uint8_t> buf_;
+  uint32_t highest_answered_ = 0;
+  bool any_answered_ = false;
+  uint64_t answered_ = 0;
+  Duration max_rtt_{};
+  uint64_t bytes_sent_ = 0;
+  uint64_t bytes_received_ = 0;
+  std::string last_error_;
+};
+
+}  // namespace hermes::probe

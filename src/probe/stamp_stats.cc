@@ -1,0 +1,139 @@
+#include "probe/stamp_stats.h"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace hermes::probe {
+namespace {
+
+using net::stamp::NtpDifference;
+using net::stamp::NtpTimestamp;
+
+// The reflector's own time (T3 - T2), when its timestamps are usable.
+std::optional<Duration> ReflectorTime(const StampPacketRecord& p) {
+  if (p.reflector_received == NtpTimestamp{} || p.reflector_sent == NtpTimestamp{}) {
+    return std::nullopt;
+  }
+  const Duration held = NtpDifference(p.reflector_sent, p.reflector_received);
+  if (held < Duration::zero() || held > p.received - p.sent) return std::nullopt;
+  return held;
+}
+
+// Running mean of |x|.
+struct MeanAbs {
+  double sum = 0;
+  uint64_t n = 0;
+  void Add(Duration d) {
+    sum += std::abs(ToSeconds(d));
+    ++n;
+  }
+  std::optional<double> Get() const {
+    return n ? std::optional<double>(sum / static_cast<double>(n)) : std::nullopt;
+  }
+};
+
+struct Directions {
+  uint64_t forward = 0;
+  uint64_t backward = 0;
+  bool known = false;
+};
+
+// Splits the unanswered packets in (a, b) given their reflector numbers; `ra` is
+// R(a), or -1 for the session's start (a = -1).
+Directions SplitGap(int64_t a, int64_t b, int64_t ra, int64_t rb) {
+  const int64_t ds = b - a, dr = rb - ra;
+  if (dr < 1 || dr > ds) return {};
+  return {static_cast<uint64_t>(ds - dr), static_cast<uint64_t>(dr - 1), true};
+}
+
+// Adds the directions of the unanswered packets in (a, b) to their segments: by
+// count when the gap lies in one segment, per packet when all went one way,
+// otherwise not at all (which ones of a mixed gap went which way is unknown).
+void Attribute(const std::vector<StampPacketRecord>& packets, int64_t a, int64_t b,
+               const Directions& d, std::vector<StampSegmentStats>& out) {
+  if (!d.known || b - a < 2) return;
+  const int first = packets[static_cast<size_t>(a + 1)].segment;
+  bool one_segment = true;
+  for (int64_t i = a + 1; i < b; ++i)
+    one_segment &= packets[static_cast<size_t>(i)].segment == first;
+  if (one_segment) {
+    if (first < 0) return;
+    out[static_cast<size_t>(first)].lost_forward += d.forward;
+    out[static_cast<size_t>(first)].lost_backward += d.backward;
+    return;
+  }
+  if (d.forward != 0 && d.backward != 0) return;
+  for (int64_t i = a + 1; i < b; ++i) {
+    const int s = packets[static_cast<size_t>(i)].segment;
+    if (s < 0) continue;
+    (d.forward != 0 ? out[static_cast<size_t>(s)].lost_forward
+                    : out[static_cast<size_t>(s)].lost_backward) += 1;
+  }
+}
+
+}  // namespace
+
+Duration StampRtt(const StampPacketRecord& p) {
+  return p.received - p.sent - ReflectorTime(p).value_or(Duration::zero());
+}
+
+StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments,
+                                  bool known_stateful) {
+  StampAnalysis res;
+  res.segments.resize(static_cast<size_t>(std::max(segments, 0)));
+  auto seg = [&](const StampPacketRecord& p) -> StampSegmentStats* {
+    return p.segment >= 0 && p.segment < segments ? &res.segments[static_cast<size_t>(p.segment)]
+                                                  : nullptr;
+  };
+  std::vector<MeanAbs> rt(res.segments.size()), fwd(res.segments.size()), bwd(res.segments.size());
+  const StampPacketRecord* prev = nullptr;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    const StampPacketRecord& p = packets[i];
+    StampSegmentStats* s = seg(p);
+    if (p.answered && p.reflector_sequence != i) res.reflector_stateful = true;
+    if (s == nullptr) {
+      prev = nullptr;
+      continue;
+    }
+    ++s->sent;
+    if (!p.answered) {
+      ++s->lost;
+      prev = nullptr;
+      continue;
+    }
+    ++s->received;
+    s->duplicates += p.duplicates;
+    s->reordered += p.reordered ? 1 : 0;
+    s->rtt_seconds.push_back(ToSeconds(StampRtt(p)));
+    if (prev != nullptr && prev->segment == p.segment) {
+      const size_t k = static_cast<size_t>(p.segment);
+      rt[k].Add(StampRtt(p) - StampRtt(*prev));
+      if (ReflectorTime(p) && ReflectorTime(*prev)) {
+        fwd[k].Add(NtpDifference(p.reflector_received, prev->reflector_received) -
+                   (p.sent - prev->sent));
+        bwd[k].Add((p.received - prev->received) -
+                   NtpDifference(p.reflector_sent, prev->reflector_sent));
+      }
+    }
+    prev = &p;
+  }
+  for (size_t k = 0; k < res.segments.size(); ++k) {
+    res.segments[k].ipdv_seconds = rt[k].Get();
+    res.segments[k].ipdv_forward_seconds = fwd[k].Get();
+    res.segments[k].ipdv_backward_seconds = bwd[k].Get();
+  }
+  if (!res.reflector_stateful && !known_stateful) return res;
+  // Directions, gap by gap between answered packets (the packets after the last
+  // answered one have none).
+  int64_t a = -1, ra = -1;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (!packets[i].answered) continue;
+    const int64_t b = static_cast<int64_t>(i), rb = packets[i].reflector_sequence;
+    Attribute(packets, a, b, SplitGap(a, b, ra, rb), res.segments);
+    a = b;
+    ra = rb;
+  }
+  return res;
+}
+
+}  // namespace hermes::probe
