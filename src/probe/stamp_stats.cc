@@ -1,5 +1,6 @@
 #include "probe/stamp_stats.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -32,6 +33,13 @@ struct MeanAbs {
   }
 };
 
+// The stats of a packet's segment; nullptr for packets no segment counts.
+StampSegmentStats* SegmentOf(const StampPacketRecord& p, std::vector<StampSegmentStats>& out) {
+  return p.segment >= 0 && static_cast<size_t>(p.segment) < out.size()
+             ? &out[static_cast<size_t>(p.segment)]
+             : nullptr;
+}
+
 struct Directions {
   uint64_t forward = 0;
   uint64_t backward = 0;
@@ -57,39 +65,37 @@ void Attribute(const std::vector<StampPacketRecord>& packets, int64_t a, int64_t
   for (int64_t i = a + 1; i < b; ++i)
     one_segment &= packets[static_cast<size_t>(i)].segment == first;
   if (one_segment) {
-    if (first < 0) return;
-    out[static_cast<size_t>(first)].lost_forward += d.forward;
-    out[static_cast<size_t>(first)].lost_backward += d.backward;
+    if (StampSegmentStats* s = SegmentOf(packets[static_cast<size_t>(a + 1)], out)) {
+      s->lost_forward += d.forward;
+      s->lost_backward += d.backward;
+    }
     return;
   }
   if (d.forward != 0 && d.backward != 0) return;
   for (int64_t i = a + 1; i < b; ++i) {
-    const int s = packets[static_cast<size_t>(i)].segment;
-    if (s < 0) continue;
-    (d.forward != 0 ? out[static_cast<size_t>(s)].lost_forward
-                    : out[static_cast<size_t>(s)].lost_backward) += 1;
+    if (StampSegmentStats* s = SegmentOf(packets[static_cast<size_t>(i)], out)) {
+      (d.forward != 0 ? s->lost_forward : s->lost_backward) += 1;
+    }
   }
 }
 
 }  // namespace
 
 Duration StampRtt(const StampPacketRecord& p) {
-  return p.received - p.sent - ReflectorTime(p).value_or(Duration::zero());
+  // Never below 0: T4 < T1 can only be a clock's doing.
+  return std::max(Duration::zero(),
+                  p.received - p.sent - ReflectorTime(p).value_or(Duration::zero()));
 }
 
 StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments,
                                   bool known_stateful) {
   StampAnalysis res;
   res.segments.resize(static_cast<size_t>(std::max(segments, 0)));
-  auto seg = [&](const StampPacketRecord& p) -> StampSegmentStats* {
-    return p.segment >= 0 && p.segment < segments ? &res.segments[static_cast<size_t>(p.segment)]
-                                                  : nullptr;
-  };
   std::vector<MeanAbs> rt(res.segments.size()), fwd(res.segments.size()), bwd(res.segments.size());
   const StampPacketRecord* prev = nullptr;
   for (size_t i = 0; i < packets.size(); ++i) {
     const StampPacketRecord& p = packets[i];
-    StampSegmentStats* s = seg(p);
+    StampSegmentStats* s = SegmentOf(p, res.segments);
     if (p.answered && p.reflector_sequence != i) res.reflector_stateful = true;
     if (s == nullptr) {
       prev = nullptr;
