@@ -2,13 +2,13 @@
 # Sanitizer runs of the hermes test suite.
 #   asan: build/asan with -DHERMES_SANITIZE=address,undefined (gcc), all unit and
 #         integration tests (ctest -LE e2e; includes the fuzz corpus replays).
-#   tsan: build/tsan with -DHERMES_SANITIZE=thread, the scheduler, server and
-#         metrics test binaries (ctest -L 'scheduler|server|metrics').
+#   tsan: build/tsan with -DHERMES_SANITIZE=thread, the scheduler, server, metrics
+#         and target test binaries (ctest -L 'scheduler|server|metrics|target').
 # UBSan is built with -fno-sanitize-recover=all, so any finding fails its test.
 #
 # Usage: scripts/sanitize.sh [asan|tsan|all]   (default all)
 #   SANITIZE_JOBS=2      ninja/ctest parallelism
-#   SANITIZE_TARGETS=".." build only these targets (default: asan all, tsan the 3 tests)
+#   SANITIZE_TARGETS=".." build only these targets (default: asan all, tsan the 4 tests)
 #   extra ctest args:    CTEST_ARGS="-R Scheduler"
 # Exits non-zero if any build or test fails.
 set -euo pipefail
@@ -41,14 +41,14 @@ run_tsan() {
   local dir=build/tsan
   echo "sanitize: tsan build in $dir"
   configure "$dir" thread
-  read -r -a tgts <<<"${SANITIZE_TARGETS:-scheduler_test server_test metrics_test}"
+  read -r -a tgts <<<"${SANITIZE_TARGETS:-scheduler_test server_test metrics_test target_test}"
   ninja -C "$dir" -j"$jobs" "${tgts[@]}"
   # Newer kernels randomise mmap more than gcc-12's TSan tolerates
   # ("unexpected memory mapping"); run without ASLR when setarch allows it.
   local norand=()
   if setarch "$(uname -m)" -R true 2>/dev/null; then norand=(setarch "$(uname -m)" -R); fi
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    "${norand[@]}" ctest --test-dir "$dir" -L 'scheduler|server|metrics' --output-on-failure \
+    "${norand[@]}" ctest --test-dir "$dir" -L 'scheduler|server|metrics|target' --output-on-failure \
     --timeout 900 -j"$jobs" "${ctest_args[@]}" ||
     { echo "sanitize: tsan FAILED" >&2; failed=1; }
 }

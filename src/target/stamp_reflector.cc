@@ -143,11 +143,8 @@ void StampReflector::Handle(uint8_t* buf, const net::ReceivedDatagram& d) {
   reply.timestamp = stamp::ToNtp(clock_.WallNow());
   // In place: the octets after the base packet stay the request's (symmetrical size).
   stamp::EncodeReflector(reply, packet);
-  if (socket_.SendTo(packet, d.from, d.to).ok()) {
-    ++reflected_;
-  } else {
-    ++send_errors_;
-  }
+  ++reflected_;  // before sending, so a client that has the reply sees it counted
+  if (!socket_.SendTo(packet, d.from, d.to).ok()) ++send_errors_;
 }
 
 }  // namespace hermes::target

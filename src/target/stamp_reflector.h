@@ -42,7 +42,7 @@ struct StampReflectorOptions {
 };
 
 struct StampCounters {
-  uint64_t reflected = 0;
+  uint64_t reflected = 0;  // replies sent (send_errors of them refused by the kernel)
   uint64_t malformed = 0;  // shorter than the base packet, or truncated
   uint64_t rate_limited = 0;
   uint64_t too_many_clients = 0;
