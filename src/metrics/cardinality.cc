@@ -62,7 +62,9 @@ int CountProbeSeries(const config::Config& config, const config::ProbeConfig& p)
   n += static_cast<int>(layout.phases.size());
   const int loads = static_cast<int>(layout.loads.size());
   n += loads * (HistogramSeries(config::LatencyBuckets(config).size()) + 2);
-  if (layout.packets) n += 3;
+  n += 3 * static_cast<int>(layout.packets.size());  // sent, lost, loss ratio
+  // lost_one_way and jitter_one_way per direction, duplicated, reordered.
+  n += (2 * static_cast<int>(kNumDirections) + 2) * static_cast<int>(layout.stamp.size());
   const int directions = static_cast<int>(layout.throughput.size());
   n += directions * (1 + HistogramSeries(config::ThroughputBuckets(config).size()));
   n += static_cast<int>(layout.transferred.size());

@@ -63,12 +63,16 @@ enum class Family : uint8_t {
   kRequestDuration,
   kRequests,
   kHttpStatus,
+  kJitterOneWay,
   kJitter,
   kLatency,
   kSeries,
   kSeriesLimit,
   kLossRatio,
+  kPacketsDuplicated,
+  kPacketsLostOneWay,
   kPacketsLost,
+  kPacketsReordered,
   kPacketsSent,
   kDuration,
   kFailures,
@@ -174,9 +178,14 @@ struct ProbeSeries {
   std::array<Series*, kNumLoads> rtt{};     // by Load
   std::array<Series*, kNumLoads> latency{};
   std::array<Series*, kNumLoads> jitter{};
-  Series* packets_sent = nullptr;
-  Series* packets_lost = nullptr;
-  Series* loss_ratio = nullptr;
+  std::array<Series*, kNumLoads> packets_sent{};  // by Load
+  std::array<Series*, kNumLoads> packets_lost{};
+  std::array<Series*, kNumLoads> loss_ratio{};
+  // By Load, then Direction.
+  std::array<std::array<Series*, kNumDirections>, kNumLoads> lost_one_way{};
+  std::array<std::array<Series*, kNumDirections>, kNumLoads> jitter_one_way{};
+  std::array<Series*, kNumLoads> duplicated{};
+  std::array<Series*, kNumLoads> reordered{};
   std::array<Series*, kNumDirections> throughput{};  // by Direction
   std::array<Series*, kNumDirections> throughput_samples{};
   std::array<Series*, kNumDirections> transferred{};

@@ -57,6 +57,9 @@ void PublishLastGood(ProbeSeries& s, double finished, const probe::ProbeResult& 
   for (size_t i = 0; i < internal::kNumLoads; ++i) {
     Set(s.latency[i], r.latency[i].median_seconds);
     Set(s.jitter[i], r.latency[i].jitter_seconds);
+    for (size_t d = 0; d < internal::kNumDirections; ++d) {
+      Set(s.jitter_one_way[i][d], r.packets[i].jitter_one_way_seconds[d]);
+    }
   }
   for (size_t i = 0; i < internal::kNumDirections; ++i) {
     Set(s.throughput[i], r.throughput_bytes_per_second[i]);
@@ -234,17 +237,23 @@ void MetricsHub::PublishRun(const std::string& probe, WallTime started, Duration
   if (result.http_status_code) {
     Set(s.http_status, static_cast<double>(*result.http_status_code));
   }
-  Set(s.loss_ratio, result.packet_loss_ratio);
   // What really happened: samples, packets and bytes.
   for (size_t i = 0; i < internal::kNumLoads; ++i) {
     ObserveAll(s.rtt[i], result.latency[i].samples_seconds);
+    const probe::PacketResult& p = result.packets[i];
+    Set(s.loss_ratio[i], p.loss_ratio);
+    Add(s.packets_sent[i], p.sent);
+    Add(s.packets_lost[i], p.lost);
+    for (size_t d = 0; d < internal::kNumDirections; ++d) {
+      Add(s.lost_one_way[i][d], p.lost_one_way[d]);
+    }
+    Add(s.duplicated[i], p.duplicated);
+    Add(s.reordered[i], p.reordered);
   }
   for (size_t i = 0; i < internal::kNumDirections; ++i) {
     ObserveAll(s.throughput_samples[i], result.throughput_samples[i]);
     Add(s.transferred[i], result.transferred_bytes[i]);
   }
-  Add(s.packets_sent, result.packets_sent);
-  Add(s.packets_lost, result.packets_lost);
   state->chunks = RenderChunks(s.store, Source::kProbe);
   Impl::PageInputs inputs = impl_->EndChange();
   lock.Unlock();

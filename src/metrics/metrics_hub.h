@@ -27,15 +27,20 @@
 //              http_status_code; tls_cert_expiry_timestamp; expected_* (below)
 //   http       phase_duration{phase=all 5}; transferred{direction=download};
 //              http_status_code; tls_cert_expiry_timestamp
-//   tcp        rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
-//   dns        phase_duration{phase=resolve}
-//   icmp       rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio
+//   tcp        rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio{load=idle}
+//   dns        phase_duration{phase=resolve}; transferred{direction}
+//   icmp       rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio{load=idle};
+//              transferred{direction}
 //   responsiveness  per enabled direction: rtt, latency, jitter{load=direction} (self
 //              probes); throughput, throughput_sample; responsiveness_rpm{component=
 //              foreign|loaded|total}, responsiveness_confidence,
 //              responsiveness_component_seconds{component=tcp|tls|http|self};
 //              transferred{direction}; http_status_code; tls_cert_expiry_timestamp;
 //              expected_responsiveness_rpm when `expect.rpm` is set
+//   stamp      rtt, latency, jitter{load=idle}; packets_sent, packets_lost, loss_ratio,
+//              packets_duplicated, packets_reordered{load=idle}; packets_lost_one_way,
+//              jitter_one_way{load=idle, direction}; transferred{direction}
+//   speedtest with loaded_stamp: also the stamp families{load=idle|download|upload}
 //
 // A speedtest direction with `enabled: false` has no series of its own (no loaded
 // latency, throughput or bytes for it). tcp has no phase series: each sample is a connect, so the

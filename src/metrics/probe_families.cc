@@ -66,10 +66,23 @@ std::unique_ptr<ProbeSeries> BuildProbeSeries(const config::ProbeConfig& p,
     s.latency[i] = st.Add(F::kLatency, {probe, l});
     s.jitter[i] = st.Add(F::kJitter, {probe, l});
   }
-  if (layout.packets) {
-    s.packets_sent = st.Add(F::kPacketsSent, {probe});
-    s.packets_lost = st.Add(F::kPacketsLost, {probe});
-    s.loss_ratio = st.Add(F::kLossRatio, {probe});
+  for (probe::Load load : layout.packets) {
+    const LabelPair l = {"load", probe::LoadName(load)};
+    const auto i = static_cast<size_t>(load);
+    s.packets_sent[i] = st.Add(F::kPacketsSent, {probe, l});
+    s.packets_lost[i] = st.Add(F::kPacketsLost, {probe, l});
+    s.loss_ratio[i] = st.Add(F::kLossRatio, {probe, l});
+  }
+  for (probe::Load load : layout.stamp) {
+    const LabelPair l = {"load", probe::LoadName(load)};
+    const auto i = static_cast<size_t>(load);
+    for (probe::Direction d : probe::kAllDirections) {
+      const LabelPair dir = {"direction", probe::DirectionName(d)};
+      s.lost_one_way[i][static_cast<size_t>(d)] = st.Add(F::kPacketsLostOneWay, {probe, l, dir});
+      s.jitter_one_way[i][static_cast<size_t>(d)] = st.Add(F::kJitterOneWay, {probe, l, dir});
+    }
+    s.duplicated[i] = st.Add(F::kPacketsDuplicated, {probe, l});
+    s.reordered[i] = st.Add(F::kPacketsReordered, {probe, l});
   }
   for (probe::Direction d : layout.throughput) {
     const LabelPair l = {"direction", probe::DirectionName(d)};
@@ -128,8 +141,14 @@ void CarryOverProbe(const ProbeSeries& from, ProbeSeries& to) {
   CopyEach(from.skipped, to.skipped, &CopyValue);
   CopyHistogram(from.duration, to.duration);
   CopyEach(from.rtt, to.rtt, &CopyHistogram);
-  CopyValue(from.packets_sent, to.packets_sent);
-  CopyValue(from.packets_lost, to.packets_lost);
+  CopyEach(from.packets_sent, to.packets_sent, &CopyValue);
+  CopyEach(from.packets_lost, to.packets_lost, &CopyValue);
+  for (size_t i = 0; i < kNumLoads; ++i) {
+    CopyEach(from.lost_one_way[i], to.lost_one_way[i], &CopyValue);
+    CopyEach(from.jitter_one_way[i], to.jitter_one_way[i], &CopyValue);
+  }
+  CopyEach(from.duplicated, to.duplicated, &CopyValue);
+  CopyEach(from.reordered, to.reordered, &CopyValue);
   CopyEach(from.throughput_samples, to.throughput_samples, &CopyHistogram);
   CopyEach(from.transferred, to.transferred, &CopyValue);
   // Last-run and last-good gauges; interval, timeout and expected_* come from the
@@ -140,7 +159,7 @@ void CarryOverProbe(const ProbeSeries& from, ProbeSeries& to) {
   CopyEach(from.phase, to.phase, &CopyValue);
   CopyEach(from.latency, to.latency, &CopyValue);
   CopyEach(from.jitter, to.jitter, &CopyValue);
-  CopyValue(from.loss_ratio, to.loss_ratio);
+  CopyEach(from.loss_ratio, to.loss_ratio, &CopyValue);
   CopyEach(from.throughput, to.throughput, &CopyValue);
   CopyValue(from.http_status, to.http_status);
   CopyValue(from.cert_expiry, to.cert_expiry);

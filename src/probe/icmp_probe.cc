@@ -91,9 +91,10 @@ class IcmpProbe final : public Probe {
       if (r) idle.samples_seconds.push_back(*r);
     }
     Summarize(idle);
-    res.packets_sent = sent;
-    res.packets_lost = sent - received;
-    if (sent > 0) res.packet_loss_ratio = static_cast<double>(sent - received) / sent;
+    PacketResult& packets = res.packets[Index(Load::kIdle)];
+    packets.sent = sent;
+    packets.lost = sent - received;
+    if (sent > 0) packets.loss_ratio = static_cast<double>(sent - received) / sent;
     res.transferred_bytes[Index(Direction::kUpload)] =
         (sent - send_errors) * net::kEchoMessageBytes;
     res.transferred_bytes[Index(Direction::kDownload)] = received * net::kEchoMessageBytes;
@@ -141,7 +142,7 @@ Result<std::unique_ptr<Probe>> NewIcmpProbe(const config::IcmpConfig& cfg) {
 
 ResultLayout IcmpLayout(const config::ProbeConfig&) {
   return {.loads = {Load::kIdle},
-          .packets = true,
+          .packets = {Load::kIdle},
           .transferred = {Direction::kDownload, Direction::kUpload}};
 }
 

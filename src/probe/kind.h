@@ -24,16 +24,18 @@ namespace hermes::probe {
 
 // Which optional ProbeResult fields a probe fills, each with its metric family:
 // phases -> hermes_probe_phase_duration_seconds{phase}; loads -> rtt, latency and
-// jitter{load}; packets -> packets sent/lost and loss ratio; throughput -> the
-// throughput gauge and sample histogram{direction}; transferred ->
-// transferred_bytes_total{direction}; http -> http status and certificate expiry;
-// responsiveness -> responsiveness_rpm{direction,component},
+// jitter{load}; packets -> packets sent/lost and loss ratio{load}; stamp -> one-way
+// loss and jitter{load,direction}, duplicated and reordered{load} (a subset of
+// packets); throughput -> the throughput gauge and sample histogram{direction};
+// transferred -> transferred_bytes_total{direction}; http -> http status and
+// certificate expiry; responsiveness -> responsiveness_rpm{direction,component},
 // responsiveness_confidence{direction} and responsiveness_component_seconds
 // {direction,component} (and the expected RPM when `expect.rpm` is set).
 struct ResultLayout {
   std::vector<Phase> phases;
   std::vector<Load> loads;
-  bool packets = false;
+  std::vector<Load> packets;
+  std::vector<Load> stamp;
   std::vector<Direction> throughput;
   std::vector<Direction> transferred;
   bool http = false;

@@ -1,4 +1,4 @@
-// Probe: one measurement kind (speedtest, http, tcp, dns, icmp) behind one function.
+// Probe: one measurement kind (speedtest, http, tcp, dns, icmp, stamp) behind one function.
 //
 // The scheduler calls Run() on a worker thread with a context that carries the
 // probe's config, its one deadline and a cancellation flag. Run() must return by
@@ -74,6 +74,21 @@ struct ResponsivenessResult {
   std::optional<int> confidence;  // 0 low, 1 medium, 2 high (the draft's definitions)
 };
 
+// Test packets sent under one load: tcp connects, icmp echoes, STAMP packets.
+struct PacketResult {
+  uint64_t sent = 0;
+  uint64_t lost = 0;  // got no answer
+  std::optional<double> loss_ratio;
+  // STAMP only (ResultLayout::stamp): where packets were lost, indexed by Direction
+  // (kUpload: hermes -> reflector, kDownload: reflector -> hermes; losses whose
+  // direction is unknown count in `lost` only), the mean absolute IPDV per
+  // direction, and duplicated and reordered replies.
+  std::array<uint64_t, 2> lost_one_way{};
+  std::array<std::optional<double>, 2> jitter_one_way_seconds;
+  uint64_t duplicated = 0;
+  uint64_t reordered = 0;
+};
+
 struct ProbeResult {
   bool success = false;
   std::optional<FailureReason> reason;  // set iff !success
@@ -89,10 +104,8 @@ struct ProbeResult {
   // publishes gauges only on success; counters (packets, bytes) and histogram samples
   // always, since they record what really happened.
   std::array<std::optional<double>, kAllPhases.size()> phase_seconds;
-  std::array<LatencyResult, kAllLoads.size()> latency;  // indexed by Load
-  uint64_t packets_sent = 0;
-  uint64_t packets_lost = 0;
-  std::optional<double> packet_loss_ratio;
+  std::array<LatencyResult, kAllLoads.size()> latency;               // indexed by Load
+  std::array<PacketResult, kAllLoads.size()> packets;                // indexed by Load
   std::array<std::optional<double>, 2> throughput_bytes_per_second;  // by Direction
   std::array<std::vector<double>, 2> throughput_samples;             // 100 ms rates
   std::array<uint64_t, 2> transferred_bytes{};                       // by Direction

@@ -31,6 +31,7 @@ class TcpProbe final : public Probe {
     const net::SocketAddress& addr = addrs->front();
 
     LatencyResult& idle = res.latency[Index(Load::kIdle)];
+    PacketResult& packets = res.packets[Index(Load::kIdle)];
     int refused = 0;
     std::string last_error;
     for (int i = 0; i < samples_ && !run.Expired(); ++i) {
@@ -39,19 +40,18 @@ class TcpProbe final : public Probe {
       auto rtt = dialer_->ConnectOnce(addr, attempt);
       // A connect cut short by cancellation says nothing about the path.
       if (!rtt.ok() && run.Cancelled()) break;
-      ++res.packets_sent;
+      ++packets.sent;
       if (rtt.ok()) {
         idle.samples_seconds.push_back(ToSeconds(*rtt));
         continue;
       }
-      ++res.packets_lost;
+      ++packets.lost;
       if (rtt.status().code() != StatusCode::kDeadlineExceeded) ++refused;
       last_error = rtt.status().message();
     }
     Summarize(idle);
-    if (res.packets_sent > 0) {
-      res.packet_loss_ratio =
-          static_cast<double>(res.packets_lost) / static_cast<double>(res.packets_sent);
+    if (packets.sent > 0) {
+      packets.loss_ratio = static_cast<double>(packets.lost) / static_cast<double>(packets.sent);
     }
 
     if (run.Cancelled()) {
@@ -59,9 +59,9 @@ class TcpProbe final : public Probe {
       res.error = "cancelled";
     } else if (idle.samples_seconds.empty()) {
       res.reason = refused > 0 ? FailureReason::kConnect : FailureReason::kTimeout;
-      res.error = "0 of " + std::to_string(res.packets_sent) + " connects to " + addr.ToString() +
-                  " succeeded";
-      if (res.packets_sent < static_cast<uint64_t>(samples_)) {
+      res.error =
+          "0 of " + std::to_string(packets.sent) + " connects to " + addr.ToString() + " succeeded";
+      if (packets.sent < static_cast<uint64_t>(samples_)) {
         res.error += " before the deadline (" + std::to_string(samples_) + " planned)";
       }
       if (!last_error.empty()) res.error += "; last: " + last_error;
@@ -98,7 +98,7 @@ Result<std::unique_ptr<Probe>> NewTcpProbe(const config::TcpConfig& cfg) {
 }
 
 ResultLayout TcpLayout(const config::ProbeConfig&) {
-  return {.loads = {Load::kIdle}, .packets = true};
+  return {.loads = {Load::kIdle}, .packets = {Load::kIdle}};
 }
 
 }  // namespace hermes::probe

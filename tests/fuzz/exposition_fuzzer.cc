@@ -273,9 +273,15 @@ hermes::probe::ProbeResult Result(FuzzInput& in) {
     l.median_seconds = MaybeDouble(in);
     l.jitter_seconds = MaybeDouble(in);
   }
-  r.packets_sent = in.Raw<uint64_t>();
-  r.packets_lost = in.Raw<uint64_t>();
-  r.packet_loss_ratio = MaybeDouble(in);
+  for (auto& p : r.packets) {
+    p.sent = in.Raw<uint64_t>();
+    p.lost = in.Raw<uint64_t>();
+    p.loss_ratio = MaybeDouble(in);
+    for (auto& n : p.lost_one_way) n = in.Raw<uint64_t>();
+    for (auto& j : p.jitter_one_way_seconds) j = MaybeDouble(in);
+    p.duplicated = in.Raw<uint64_t>();
+    p.reordered = in.Raw<uint64_t>();
+  }
   for (auto& t : r.throughput_bytes_per_second) t = MaybeDouble(in);
   for (auto& t : r.throughput_samples) t = Doubles(in);
   for (auto& t : r.transferred_bytes) t = in.Raw<uint64_t>();

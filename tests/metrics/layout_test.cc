@@ -30,10 +30,18 @@ probe::ProbeResult FillLayout(const probe::ResultLayout& l) {
     lat.samples_seconds = {0.004, 0.006};
     probe::Summarize(lat);
   }
-  if (l.packets) {
-    r.packets_sent = 4;
-    r.packets_lost = 1;
-    r.packet_loss_ratio = 0.25;
+  for (Load load : l.packets) {
+    auto& p = r.packets[static_cast<size_t>(load)];
+    p.sent = 4;
+    p.lost = 1;
+    p.loss_ratio = 0.25;
+  }
+  for (Load load : l.stamp) {
+    auto& p = r.packets[static_cast<size_t>(load)];
+    p.lost_one_way = {2, 3};
+    p.jitter_one_way_seconds = {0.0125, 0.5};
+    p.duplicated = 6;
+    p.reordered = 7;
   }
   for (Direction d : l.throughput) {
     r.throughput_bytes_per_second[static_cast<size_t>(d)] = 5e6;
@@ -91,10 +99,24 @@ TEST(LayoutTest, EveryDeclaredFieldOfEveryKindIsPublished) {
       EXPECT_EQ(Value(s, "hermes_jitter_seconds" + lab), 0.002);
       EXPECT_EQ(Value(s, "hermes_rtt_seconds_count" + lab), 2);
     }
-    if (l.packets) {
-      EXPECT_EQ(Value(s, "hermes_packets_sent_total" + Labels(p.name)), 4);
-      EXPECT_EQ(Value(s, "hermes_packets_lost_total" + Labels(p.name)), 1);
-      EXPECT_EQ(Value(s, "hermes_packet_loss_ratio" + Labels(p.name)), 0.25);
+    for (Load load : l.packets) {
+      const std::string lab = Labels(p.name, "load", probe::LoadName(load));
+      EXPECT_EQ(Value(s, "hermes_packets_sent_total" + lab), 4);
+      EXPECT_EQ(Value(s, "hermes_packets_lost_total" + lab), 1);
+      EXPECT_EQ(Value(s, "hermes_packet_loss_ratio" + lab), 0.25);
+    }
+    for (Load load : l.stamp) {
+      const std::string lab = Labels(p.name, "load", probe::LoadName(load));
+      for (Direction d : probe::kAllDirections) {
+        const std::string dl = "{direction=\"" + std::string(probe::DirectionName(d)) +
+                               "\",load=\"" + std::string(probe::LoadName(load)) + "\",probe=\"" +
+                               p.name + "\"}";
+        const bool down = d == Direction::kDownload;
+        EXPECT_EQ(Value(s, "hermes_packets_lost_one_way_total" + dl), down ? 2 : 3);
+        EXPECT_EQ(Value(s, "hermes_jitter_one_way_seconds" + dl), down ? 0.0125 : 0.5);
+      }
+      EXPECT_EQ(Value(s, "hermes_packets_duplicated_total" + lab), 6);
+      EXPECT_EQ(Value(s, "hermes_packets_reordered_total" + lab), 7);
     }
     for (Direction d : l.throughput) {
       const std::string lab = Labels(p.name, "direction", probe::DirectionName(d));

@@ -102,14 +102,14 @@ TEST(MetricsHubTest, HttpStatusAndLossAreSetOnFailure) {
   http.http_status_code = 500;
   hub.PublishRun("api", kStart, 1s, http);
   auto icmp = probe::ProbeResult::Failure(probe::FailureReason::kTimeout, "no replies");
-  icmp.packets_sent = 10;
-  icmp.packets_lost = 10;
-  icmp.packet_loss_ratio = 1.0;
+  icmp.packets[0].sent = 10;
+  icmp.packets[0].lost = 10;
+  icmp.packets[0].loss_ratio = 1.0;
   hub.PublishRun("upstream", kStart, 5s, icmp);
   const auto s = ParseSamples(hub.Render());
   EXPECT_EQ(Value(s, R"(hermes_http_status_code{probe="api"})"), 500);
-  EXPECT_EQ(Value(s, R"(hermes_packet_loss_ratio{probe="upstream"})"), 1.0);
-  EXPECT_EQ(Value(s, R"(hermes_packets_lost_total{probe="upstream"})"), 10);
+  EXPECT_EQ(Value(s, R"(hermes_packet_loss_ratio{load="idle",probe="upstream"})"), 1.0);
+  EXPECT_EQ(Value(s, R"(hermes_packets_lost_total{load="idle",probe="upstream"})"), 10);
   EXPECT_EQ(Value(s, R"(hermes_latency_seconds{load="idle",probe="upstream"})"), 0);
 }
 
@@ -137,8 +137,8 @@ TEST(MetricsHubTest, AllSeriesPresentAtZeroAfterApply) {
            R"(hermes_probe_last_success_timestamp_seconds{probe="api"})",
            R"(hermes_rtt_seconds_count{load="download",probe="cloudflare"})",
            R"(hermes_rtt_seconds_bucket{load="idle",probe="gateway",le="+Inf"})",
-           R"(hermes_packets_sent_total{probe="gateway"})",
-           R"(hermes_packet_loss_ratio{probe="upstream"})",
+           R"(hermes_packets_sent_total{load="idle",probe="gateway"})",
+           R"(hermes_packet_loss_ratio{load="idle",probe="upstream"})",
            R"(hermes_throughput_bytes_per_second{direction="upload",probe="cloudflare"})",
            R"(hermes_transferred_bytes_total{direction="download",probe="api"})",
            R"(hermes_probe_phase_duration_seconds{phase="resolve",probe="resolver"})",

@@ -103,8 +103,8 @@ inline void PublishFixedResults(MetricsHub& hub) {
   tcp.success = true;
   tcp.latency[0].samples_seconds = {0.002, 0.003, 0.0025, 0.0021, 0.0024};
   probe::Summarize(tcp.latency[0]);
-  tcp.packets_sent = 5;
-  tcp.packet_loss_ratio = 0;
+  tcp.packets[0].sent = 5;
+  tcp.packets[0].loss_ratio = 0;
   hub.PublishRun("gateway", kFixedStart, 13ms, tcp);
 
   auto dns = probe::ProbeResult::Failure(probe::FailureReason::kDns, "SERVFAIL");
@@ -116,9 +116,9 @@ inline void PublishFixedResults(MetricsHub& hub) {
   icmp.latency[0].samples_seconds = {0.0011, 0.0012, 0.0013, 0.0011, 0.0019,
                                      0.0012, 0.0011, 0.0014, 0.0012};
   probe::Summarize(icmp.latency[0]);
-  icmp.packets_sent = 10;
-  icmp.packets_lost = 1;
-  icmp.packet_loss_ratio = 0.1;
+  icmp.packets[0].sent = 10;
+  icmp.packets[0].lost = 1;
+  icmp.packets[0].loss_ratio = 0.1;
   icmp.transferred_bytes = {9 * 64, 10 * 64};
   hub.PublishRun("upstream", kFixedStart, 9s, icmp);
 

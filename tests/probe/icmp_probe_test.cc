@@ -138,7 +138,7 @@ TEST(IcmpProbeTest, PingsIpv6Loopback) {
   ASSERT_TRUE(p.ok());
   ProbeResult r = env.Run(**p, seconds(5));
   EXPECT_TRUE(r.success) << r.error;
-  EXPECT_EQ(r.packets_lost, 0u);
+  EXPECT_EQ(testutil::IdlePackets(r).lost, 0u);
 }
 
 TEST(IcmpProbeTest, PingSocketPathWhenTheKernelAllowsIt) {
@@ -159,7 +159,7 @@ TEST(IcmpProbeTest, UnresolvableHostFailsWithDnsReason) {
   ASSERT_TRUE(p.ok());
   ProbeResult r = env.Run(**p, seconds(5));
   EXPECT_EQ(r.reason, FailureReason::kDns);
-  EXPECT_EQ(r.packets_sent, 0u);
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 0u);
 }
 
 TEST(IcmpProbeTest, CancelledRunSendsNothing) {
@@ -171,7 +171,7 @@ TEST(IcmpProbeTest, CancelledRunSendsNothing) {
   ProbeResult r = env.Run(**p, seconds(5));
   EXPECT_EQ(r.reason, FailureReason::kTimeout);
   EXPECT_EQ(r.error, "cancelled");
-  EXPECT_EQ(r.packets_sent, 0u);
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 0u);
 }
 
 }  // namespace

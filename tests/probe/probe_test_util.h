@@ -11,12 +11,17 @@
 
 namespace hermes::probe::testutil {
 
+inline const PacketResult& IdlePackets(const ProbeResult& r) {
+  return r.packets[static_cast<size_t>(Load::kIdle)];
+}
+
 // A successful run in which all `n` samples were answered, each within 0.5 s.
 inline void ExpectAllAnswered(const ProbeResult& r, size_t n) {
   ASSERT_TRUE(r.success) << r.error;
-  EXPECT_EQ(r.packets_sent, n);
-  EXPECT_EQ(r.packets_lost, 0u);
-  EXPECT_EQ(r.packet_loss_ratio, 0.0);
+  const PacketResult& p = r.packets[static_cast<size_t>(Load::kIdle)];
+  EXPECT_EQ(p.sent, n);
+  EXPECT_EQ(p.lost, 0u);
+  EXPECT_EQ(p.loss_ratio, 0.0);
   const LatencyResult& idle = r.latency[static_cast<size_t>(Load::kIdle)];
   ASSERT_EQ(idle.samples_seconds.size(), n);
   for (double s : idle.samples_seconds) {
@@ -34,7 +39,8 @@ bool Declared(const std::vector<T>& list, T v) {
 // The layout is the contract (kind.h): a successful run fills exactly the fields
 // its kind's layout declares, so that metrics neither drops a measurement nor
 // exports a series nobody fills. Transferred bytes may stay 0 where declared (an
-// empty body moves nothing), and the certificate expiry needs TLS.
+// empty body moves nothing), and the certificate expiry needs TLS. (A run that is
+// meant to show this answers at least two consecutive STAMP packets.)
 inline void ExpectFillsExactlyItsLayout(const ProbeResult& r, const ResultLayout& l) {
   ASSERT_TRUE(r.success) << r.error;
   for (Phase p : kAllPhases) {
@@ -46,8 +52,21 @@ inline void ExpectFillsExactlyItsLayout(const ProbeResult& r, const ResultLayout
               Declared(l.loads, load))
         << "latency " << LoadName(load);
   }
-  EXPECT_EQ(r.packets_sent > 0, l.packets) << "packets";
-  EXPECT_EQ(r.packet_loss_ratio.has_value(), l.packets) << "loss ratio";
+  for (Load load : kAllLoads) {
+    const PacketResult& p = r.packets[static_cast<size_t>(load)];
+    EXPECT_EQ(p.sent > 0, Declared(l.packets, load)) << "packets " << LoadName(load);
+    EXPECT_EQ(p.loss_ratio.has_value(), Declared(l.packets, load))
+        << "loss ratio " << LoadName(load);
+    // STAMP's counters may stay 0 where declared (nothing lost, duplicated, reordered).
+    for (Direction d : kAllDirections) {
+      EXPECT_EQ(p.jitter_one_way_seconds[static_cast<size_t>(d)].has_value(),
+                Declared(l.stamp, load))
+          << "one-way jitter " << LoadName(load) << " " << DirectionName(d);
+    }
+    if (p.lost_one_way[0] + p.lost_one_way[1] + p.duplicated + p.reordered > 0) {
+      EXPECT_TRUE(Declared(l.stamp, load)) << "stamp counters " << LoadName(load);
+    }
+  }
   for (Direction d : kAllDirections) {
     const auto i = static_cast<size_t>(d);
     EXPECT_EQ(r.throughput_bytes_per_second[i].has_value(), Declared(l.throughput, d))

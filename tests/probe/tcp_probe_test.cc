@@ -140,9 +140,9 @@ TEST(TcpProbeTest, RefusedPortCountsLossAndConnectReason) {
   ProbeResult r = env.Run(*MakeProbe(env.cfg), seconds(5));
   EXPECT_FALSE(r.success);
   EXPECT_EQ(r.reason, FailureReason::kConnect);
-  EXPECT_EQ(r.packets_sent, 3u);
-  EXPECT_EQ(r.packets_lost, 3u);
-  EXPECT_EQ(r.packet_loss_ratio, 1.0);
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 3u);
+  EXPECT_EQ(testutil::IdlePackets(r).lost, 3u);
+  EXPECT_EQ(testutil::IdlePackets(r).loss_ratio, 1.0);
   EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;
 }
 
@@ -154,7 +154,7 @@ TEST(TcpProbeTest, UnresolvableHostFailsWithDnsReason) {
   auto dialer = std::make_unique<ScriptedDialer>(std::vector<ScriptedDialer::Step>{}, &budgets);
   ProbeResult r = env.Run(*MakeProbe(env.cfg, std::move(resolver), std::move(dialer)), seconds(5));
   EXPECT_EQ(r.reason, FailureReason::kDns);
-  EXPECT_EQ(r.packets_sent, 0u);
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 0u);
   EXPECT_TRUE(budgets.empty());
 }
 
@@ -173,8 +173,8 @@ TEST(TcpProbeTest, SplitsDeadlineEvenlyAndReportsTimeoutWhenNoConnectCompletes) 
   ProbeResult r = env.Run(*MakeProbe(env.cfg, std::make_unique<FakeResolver>(), std::move(dialer)),
                           seconds(4), clock);
   EXPECT_EQ(r.reason, FailureReason::kTimeout);
-  EXPECT_EQ(r.packets_sent, 4u);
-  EXPECT_EQ(r.packets_lost, 4u);
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 4u);
+  EXPECT_EQ(testutil::IdlePackets(r).lost, 4u);
   EXPECT_EQ(budgets, std::vector<Duration>(4, seconds(1)));
 }
 
@@ -193,9 +193,9 @@ TEST(TcpProbeTest, PartialLossStillSucceedsWithMedianAndJitterOfSuccesses) {
   ProbeResult r =
       env.Run(*MakeProbe(env.cfg, std::make_unique<FakeResolver>(), std::move(dialer)), seconds(4));
   EXPECT_TRUE(r.success);
-  EXPECT_EQ(r.packets_sent, 4u);
-  EXPECT_EQ(r.packets_lost, 2u);
-  EXPECT_DOUBLE_EQ(*r.packet_loss_ratio, 0.5);
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 4u);
+  EXPECT_EQ(testutil::IdlePackets(r).lost, 2u);
+  EXPECT_DOUBLE_EQ(*testutil::IdlePackets(r).loss_ratio, 0.5);
   const LatencyResult& idle = r.latency[static_cast<size_t>(Load::kIdle)];
   EXPECT_DOUBLE_EQ(*idle.median_seconds, 0.002);
   EXPECT_DOUBLE_EQ(*idle.jitter_seconds, 0.002);
@@ -211,7 +211,7 @@ TEST(TcpProbeTest, FullAcceptQueueTimesOutWithinDeadline) {
   ProbeResult r = env.Run(*MakeProbe(env.cfg), milliseconds(400));
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.reason, FailureReason::kTimeout);
-  EXPECT_EQ(r.packets_lost, r.packets_sent);
+  EXPECT_EQ(testutil::IdlePackets(r).lost, testutil::IdlePackets(r).sent);
   EXPECT_GE(took, milliseconds(380));
   EXPECT_LT(took, milliseconds(400) + seconds(2));  // the deadline, plus a loaded host's slack
 }
@@ -234,8 +234,8 @@ TEST(TcpProbeTest, CancellationStopsAHangingConnectPromptly) {
   EXPECT_FALSE(r.success);
   EXPECT_EQ(r.reason, FailureReason::kTimeout);
   EXPECT_EQ(r.error, "cancelled");
-  EXPECT_EQ(r.packets_sent, 0u);  // the interrupted connect is not counted as lost
-  EXPECT_LT(took, seconds(10));   // far below the 30 s deadline
+  EXPECT_EQ(testutil::IdlePackets(r).sent, 0u);  // the interrupted connect is not counted as lost
+  EXPECT_LT(took, seconds(10));                   // far below the 30 s deadline
 }
 
 TEST(TcpProbeTest, FactoryRejectsAddressWithoutPortAndBadSamples) {
