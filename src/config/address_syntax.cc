@@ -89,8 +89,9 @@ Status CheckHttpUrl(std::string_view url) {
 }
 
 Status CheckHostPort(std::string_view text, int default_port, std::string* normalized) {
-  const std::string example = default_port > 0 ? " (e.g. 192.0.2.53 or 192.0.2.53:53)"
-                                               : " as host:port (e.g. 192.0.2.1:443)";
+  const std::string example =
+      default_port > 0 ? " (e.g. 192.0.2.53 or 192.0.2.53:" + std::to_string(default_port) + ")"
+                       : " as host:port (e.g. 192.0.2.1:443)";
   const std::optional<HostPortParts> parts = SplitHostPort(text);
   if (!parts || !IsValidHost(parts->host)) {
     return Status::Invalid("\"" + std::string(text) + "\" is not a valid address; write it" +

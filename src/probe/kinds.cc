@@ -6,6 +6,7 @@
 #include "config/icmp_config.h"
 #include "config/responsiveness_config.h"
 #include "config/speedtest_config.h"
+#include "config/stamp_config.h"
 #include "config/tcp_config.h"
 #include "probe/dns_probe.h"
 #include "probe/http_probe.h"
@@ -13,6 +14,7 @@
 #include "probe/kind.h"
 #include "probe/responsiveness_probe.h"
 #include "probe/speedtest_probe.h"
+#include "probe/stamp_probe.h"
 #include "probe/tcp_probe.h"
 
 namespace hermes::probe {
@@ -53,8 +55,13 @@ const Kind kResponsiveness{
     },
     &ResponsivenessLayout};
 
-const config::KindSpec* const kTable[] = {&kSpeedtest, &kHttp, &kTcp,
-                                          &kDns,       &kIcmp, &kResponsiveness};
+const Kind kStamp{
+    {"stamp", config::kStampKeys, config::kLatencyExpectKeys, kLight, false, &config::ParseStamp},
+    [](const ProbeConfig& c) { return NewStampProbe(c.Settings<config::StampConfig>()); },
+    &StampLayout};
+
+const config::KindSpec* const kTable[] = {&kSpeedtest, &kHttp, &kTcp,           &kDns,
+                                          &kIcmp,      &kStamp, &kResponsiveness};
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "config/parse.h"
 #include "config/responsiveness_config.h"
 #include "config/speedtest_config.h"
+#include "config/stamp_config.h"
 #include "config/tcp_config.h"
 #include "probe/kind.h"
 #include "testing/testing.h"
@@ -127,6 +128,14 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   EXPECT_EQ(rs.target.tls_config->ca_file, dir + "/rpm-ca.crt");
   EXPECT_DOUBLE_EQ(*rpm.expect.rpm, 800);
   EXPECT_DOUBLE_EQ(*rpm.expect.upload_bytes_per_second, 2.5e6);
+
+  const ProbeConfig& reflector = *config->FindProbe("reflector");
+  const auto& stamp = reflector.Settings<StampConfig>();
+  EXPECT_EQ(stamp.address, "192.0.2.9:862");
+  EXPECT_EQ(stamp.count, 50);
+  EXPECT_EQ(stamp.packet_interval, std::chrono::milliseconds(10));
+  EXPECT_EQ(stamp.packet_size, 100);
+  EXPECT_EQ(reflector.timeout, seconds(20));
   EXPECT_EQ(config->FindProbe("nope"), nullptr);
 }
 

@@ -17,6 +17,7 @@
 #include "config/icmp_config.h"
 #include "config/responsiveness_config.h"
 #include "config/speedtest_config.h"
+#include "config/stamp_config.h"
 #include "config/tcp_config.h"
 #include "metrics/metrics_hub.h"
 #include "probe/probe.h"
@@ -38,6 +39,9 @@ inline config::ProbeConfig MakeProbe(std::string name, std::string_view kind,
   if (kind == "responsiveness") {
     return MakeProbeConfig(name, kind, config::ResponsivenessConfig{}, interval, timeout);
   }
+  if (kind == "stamp") {
+    return MakeProbeConfig(name, kind, config::StampConfig{}, interval, timeout);
+  }
   return MakeProbeConfig(name, kind, config::IcmpConfig{}, interval, timeout);
 }
 
@@ -58,6 +62,7 @@ inline config::Config AllKindsConfig() {
   auto rpm = MakeProbe("rpm", "responsiveness", 3600s, 60s);
   rpm.expect.rpm = 1000;
   c.probes.push_back(rpm);
+  c.probes.push_back(MakeProbe("branch", "stamp", 15s, 5s));
   return c;
 }
 
@@ -139,6 +144,22 @@ inline void PublishFixedResults(MetricsHub& hub) {
   rpm.http_status_code = 200;
   rpm.tls_cert_expiry_unix_seconds = 1'760'000'000;
   hub.PublishRun("rpm", kFixedStart, 17s, rpm);
+
+  probe::ProbeResult stamp;
+  stamp.success = true;
+  stamp.latency[0].samples_seconds = {0.0041, 0.0043, 0.0040, 0.0052};
+  stamp.latency[0].median_seconds = 0.0042;
+  stamp.latency[0].jitter_seconds = 0.0005;
+  probe::PacketResult& sp = stamp.packets[0];
+  sp.sent = 6;
+  sp.lost = 2;
+  sp.loss_ratio = 2.0 / 6;
+  sp.lost_one_way = {1, 1};  // download (reflector -> hermes), upload
+  sp.jitter_one_way_seconds = {0.0002, 0.0004};
+  sp.duplicated = 1;
+  sp.reordered = 1;
+  stamp.transferred_bytes = {5 * 44, 6 * 44};
+  hub.PublishRun("branch", kFixedStart, 1200ms, stamp);
 
   hub.ObserveStartLag(4ms);
   hub.ObserveHttpRequest("metrics", 200, 0.0008);

@@ -16,18 +16,7 @@ namespace {
 
 using std::chrono::seconds;
 
-class FakeResolver final : public net::Resolver {
- public:
-  explicit FakeResolver(Status fail = Status::Ok()) : fail_(std::move(fail)) {}
-  Result<std::vector<net::SocketAddress>> Resolve(const std::string& host, uint16_t port,
-                                                  const net::Deadline&) override {
-    if (!fail_.ok()) return fail_;
-    return std::vector<net::SocketAddress>{*net::SocketAddress::FromIp(host, port)};
-  }
-
- private:
-  Status fail_;
-};
+using testutil::FakeResolver;
 
 struct Env {
   Env() {

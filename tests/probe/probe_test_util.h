@@ -6,10 +6,25 @@
 #include <algorithm>
 #include <vector>
 
+#include "net/resolver.h"
 #include "probe/kind.h"
 #include "probe/probe.h"
 
 namespace hermes::probe::testutil {
+
+// Resolves IP literals only, or fails every lookup with `fail`.
+class FakeResolver final : public net::Resolver {
+ public:
+  explicit FakeResolver(Status fail = Status::Ok()) : fail_(std::move(fail)) {}
+  Result<std::vector<net::SocketAddress>> Resolve(const std::string& host, uint16_t port,
+                                                  const net::Deadline&) override {
+    if (!fail_.ok()) return fail_;
+    return std::vector<net::SocketAddress>{*net::SocketAddress::FromIp(host, port)};
+  }
+
+ private:
+  Status fail_;
+};
 
 inline const PacketResult& IdlePackets(const ProbeResult& r) {
   return r.packets[static_cast<size_t>(Load::kIdle)];

@@ -13,95 +13,17 @@
 
 #include "net/stamp_packet.h"
 #include "net/udp_socket.h"
+#include "probe/stamp_test_util.h"
 
 namespace hermes::probe {
 namespace {
 
+using testutil::Act;
+using testutil::ScriptedReflector;
+
 namespace stamp = net::stamp;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// What the scripted reflector does with the sender's packet number S.
-enum class Act { kReply, kDropForward, kDropBackward, kDuplicate, kHoldForNext };
-
-// A misbehaving-on-purpose STAMP reflector on 127.0.0.1: stateful numbering (it
-// counts what it reflected, a lost reply included), every packet's fate scripted.
-class ScriptedReflector {
- public:
-  explicit ScriptedReflector(std::function<Act(uint32_t)> script, bool stateful = true)
-      : script_(std::move(script)),
-        stateful_(stateful),
-        sock_(net::UdpSocket::Bind(*net::SocketAddress::FromIp("127.0.0.1", 0), false).value()),
-        thread_([this] { Loop(); }) {}
-  ~ScriptedReflector() {
-    done_ = true;
-    thread_.join();
-  }
-  net::SocketAddress address() const {
-    return *net::SocketAddress::FromIp("127.0.0.1", sock_.LocalPort());
-  }
-  // Datagrams sent before every real reply (stray or forged ones).
-  std::function<std::vector<std::vector<uint8_t>>(const std::vector<uint8_t>& reply)> noise;
-  std::vector<size_t> sizes() {
-    std::lock_guard<std::mutex> l(mu_);
-    return sizes_;
-  }
-
- private:
-  void Loop() {
-    std::vector<uint8_t> buf(65536);
-    std::vector<uint8_t> held;
-    net::SocketAddress held_to;
-    while (!done_) {
-      pollfd p{sock_.fd(), POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;
-      auto d = sock_.TryReceive(buf);
-      if (!d.ok() || !d->has_value()) continue;
-      const net::ReceivedDatagram& in = **d;
-      auto req = stamp::DecodeSender(std::span<const uint8_t>(buf.data(), in.size));
-      if (!req) continue;
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        sizes_.push_back(in.size);
-      }
-      const Act act = script_(req->sequence);
-      if (act == Act::kDropForward) continue;
-      stamp::ReflectorPacket r;
-      r.sequence = stateful_ ? next_++ : req->sequence;
-      r.ssid = req->ssid;
-      r.sender_sequence = req->sequence;
-      r.sender_timestamp = req->timestamp;
-      r.receive_timestamp = stamp::ToNtp(std::chrono::system_clock::now());
-      r.timestamp = stamp::ToNtp(std::chrono::system_clock::now());
-      std::vector<uint8_t> out(buf.begin(), buf.begin() + static_cast<long>(in.size));
-      stamp::EncodeReflector(r, out);
-      if (act == Act::kDropBackward) continue;
-      if (noise) {
-        for (const auto& n : noise(out)) (void)sock_.SendTo(n, in.from, {});
-      }
-      if (act == Act::kHoldForNext) {
-        held = out;
-        held_to = in.from;
-        continue;
-      }
-      (void)sock_.SendTo(out, in.from, {});
-      if (act == Act::kDuplicate) (void)sock_.SendTo(out, in.from, {});
-      if (!held.empty()) {
-        (void)sock_.SendTo(held, held_to, {});
-        held.clear();
-      }
-    }
-  }
-
-  std::function<Act(uint32_t)> script_;
-  const bool stateful_;
-  net::UdpSocket sock_;
-  uint32_t next_ = 0;
-  std::mutex mu_;
-  std::vector<size_t> sizes_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
 
 struct Sender {
   explicit Sender(const net::SocketAddress& to, StampSessionOptions o = Options())

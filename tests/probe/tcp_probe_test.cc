@@ -235,7 +235,7 @@ TEST(TcpProbeTest, CancellationStopsAHangingConnectPromptly) {
   EXPECT_EQ(r.reason, FailureReason::kTimeout);
   EXPECT_EQ(r.error, "cancelled");
   EXPECT_EQ(testutil::IdlePackets(r).sent, 0u);  // the interrupted connect is not counted as lost
-  EXPECT_LT(took, seconds(10));                   // far below the 30 s deadline
+  EXPECT_LT(took, seconds(10));                  // far below the 30 s deadline
 }
 
 TEST(TcpProbeTest, FactoryRejectsAddressWithoutPortAndBadSamples) {

@@ -1,0 +1,150 @@
+#include "probe/stamp_probe.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "probe/probe_test_util.h"
+#include "probe/stamp_test_util.h"
+#include "testing/probe_config.h"
+
+namespace hermes::probe {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testutil::Act;
+using testutil::IdlePackets;
+using testutil::ScriptedReflector;
+
+constexpr size_t kUp = static_cast<size_t>(Direction::kUpload);
+constexpr size_t kDown = static_cast<size_t>(Direction::kDownload);
+
+struct Env {
+  explicit Env(const net::SocketAddress& reflector) {
+    cfg.address = reflector.ToString();
+    cfg.count = 20;
+    cfg.packet_interval = milliseconds(2);
+  }
+  Result<std::unique_ptr<Probe>> Make(Status resolve = Status::Ok()) {
+    return NewStampProbe(cfg, std::make_unique<testutil::FakeResolver>(resolve));
+  }
+  ProbeResult Run(Probe& p, Duration timeout = seconds(10)) {
+    ProbeContext ctx{named, global, clock, clock.SteadyNow() + timeout, cancelled};
+    return p.Run(ctx);
+  }
+  config::Config global;
+  config::ProbeConfig named{.name = "s"};
+  config::StampConfig cfg;
+  SystemClock clock;
+  std::atomic<bool> cancelled{false};
+};
+
+TEST(StampProbeTest, MeasuresRttLossAndJitterAndFillsItsLayout) {
+  ScriptedReflector r([](uint32_t s) { return s == 4 ? Act::kDropForward : Act::kReply; });
+  Env env(r.address());
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const ProbeResult res = env.Run(**p);
+  ASSERT_TRUE(res.success) << res.error;
+  const PacketResult& pk = IdlePackets(res);
+  EXPECT_EQ(pk.sent, 20u);
+  EXPECT_EQ(pk.lost, 1u);
+  EXPECT_DOUBLE_EQ(*pk.loss_ratio, 0.05);
+  EXPECT_EQ(pk.lost_one_way[kUp], 1u);  // the reflector's numbers show where
+  EXPECT_EQ(pk.lost_one_way[kDown], 0u);
+  const LatencyResult& idle = res.latency[static_cast<size_t>(Load::kIdle)];
+  EXPECT_EQ(idle.samples_seconds.size(), 19u);
+  EXPECT_TRUE(idle.median_seconds && idle.jitter_seconds);
+  EXPECT_EQ(res.transferred_bytes[kUp], 20u * 44);
+  EXPECT_EQ(res.transferred_bytes[kDown], 19u * 44);
+  testutil::ExpectFillsExactlyItsLayout(
+      res, StampLayout(hermes::testing::MakeProbeConfig("s", "stamp", env.cfg)));
+}
+
+TEST(StampProbeTest, RemembersAStatefulReflectorForRunsWithOnlyBackwardLoss) {
+  std::atomic<int> run{0};
+  ScriptedReflector r([&](uint32_t s) {
+    if (s != 3) return Act::kReply;
+    return run == 0 ? Act::kDropForward : Act::kDropBackward;
+  });
+  Env env(r.address());
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(IdlePackets(env.Run(**p)).lost_one_way[kUp], 1u);
+  run = 1;  // now every reply has R = S: this run alone cannot tell the reflector's kind
+  const ProbeResult second = env.Run(**p);
+  EXPECT_EQ(IdlePackets(second).lost, 1u);
+  EXPECT_EQ(IdlePackets(second).lost_one_way[kDown], 1u);
+  auto fresh = env.Make();  // a new probe (e.g. after a reload) knows nothing yet
+  const ProbeResult third = env.Run(**fresh);
+  EXPECT_EQ(IdlePackets(third).lost, 1u);
+  EXPECT_EQ(IdlePackets(third).lost_one_way[kDown] + IdlePackets(third).lost_one_way[kUp], 0u);
+}
+
+TEST(StampProbeTest, StatelessReflectorGivesRoundTripLossOnly) {
+  ScriptedReflector r([](uint32_t s) { return s == 2 ? Act::kDropForward : Act::kReply; },
+                      /*stateful=*/false);
+  Env env(r.address());
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  ASSERT_TRUE(res.success);
+  EXPECT_EQ(IdlePackets(res).lost, 1u);
+  EXPECT_EQ(IdlePackets(res).lost_one_way[kUp] + IdlePackets(res).lost_one_way[kDown], 0u);
+}
+
+TEST(StampProbeTest, NoReflectorIsAConnectFailureWithLossOne) {
+  auto closed = net::UdpSocket::Bind(*net::SocketAddress::FromIp("127.0.0.1", 0), false).value();
+  const auto to = *net::SocketAddress::FromIp("127.0.0.1", closed.LocalPort());
+  closed = net::UdpSocket::Bind(*net::SocketAddress::FromIp("127.0.0.1", 0), false).value();
+  Env env(to);
+  env.cfg.count = 3;
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  EXPECT_FALSE(res.success);
+  EXPECT_EQ(res.reason, FailureReason::kConnect);
+  EXPECT_NE(res.error.find("no STAMP reply from 127.0.0.1:"), std::string::npos) << res.error;
+  EXPECT_EQ(IdlePackets(res).loss_ratio, 1.0);
+}
+
+TEST(StampProbeTest, SilentReflectorIsATimeout) {
+  ScriptedReflector r([](uint32_t) { return Act::kDropForward; });
+  Env env(r.address());
+  env.cfg.count = 3;
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  EXPECT_EQ(res.reason, FailureReason::kTimeout);
+  EXPECT_EQ(IdlePackets(res).lost, 3u);
+}
+
+TEST(StampProbeTest, UnresolvableAddressIsDns) {
+  Env env(*net::SocketAddress::FromIp("127.0.0.1", 9));
+  auto p = env.Make(Status::NotFound("reflector.invalid: no such host"));
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  EXPECT_EQ(res.reason, FailureReason::kDns);
+  EXPECT_EQ(IdlePackets(res).sent, 0u);
+}
+
+TEST(StampProbeTest, CancelledRunIsATimeout) {
+  std::atomic<bool>* flag = nullptr;
+  ScriptedReflector r([&](uint32_t s) {
+    if (s == 5) *flag = true;
+    return Act::kReply;
+  });
+  Env env(r.address());
+  flag = &env.cancelled;
+  env.cfg.count = 10000;
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p, seconds(60));
+  EXPECT_EQ(res.reason, FailureReason::kTimeout);
+  EXPECT_GE(IdlePackets(res).sent, 6u);
+}
+
+}  // namespace
+}  // namespace hermes::probe
