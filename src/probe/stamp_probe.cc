@@ -43,15 +43,9 @@ class StampProbe final : public Probe {
       return ProbeResult::Failure(FailureReason::kConnect, session.status().message());
     }
     const std::atomic<bool> never{false};
-    const std::atomic<int> segment{0};
-    const Status st = session->Run(ctx.clock, run, ctx.deadline, never, segment);
-
-    if (peer.ToString() != stateful_peer_) {
-      stateful_peer_ = peer.ToString();
-      known_stateful_ = false;
-    }
-    const StampAnalysis a = AnalyzeStampSession(session->packets(), 1, known_stateful_);
-    known_stateful_ = known_stateful_ || a.reflector_stateful;
+    const Status st =
+        session->Run(ctx.clock, run, ctx.deadline, never, [](SteadyTime) { return 0; });
+    const StampAnalysis a = memory_.Analyze(peer.ToString(), session->packets(), 1);
     const StampSegmentStats& s = a.segments.front();
 
     ProbeResult res;
@@ -77,9 +71,7 @@ class StampProbe final : public Probe {
   const config::StampConfig cfg_;
   const net::HostPort target_;
   const std::unique_ptr<net::Resolver> resolver_;
-  // Whether the reflector at stateful_peer_ showed its own sequence numbers.
-  std::string stateful_peer_;
-  bool known_stateful_ = false;
+  ReflectorMemory memory_;
 };
 
 }  // namespace

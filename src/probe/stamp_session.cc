@@ -109,7 +109,8 @@ void StampSession::Receive(Clock& clock) {
 }
 
 Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_until,
-                         const std::atomic<bool>& stop, const std::atomic<int>& segment) {
+                         const std::atomic<bool>& stop,
+                         const std::function<int(SteadyTime)>& segment_at) {
   SteadyTime next_send = clock.SteadyNow();
   SteadyTime wait_until{};
   bool sending = true;
@@ -121,7 +122,7 @@ Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_u
       wait_until = std::min(d.at, last + std::max(kMinFinalWait, kFinalWaitRtts * max_rtt_));
     }
     if (sending && now >= next_send) {
-      Send(clock, segment.load());
+      Send(clock, segment_at(now));
       // Isochronous while on time; after a stall of more than an interval, one
       // packet goes at once and the schedule restarts from there (no burst).
       next_send = std::max(next_send + options_.interval, now);

@@ -14,17 +14,19 @@
 // Sending stops after `count` packets, when `stop` is set (checked at least every
 // 100 ms) or at `send_until`; then Run() waits for outstanding replies until every
 // packet is answered or max(1 s, 3 x the largest RTT seen) after the last send,
-// never past the deadline. Each record carries the value of `segment` at its
-// sending time, so a caller can tell phases of a measurement apart (stamp_stats.h).
+// never past the deadline. Each record carries `segment_at(its sending time)`, so a
+// caller can tell phases of a measurement apart (stamp_stats.h).
 //
 // Data moved: `packet_bytes` per packet each way (UDP payload), counted as sent
 // and received; at most count x packet_bytes out and back, plus duplicates.
 //
-// Thread-safety: Run() on one thread; `stop` and `segment` may be written by others.
+// Thread-safety: Run() on one thread; `stop` may be set and `segment_at` may read
+// state written by other threads (its own synchronisation).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,7 +54,7 @@ class StampSession {
   // Runs the session (see above). Returns kDeadlineExceeded when cancelled through
   // `d`, otherwise OK: what was measured is in packets(), even when nothing came back.
   Status Run(Clock& clock, const net::Deadline& d, SteadyTime send_until,
-             const std::atomic<bool>& stop, const std::atomic<int>& segment);
+             const std::atomic<bool>& stop, const std::function<int(SteadyTime)>& segment_at);
 
   const std::vector<StampPacketRecord>& packets() const { return packets_; }
   uint64_t bytes_sent() const { return bytes_sent_; }

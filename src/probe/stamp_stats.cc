@@ -142,4 +142,16 @@ StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets,
   return res;
 }
 
+StampAnalysis ReflectorMemory::Analyze(const std::string& reflector,
+                                       const std::vector<StampPacketRecord>& packets,
+                                       int segments) {
+  if (reflector != reflector_) {
+    reflector_ = reflector;
+    stateful_ = false;
+  }
+  StampAnalysis a = AnalyzeStampSession(packets, segments, stateful_);
+  stateful_ = stateful_ || a.reflector_stateful;
+  return a;
+}
+
 }  // namespace hermes::probe

@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/clock.h"
@@ -80,6 +81,21 @@ struct StampAnalysis {
 // when the reflector is proven stateful here or `known_stateful` says it is.
 StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments,
                                   bool known_stateful);
+
+// What a prober remembers between its runs: that the reflector at an address has
+// shown to be stateful. A later run whose losses all happened on the way back (so
+// every reply has R = S) is then split by direction too. Forgotten when the
+// address changes (and with the prober, e.g. on a config reload).
+class ReflectorMemory {
+ public:
+  // AnalyzeStampSession with what this memory knows about `reflector`, then learns.
+  StampAnalysis Analyze(const std::string& reflector, const std::vector<StampPacketRecord>& packets,
+                        int segments);
+
+ private:
+  std::string reflector_;
+  bool stateful_ = false;
+};
 
 // The RTT of an answered packet, as defined above.
 Duration StampRtt(const StampPacketRecord& p);

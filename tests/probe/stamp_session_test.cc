@@ -43,7 +43,7 @@ struct Sender {
   }
   SystemClock clock;
   std::atomic<bool> cancelled{false}, stop{false};
-  std::atomic<int> segment{0};
+  std::function<int(SteadyTime)> segment = [](SteadyTime) { return 0; };
   StampSession session;
 };
 
@@ -148,7 +148,7 @@ TEST(StampSessionTest, StopsSendingWhenAskedAndRecordsTheSegment) {
   StampSessionOptions o = Sender::Options();
   o.count = 100000;
   Sender run(r.address(), o);
-  run.segment = 2;
+  run.segment = [](SteadyTime) { return 2; };
   const net::Deadline d{run.clock, run.clock.SteadyNow() + seconds(30), run.cancelled};
   ASSERT_TRUE(run.session.Run(run.clock, d, d.at, stop, run.segment).ok());
   EXPECT_LT(run.session.packets().size(), 100000u);

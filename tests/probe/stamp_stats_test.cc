@@ -214,5 +214,19 @@ TEST(StampStatsTest, DuplicatesAndReorderingAreCounted) {
   EXPECT_EQ(st.received, 3u);
 }
 
+TEST(StampStatsTest, MemoryLearnsAStatefulReflectorAndForgetsItWithItsAddress) {
+  Session proof;  // a forward loss: R != S
+  proof.Echoed(2).Lost();
+  proof.Answered(2, milliseconds(5));
+  Session back;  // a backward loss only: R = S
+  back.Echoed(2).Lost();
+  back.Answered(3, milliseconds(5));
+  ReflectorMemory m;
+  EXPECT_EQ(m.Analyze("192.0.2.9:862", back.packets, 1).segments[0].lost_backward, 0u);
+  EXPECT_EQ(m.Analyze("192.0.2.9:862", proof.packets, 1).segments[0].lost_forward, 1u);
+  EXPECT_EQ(m.Analyze("192.0.2.9:862", back.packets, 1).segments[0].lost_backward, 1u);
+  EXPECT_EQ(m.Analyze("192.0.2.10:862", back.packets, 1).segments[0].lost_backward, 0u);
+}
+
 }  // namespace
 }  // namespace hermes::probe

@@ -32,9 +32,8 @@ Result Measure(const std::string& ip, StampLimits limits, uint32_t count, Durati
   EXPECT_TRUE(session.ok());
   if (!session.ok()) return {};
   std::atomic<bool> cancelled{false}, stop{false};
-  std::atomic<int> segment{0};
   const net::Deadline d{clock, clock.SteadyNow() + seconds(60), cancelled};
-  EXPECT_TRUE(session->Run(clock, d, d.at, stop, segment).ok());
+  EXPECT_TRUE(session->Run(clock, d, d.at, stop, [](SteadyTime) { return 0; }).ok());
   return {probe::AnalyzeStampSession(session->packets(), 1, false), session->bytes_sent(),
           session->bytes_received()};
 }
