@@ -48,6 +48,7 @@ uint64_t SpeedtestConfig::MaxBytesPerRun() const {
     const auto pings = static_cast<uint64_t>(t->duration / kLoadedPingInterval) + 3;
     bytes = SaturatingAdd(bytes, SaturatingMul(pings, kPing));
   }
+  if (loaded_stamp) bytes = SaturatingAdd(bytes, loaded_stamp->MaxBytesPerRun());
   return bytes;
 }
 
@@ -64,16 +65,21 @@ Result<std::shared_ptr<const KindSettings>> ParseSpeedtest(const MapReader& m,
   }
   HERMES_RETURN_IF_ERROR(ParseTransfer(m, "download", &s->download));
   HERMES_RETURN_IF_ERROR(ParseTransfer(m, "upload", &s->upload));
+  HERMES_RETURN_IF_ERROR(internal::ParseLoadedStamp(m, ctx, &s->loaded_stamp));
   Duration transfers{};
   if (s->download.enabled) transfers += s->download.duration;
   if (s->upload.enabled) transfers += s->upload.duration;
+  std::string what = "the enabled download.duration + upload.duration";
+  if (s->loaded_stamp) {
+    transfers += kLoadedStampIdleWindow + kStampFinalWait;
+    what += " + " + FormatDuration(kLoadedStampIdleWindow + kStampFinalWait) +
+            " for loaded_stamp's idle window and last replies";
+  }
   if (transfers >= ctx.timeout) {
-    return m.KeyError(
-        "timeout",
-        "timeout too short for the configured transfers: " + FormatDuration(ctx.timeout) +
-            " does not exceed the enabled download.duration + "
-            "upload.duration (" +
-            FormatDuration(transfers) + "); raise timeout or shorten the transfers");
+    return m.KeyError("timeout", "timeout too short for the configured transfers: " +
+                                     FormatDuration(ctx.timeout) + " does not exceed " + what +
+                                     " (" + FormatDuration(transfers) +
+                                     "); raise timeout or shorten the transfers");
   }
   return std::shared_ptr<const KindSettings>(std::move(s));
 }

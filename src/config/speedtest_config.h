@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "config/http_target.h"
 #include "config/kind.h"
+#include "config/stamp_config.h"
 
 namespace hermes::config {
 
@@ -44,18 +46,21 @@ struct SpeedtestConfig : KindSettingsOf<SpeedtestConfig> {
   TransferConfig download;
   TransferConfig upload{true, 2, std::chrono::seconds(10), std::chrono::seconds(1),
                         200ull * 1000 * 1000};
+  std::optional<LoadedStampConfig> loaded_stamp;
 
   // The enabled directions' max_bytes plus what latency requests and a far end that
-  // answers more than asked can add (see the constants above).
+  // answers more than asked can add (see the constants above), and the STAMP stream.
   uint64_t MaxBytesPerRun() const override;
   bool operator==(const SpeedtestConfig&) const = default;
 };
 
-inline constexpr std::string_view kSpeedtestOwnKeys[] = {"latency", "download", "upload"};
+inline constexpr std::string_view kSpeedtestOwnKeys[] = {"latency", "download", "upload",
+                                                         "loaded_stamp"};
 inline constexpr auto kSpeedtestKeys = JoinKeys(kHttpTargetKeys, kSpeedtestOwnKeys);
 inline constexpr std::string_view kSpeedtestExpectKeys[] = {"download", "upload", "latency"};
 
-// The enabled transfers must fit in ctx.timeout.
+// The enabled transfers (with loaded_stamp, also its idle window and final wait)
+// must fit in ctx.timeout.
 Result<std::shared_ptr<const KindSettings>> ParseSpeedtest(const internal::MapReader& m,
                                                            const KindParseContext& ctx);
 

@@ -18,6 +18,24 @@ Status ParseStampAddress(const MapReader& m, std::string_view key, std::string* 
   return Status::Ok();
 }
 
+Status ParseLoadedStamp(const MapReader& m, const KindParseContext& ctx,
+                        std::optional<LoadedStampConfig>* out) {
+  std::optional<MapReader> r;
+  HERMES_RETURN_IF_ERROR(m.Map("loaded_stamp", &r));
+  if (!r) return Status::Ok();
+  static constexpr std::string_view kKeys[] = {"address", "interval"};
+  HERMES_RETURN_IF_ERROR(r->CheckKeys(kKeys));
+  LoadedStampConfig c;
+  HERMES_RETURN_IF_ERROR(ParseStampAddress(*r, "address", &c.address));
+  HERMES_RETURN_IF_ERROR(r->Dur("interval", &c.interval));
+  if (c.interval < std::chrono::milliseconds(1) || c.interval > std::chrono::seconds(1)) {
+    return r->KeyError("interval", "must be between 1ms and 1s, got " + FormatDuration(c.interval));
+  }
+  c.max_packets = static_cast<uint32_t>(ctx.timeout / c.interval) + 1;
+  *out = std::move(c);
+  return Status::Ok();
+}
+
 }  // namespace internal
 
 Result<std::shared_ptr<const KindSettings>> ParseStamp(const internal::MapReader& m,

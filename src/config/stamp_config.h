@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ inline constexpr int kStampBasePacketBytes = 44;
 inline constexpr int kStampMaxPacketBytes = 1452;
 // How long a session waits for replies after its last packet, at least.
 inline constexpr Duration kStampFinalWait = std::chrono::seconds(1);
+// The speedtest's STAMP stream measures idle for at least this long before the
+// first transfer starts.
+inline constexpr Duration kLoadedStampIdleWindow = std::chrono::seconds(1);
 
 struct StampConfig : KindSettingsOf<StampConfig> {
   std::string address;                                       // "host:port", port 862 if left out
@@ -32,6 +36,20 @@ struct StampConfig : KindSettingsOf<StampConfig> {
   bool operator==(const StampConfig&) const = default;
 };
 
+// A speedtest's `loaded_stamp`: a STAMP stream through the whole run, so that loss
+// and jitter are measured idle and under each direction's load.
+struct LoadedStampConfig {
+  std::string address;                                // "host:port", port 862 if left out
+  Duration interval = std::chrono::milliseconds(20);  // 1 ms .. 1 s
+  uint32_t max_packets = 0;  // set by the parser: timeout / interval + 1, the most a run sends
+
+  // Each packet (44 bytes) and one reply.
+  uint64_t MaxBytesPerRun() const {
+    return static_cast<uint64_t>(max_packets) * kStampBasePacketBytes * 2;
+  }
+  bool operator==(const LoadedStampConfig&) const = default;
+};
+
 inline constexpr std::string_view kStampKeys[] = {"address", "count", "packet_interval",
                                                   "packet_size"};
 
@@ -42,6 +60,9 @@ Result<std::shared_ptr<const KindSettings>> ParseStamp(const internal::MapReader
 namespace internal {
 // Reads `key` as a reflector address into *out ("host:port", 862 by default).
 Status ParseStampAddress(const MapReader& m, std::string_view key, std::string* out);
+// Reads the `loaded_stamp` map of a speedtest into *out (left unset when absent).
+Status ParseLoadedStamp(const MapReader& m, const KindParseContext& ctx,
+                        std::optional<LoadedStampConfig>* out);
 }  // namespace internal
 
 }  // namespace hermes::config

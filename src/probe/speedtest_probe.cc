@@ -4,8 +4,10 @@
 
 #include "net/curl_easy.h"
 #include "net/curl_error.h"
+#include "net/resolver.h"
 #include "probe/http_request.h"
 #include "probe/speedtest_latency.h"
+#include "probe/speedtest_stamp.h"
 #include "probe/speedtest_transfer.h"
 
 namespace hermes::probe {
@@ -19,31 +21,49 @@ std::string BaseUrl(std::string url) {
 
 class SpeedtestProbe final : public Probe {
  public:
-  SpeedtestProbe(const config::SpeedtestConfig& cfg, const SpeedtestApi& api)
-      : cfg_(cfg), api_(api), base_url_(BaseUrl(cfg.target.url)) {}
+  SpeedtestProbe(const config::SpeedtestConfig& cfg, const SpeedtestApi& api,
+                 std::unique_ptr<net::Resolver> resolver)
+      : cfg_(cfg), api_(api), base_url_(BaseUrl(cfg.target.url)), resolver_(std::move(resolver)) {}
 
   ProbeResult Run(const ProbeContext& ctx) override {
-    const config::SpeedtestConfig& cfg = cfg_;
-    auto opts = RequestOptionsFor(cfg.target);
+    auto opts = RequestOptionsFor(cfg_.target);
     if (!opts.ok()) {
       return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
     }
     opts->http1_only = true;
+    std::unique_ptr<LoadedStamp> stamp;
+    if (cfg_.loaded_stamp) {
+      auto s = LoadedStamp::Start(*cfg_.loaded_stamp, *resolver_, ctx);
+      if (!s.ok()) return StampStartFailure(s.status());
+      stamp = std::move(s).value();
+    }
+    ProbeResult result = RunPhases(ctx, *opts, stamp.get());
+    if (stamp) stamp->Finish(memory_, result);
+    return result;
+  }
 
+ private:
+  ProbeResult RunPhases(const ProbeContext& ctx, const net::RequestOptions& opts,
+                        LoadedStamp* stamp) {
+    const config::SpeedtestConfig& cfg = cfg_;
     ProbeResult result;
-    if (auto f = MeasureIdleLatency(base_url_, api_, *opts, ctx, cfg.latency.samples, &result)) {
+    if (auto f = MeasureIdleLatency(base_url_, api_, opts, ctx, cfg.latency.samples, &result)) {
       return FailedRun(std::move(result), *f);
     }
+    if (stamp) {
+      stamp->WaitIdle();
+      stamp->Measure(std::nullopt, ctx.clock.SteadyNow());
+    }
     if (cfg.download.enabled) {
-      if (auto f = RunDirection(ctx, *opts, cfg.download, Direction::kDownload, result)) {
+      if (auto f = RunDirection(ctx, opts, cfg.download, Direction::kDownload, stamp, result)) {
         return FailedRun(std::move(result), *f);
       }
     }
     if (cfg.upload.enabled) {
-      net::RequestOptions up = *opts;
+      net::RequestOptions up = opts;
       // No "Expect: 100-continue" round trip (libcurl waits up to 1 s for it).
       up.extra_header_lines = {"Expect:", "Content-Type: application/octet-stream"};
-      if (auto f = RunDirection(ctx, up, cfg.upload, Direction::kUpload, result)) {
+      if (auto f = RunDirection(ctx, up, cfg.upload, Direction::kUpload, stamp, result)) {
         return FailedRun(std::move(result), *f);
       }
     }
@@ -51,18 +71,29 @@ class SpeedtestProbe final : public Probe {
     return result;
   }
 
- private:
+  static ProbeResult StampStartFailure(const Status& st) {
+    const FailureReason reason =
+        st.code() == StatusCode::kDeadlineExceeded ? FailureReason::kTimeout
+        : st.code() == StatusCode::kNotFound || st.code() == StatusCode::kUnavailable
+            ? FailureReason::kDns
+            : FailureReason::kConnect;
+    return ProbeResult::Failure(reason, "loaded_stamp.address: " + st.message());
+  }
+
   std::optional<net::RequestFailure> RunDirection(const ProbeContext& ctx,
                                                   const net::RequestOptions& opts,
                                                   const config::TransferConfig& tc, Direction dir,
-                                                  ProbeResult& result) {
+                                                  LoadedStamp* stamp, ProbeResult& result) {
     const auto d = static_cast<size_t>(dir);
     const Load load = dir == Direction::kDownload ? Load::kDownload : Load::kUpload;
     TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes, tc.stop_when_stable};
 
     LoadedPinger pinger(base_url_, api_, opts, ctx);
-    pinger.Start(ctx.clock.SteadyNow() + tc.warmup);
+    const SteadyTime loaded_from = ctx.clock.SteadyNow() + tc.warmup;
+    pinger.Start(loaded_from);
+    if (stamp) stamp->Measure(load, loaded_from);
     TransferOutcome out = RunTransfer(base_url_, api_, opts, spec, ctx);
+    if (stamp) stamp->Measure(std::nullopt, ctx.clock.SteadyNow());
     LatencyResult& lat = result.latency[static_cast<size_t>(load)];
     lat.samples_seconds = pinger.Stop();
     Summarize(lat);
@@ -78,6 +109,8 @@ class SpeedtestProbe final : public Probe {
   const config::SpeedtestConfig cfg_;
   const SpeedtestApi& api_;
   const std::string base_url_;
+  const std::unique_ptr<net::Resolver> resolver_;  // for loaded_stamp's address
+  ReflectorMemory memory_;                         // loaded_stamp's reflector
 };
 
 }  // namespace
@@ -85,7 +118,8 @@ class SpeedtestProbe final : public Probe {
 Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg,
                                                  const SpeedtestApi& api) {
   HERMES_RETURN_IF_ERROR(CheckHttpTarget(cfg.target));
-  return std::unique_ptr<Probe>(std::make_unique<SpeedtestProbe>(cfg, api));
+  return std::unique_ptr<Probe>(
+      std::make_unique<SpeedtestProbe>(cfg, api, net::NewSystemResolver()));
 }
 
 ResultLayout SpeedtestLayout(const config::ProbeConfig& cfg) {
@@ -103,6 +137,12 @@ ResultLayout SpeedtestLayout(const config::ProbeConfig& cfg) {
     l.loads.push_back(Load::kUpload);
     l.throughput.push_back(Direction::kUpload);
     l.transferred.push_back(Direction::kUpload);
+  }
+  if (s.loaded_stamp) {
+    // STAMP loss and jitter idle and under each enabled direction's load; its
+    // packets go up whatever directions are enabled.
+    l.packets = l.stamp = l.loads;
+    if (!s.upload.enabled) l.transferred.push_back(Direction::kUpload);
   }
   return l;
 }

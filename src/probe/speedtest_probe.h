@@ -6,7 +6,12 @@
 // `latency.samples` pings follow on it -> latency[idle]; (2) for each enabled
 // direction, the transfer engine (speedtest_transfer.h) runs while LoadedPinger
 // (speedtest_latency.h) measures latency[download|upload] on its own connection and
-// thread. Any failure ends the run with exactly one reason; bytes already moved
+// thread. With `loaded_stamp`, a STAMP stream (speedtest_stamp.h) runs beside the
+// whole run on its own thread: idle for at least 1 s before the first transfer,
+// then under each direction's load after its warm-up; its loss and jitter go into
+// packets[load], its bytes into transferred_bytes. An unusable loaded_stamp
+// address fails the run (`dns`, naming the key); a reflector that does not answer
+// shows as loss. Any failure ends the run with exactly one reason; bytes already moved
 // stay in transferred_bytes and samples already taken stay in the result, but
 // throughput and the failed direction's rate are left unset.
 //
@@ -30,7 +35,9 @@ Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& 
 
 // Every phase; rtt, latency and jitter for idle and each enabled direction;
 // throughput and transferred bytes per enabled direction (download always: the
-// latency requests' bodies); http status and certificate expiry.
+// latency requests' bodies); http status and certificate expiry. With
+// loaded_stamp also packets and stamp for idle and each enabled direction, and
+// transferred bytes upload (the STAMP packets).
 ResultLayout SpeedtestLayout(const config::ProbeConfig& cfg);
 
 }  // namespace hermes::probe

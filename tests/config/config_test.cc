@@ -81,6 +81,10 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   EXPECT_DOUBLE_EQ(*speed.expect.download_bytes_per_second, 12.5e6);
   EXPECT_DOUBLE_EQ(*speed.expect.upload_bytes_per_second, 2.5e6);
   EXPECT_DOUBLE_EQ(*speed.expect.latency_seconds, 0.03);
+  ASSERT_TRUE(st.loaded_stamp.has_value());
+  EXPECT_EQ(st.loaded_stamp->address, "192.0.2.9:8620");
+  EXPECT_EQ(st.loaded_stamp->interval, std::chrono::milliseconds(50));
+  EXPECT_EQ(st.loaded_stamp->max_packets, 1201u);  // the most 60 s can send
 
   const std::string dir = kFixtureDir;
   const auto& http = config->FindProbe("api")->Settings<HttpConfig>();
@@ -181,10 +185,16 @@ TEST(ConfigTest, ExampleConfigParses) {
   auto config =
       LoadConfigFile(HERMES_SOURCE_DIR "/config/hermes.example.yml", probe::BuiltinKinds());
   ASSERT_TRUE(config.ok()) << config.status().message();
+  const std::string text =
+      hermes::testing::ReadFile(HERMES_SOURCE_DIR "/config/hermes.example.yml");
   for (const KindSpec* kind : probe::BuiltinKinds()) {
     EXPECT_TRUE(std::any_of(config->probes.begin(), config->probes.end(),
                             [&](const ProbeConfig& p) { return p.kind == kind; }))
         << kind->name;
+    for (std::string_view key : kind->keys) {  // every key of every kind is shown
+      EXPECT_NE(text.find(" " + std::string(key) + ":"), std::string::npos)
+          << kind->name << "." << key;
+    }
   }
 }
 

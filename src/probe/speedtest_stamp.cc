@@ -1,0 +1,82 @@
+#include "probe/speedtest_stamp.h"
+
+#include <pthread.h>
+
+#include <string>
+
+#include "net/deadline.h"
+#include "probe/stamp_probe.h"
+
+namespace hermes::probe {
+
+Result<std::unique_ptr<LoadedStamp>> LoadedStamp::Start(const config::LoadedStampConfig& cfg,
+                                                        net::Resolver& resolver,
+                                                        const ProbeContext& ctx) {
+  const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
+  auto target = net::SplitHostPort(cfg.address, config::kStampDefaultPort);
+  if (!target.ok()) return target.status();
+  auto addrs = resolver.Resolve(target->host, target->port, run);
+  if (!addrs.ok()) return addrs.status();
+  StampSessionOptions o;
+  o.interval = cfg.interval;
+  o.count = cfg.max_packets;
+  auto session = StampSession::Open(addrs->front(), o);
+  if (!session.ok()) return session.status();
+  std::unique_ptr<LoadedStamp> s(new LoadedStamp(std::move(session).value(), ctx));
+  s->thread_ = std::thread([p = s.get()] {
+    pthread_setname_np(pthread_self(), "hermes-stamp");
+    const net::Deadline d{p->ctx_.clock, p->ctx_.deadline, p->ctx_.cancelled};
+    // A cancelled run leaves what was measured; the probe reports the cancellation.
+    (void)p->session_.Run(p->ctx_.clock, d, p->ctx_.deadline, p->stop_,
+                          [p](SteadyTime t) { return p->SegmentAt(t); });
+  });
+  return s;
+}
+
+LoadedStamp::LoadedStamp(StampSession session, const ProbeContext& ctx)
+    : session_(std::move(session)), ctx_(ctx), started_(ctx.clock.SteadyNow()) {}
+
+LoadedStamp::~LoadedStamp() { Join(); }
+
+void LoadedStamp::Join() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+int LoadedStamp::SegmentAt(SteadyTime t) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (t >= next_from_) {
+    segment_ = next_segment_;
+    next_from_ = SteadyTime::max();
+  }
+  return segment_;
+}
+
+void LoadedStamp::Measure(std::optional<Load> load, SteadyTime from) {
+  std::lock_guard<std::mutex> l(mu_);
+  segment_ = -1;  // until `from`
+  next_segment_ = load ? static_cast<int>(*load) : -1;
+  next_from_ = from;
+}
+
+void LoadedStamp::WaitIdle() {
+  const SteadyTime until = std::min(started_ + config::kLoadedStampIdleWindow, ctx_.deadline);
+  std::unique_lock<std::mutex> l(mu_);
+  // In slices, so that a cancelled run does not wait out the window.
+  while (!ctx_.cancelled.load() && ctx_.clock.SteadyNow() < until) {
+    ctx_.clock.WaitUntil(l, idle_cv_, std::min(until, ctx_.clock.SteadyNow() + net::kPollSlice));
+  }
+}
+
+void LoadedStamp::Finish(ReflectorMemory& memory, ProbeResult& result) {
+  Join();
+  const StampAnalysis a = memory.Analyze(session_.reflector().ToString(), session_.packets(),
+                                         static_cast<int>(kAllLoads.size()));
+  for (size_t i = 0; i < kAllLoads.size(); ++i) {
+    if (a.segments[i].sent > 0) FillStampResult(a.segments[i], result.packets[i], nullptr);
+  }
+  result.transferred_bytes[static_cast<size_t>(Direction::kUpload)] += session_.bytes_sent();
+  result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += session_.bytes_received();
+}
+
+}  // namespace hermes::probe

@@ -1,0 +1,73 @@
+// LoadedStamp: a speedtest's `loaded_stamp` stream. One STAMP session
+// (stamp_session.h) runs on its own thread ("hermes-stamp") for the whole run, so
+// that loss and jitter of a real-time-like flow are measured idle and while each
+// direction saturates the link, against the same reflector and over one session
+// (a stateful reflector shown in one phase splits the losses of all phases).
+//
+// The probe marks phases: packets sent while Measure(load) is in effect count under
+// that load; packets sent at other times (a transfer's warm-up, between phases)
+// count nowhere. Idle lasts at least config::kLoadedStampIdleWindow (WaitIdle()).
+// Finish() stops sending, waits for the last replies (at least
+// config::kStampFinalWait, never past the run's deadline) and fills, per load
+// measured, result.packets[load] (sent, lost, loss ratio, loss by direction,
+// one-way jitter, duplicates, reordering) and adds the stream's bytes to
+// transferred_bytes. RTTs are not reported: the speedtest's latency families stay
+// its own HTTP pings'.
+//
+// Thread-safety: all methods are called from the probe's thread; the stream's
+// thread only reads the current phase under a mutex.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/status.h"
+#include "config/stamp_config.h"
+#include "net/resolver.h"
+#include "probe/probe.h"
+#include "probe/stamp_session.h"
+
+namespace hermes::probe {
+
+class LoadedStamp {
+ public:
+  // Resolves cfg.address (first address) and starts the stream in the idle phase.
+  // Errors: kNotFound/kUnavailable (resolution), kDeadlineExceeded, or the socket's.
+  // `ctx` must outlive the object.
+  static Result<std::unique_ptr<LoadedStamp>> Start(const config::LoadedStampConfig& cfg,
+                                                    net::Resolver& resolver,
+                                                    const ProbeContext& ctx);
+  ~LoadedStamp();  // stops and joins
+  LoadedStamp(const LoadedStamp&) = delete;
+  LoadedStamp& operator=(const LoadedStamp&) = delete;
+
+  // Counts the packets sent from `from` on under `load`, or under none.
+  void Measure(std::optional<Load> load, SteadyTime from);
+  // Blocks until the idle phase has lasted kLoadedStampIdleWindow (or the run ends).
+  void WaitIdle();
+  // Stops, joins and fills `result` (see above) using what `memory` knows.
+  void Finish(ReflectorMemory& memory, ProbeResult& result);
+
+  const net::SocketAddress& reflector() const { return session_.reflector(); }
+
+ private:
+  LoadedStamp(StampSession session, const ProbeContext& ctx);
+  int SegmentAt(SteadyTime t);
+  void Join();
+
+  StampSession session_;
+  const ProbeContext& ctx_;
+  const SteadyTime started_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable idle_cv_;              // never notified: WaitIdle waits on the clock
+  int segment_ = static_cast<int>(Load::kIdle);  // guarded by mu_
+  int next_segment_ = -1;                        // from next_from_ on; guarded by mu_
+  SteadyTime next_from_ = SteadyTime::max();     // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace hermes::probe

@@ -1,0 +1,106 @@
+// The speedtest's loaded_stamp stream (probe/speedtest_stamp.h) in whole runs
+// against the speed-test fixture and a scripted STAMP reflector.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "probe/curl_probe_test_util.h"
+#include "probe/probe_test_util.h"
+#include "probe/speedtest_probe.h"
+#include "probe/stamp_test_util.h"
+#include "testing/probe_config.h"
+#include "testing/speed_fixture.h"
+
+namespace hermes::probe {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testutil::Act;
+using testutil::ScriptedReflector;
+
+constexpr size_t kUp = static_cast<size_t>(Direction::kUpload);
+constexpr size_t kDown = static_cast<size_t>(Direction::kDownload);
+
+config::SpeedtestConfig Config(const std::string& url, const net::SocketAddress& reflector) {
+  config::SpeedtestConfig cfg;
+  cfg.target.url = url;
+  cfg.latency.samples = 3;
+  cfg.download = {true, 2, milliseconds(600), milliseconds(200), 50'000'000'000ull};
+  cfg.upload = {true, 2, milliseconds(600), milliseconds(200), 50'000'000'000ull};
+  config::LoadedStampConfig s;
+  s.address = reflector.ToString();
+  s.interval = milliseconds(5);
+  s.max_packets = 10000;
+  cfg.loaded_stamp = s;
+  return cfg;
+}
+
+const PacketResult& At(const ProbeResult& r, Load l) { return r.packets[static_cast<size_t>(l)]; }
+
+TEST(SpeedtestStampTest, LossAndJitterIdleAndUnderEachLoad) {
+  testing::SpeedFixture fx;
+  std::atomic<uint32_t> reflected{0};
+  ScriptedReflector r([&](uint32_t s) {
+    ++reflected;
+    return s % 10 == 3 ? Act::kDropForward : Act::kReply;  // 10 % lost on the way there
+  });
+  const config::SpeedtestConfig cfg = Config(fx.url(), r.address());
+  auto probe = NewSpeedtestProbe(cfg);
+  ASSERT_TRUE(probe.ok());
+  const ProbeResult res = testutil::RunOnce(**probe, seconds(20)).result;
+  ASSERT_TRUE(res.success) << res.error;
+  testutil::ExpectFillsExactlyItsLayout(
+      res, SpeedtestLayout(hermes::testing::MakeProbeConfig("s", "speedtest", cfg)));
+  uint64_t counted = 0;
+  for (Load l : kAllLoads) {
+    const PacketResult& p = At(res, l);
+    SCOPED_TRACE(std::string(LoadName(l)));
+    EXPECT_GT(p.sent, 0u);
+    EXPECT_GT(p.lost, 0u);
+    EXPECT_EQ(p.lost_one_way[kUp], p.lost);  // the reflector's numbers place every loss
+    EXPECT_EQ(p.lost_one_way[kDown], 0u);
+    EXPECT_NEAR(*p.loss_ratio, 0.1, 0.1);
+    counted += p.sent;
+  }
+  // Idle lasts at least a second (200 packets at 5 ms, less what a late thread skips).
+  EXPECT_GE(At(res, Load::kIdle).sent, 150u);
+  // Warm-ups (2 x 200 ms: 80 packets) and the gaps between phases count nowhere;
+  // every tenth packet never reached the reflector, so it saw 9 of 10 sent.
+  EXPECT_LE(counted + 60, reflected.load() * 10 / 9);
+  EXPECT_GE(res.transferred_bytes[kUp], 44u * counted);
+  // The HTTP pings still own the latency families.
+  EXPECT_FALSE(res.latency[static_cast<size_t>(Load::kDownload)].samples_seconds.empty());
+}
+
+TEST(SpeedtestStampTest, ADeadReflectorShowsAsLossNotAsAFailedSpeedtest) {
+  testing::SpeedFixture fx;
+  auto closed = net::UdpSocket::Bind(*net::SocketAddress::FromIp("127.0.0.1", 0), false).value();
+  const auto to = *net::SocketAddress::FromIp("127.0.0.1", closed.LocalPort());
+  closed = net::UdpSocket::Bind(*net::SocketAddress::FromIp("127.0.0.1", 0), false).value();
+  config::SpeedtestConfig cfg = Config(fx.url(), to);
+  cfg.upload.enabled = false;
+  auto probe = NewSpeedtestProbe(cfg);
+  ASSERT_TRUE(probe.ok());
+  const ProbeResult res = testutil::RunOnce(**probe, seconds(20)).result;
+  ASSERT_TRUE(res.success) << res.error;
+  EXPECT_EQ(At(res, Load::kIdle).loss_ratio, 1.0);
+  EXPECT_EQ(At(res, Load::kDownload).loss_ratio, 1.0);
+  EXPECT_EQ(At(res, Load::kUpload).sent, 0u);
+  EXPECT_GT(res.transferred_bytes[kUp], 0u);  // STAMP packets went up all the same
+}
+
+TEST(SpeedtestStampTest, AnUnusableAddressFailsTheRunNamingTheKey) {
+  testing::SpeedFixture fx;
+  config::SpeedtestConfig cfg = Config(fx.url(), *net::SocketAddress::FromIp("127.0.0.1", 9));
+  cfg.loaded_stamp->address = "reflector.invalid:862:1";
+  auto probe = NewSpeedtestProbe(cfg);
+  ASSERT_TRUE(probe.ok());
+  const ProbeResult res = testutil::RunOnce(**probe, seconds(20)).result;
+  EXPECT_FALSE(res.success);
+  EXPECT_EQ(res.error.rfind("loaded_stamp.address: ", 0), 0u) << res.error;
+}
+
+}  // namespace
+}  // namespace hermes::probe
