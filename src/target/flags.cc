@@ -40,6 +40,17 @@ FlagSet Define(Flags& f) {
           f.rpm.test_endpoint = v;
           return Status::Ok();
         });
+  s.AddString("stamp.listen-address",
+              "UDP address of the STAMP (RFC 8762) session-reflector, e.g. :862 (default off)",
+              &f.stamp.listen_address);
+  s.AddBool("stamp.stateless",
+            "reflect the sender's sequence numbers (senders then see round-trip loss only)",
+            &f.stamp.limits.stateless);
+  s.AddInt("stamp.max-rate", "STAMP packets per second reflected per client address (default 1000)",
+           1, 1000000, &f.stamp.limits.packets_per_second);
+  s.AddInt("stamp.max-clients",
+           "client addresses the STAMP reflector tracks at once (default 1024)", 1, 1000000,
+           &f.stamp.limits.max_clients);
   s.AddString("log.level", "debug, info, warn or error (default info)", &f.log_level);
   s.AddString("log.format", "logfmt or json (default logfmt)", &f.log_format);
   s.AddBool("version", "print version information and exit", &f.version);

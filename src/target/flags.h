@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "target/routes.h"
+#include "target/stamp_reflector.h"
 
 namespace hermes::target {
 
@@ -20,6 +21,8 @@ struct Flags {
   int max_connections_per_ip = 64;
   uint64_t max_bytes_per_request = 1ull << 30;
   RpmOptions rpm;  // --rpm.*
+  // --stamp.*: the STAMP reflector, off while listen_address is empty.
+  StampReflectorOptions stamp;
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool version = false;

@@ -45,36 +45,43 @@ Result<net::SocketAddress> ParseListen(const std::string& addr, bool* wildcard) 
 
 }  // namespace
 
-Result<std::unique_ptr<StampReflector>> StampReflector::Start(const StampReflectorOptions& o,
-                                                              Clock& clock) {
+Result<std::unique_ptr<StampReflector>> StampReflector::Create(const StampReflectorOptions& o,
+                                                               Clock& clock) {
   bool wildcard = false;
   auto addr = ParseListen(o.listen_address, &wildcard);
   if (!addr.ok()) return addr.status();
-  auto sock = net::UdpSocket::Bind(*addr, wildcard);
-  if (!sock.ok() && wildcard) {
-    // All interfaces on a host without IPv6: IPv4 only.
-    sock = net::UdpSocket::Bind(*net::SocketAddress::FromIp("0.0.0.0", addr->port()), false);
-  }
-  if (!sock.ok())
-    return sock.status().WithContext("STAMP listen address \"" + o.listen_address + "\"");
   net::UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake.valid()) return Status::Internal(std::string("eventfd: ") + std::strerror(errno));
-  std::unique_ptr<StampReflector> r(
-      new StampReflector(std::move(sock).value(), std::move(wake), o.limits, clock));
-  r->thread_ = std::thread([p = r.get()] {
-    pthread_setname_np(pthread_self(), "hermes-stamp");
-    p->Loop();
-  });
-  return r;
+  return std::unique_ptr<StampReflector>(
+      new StampReflector(o.listen_address, *addr, wildcard, std::move(wake), o.limits, clock));
 }
 
-StampReflector::StampReflector(net::UdpSocket socket, net::UniqueFd wake, StampLimits limits,
-                               Clock& clock)
-    : socket_(std::move(socket)),
+StampReflector::StampReflector(std::string listen_address, net::SocketAddress address,
+                               bool wildcard, net::UniqueFd wake, StampLimits limits, Clock& clock)
+    : listen_address_(std::move(listen_address)),
+      address_(address),
+      wildcard_(wildcard),
       wake_(std::move(wake)),
       sessions_(limits),
-      clock_(clock),
-      port_(socket_.LocalPort()) {}
+      clock_(clock) {}
+
+Status StampReflector::Start() {
+  auto sock = net::UdpSocket::Bind(address_, wildcard_);
+  if (!sock.ok() && wildcard_) {
+    // All interfaces on a host without IPv6: IPv4 only.
+    sock = net::UdpSocket::Bind(*net::SocketAddress::FromIp("0.0.0.0", address_.port()), false);
+  }
+  if (!sock.ok()) {
+    return sock.status().WithContext("STAMP listen address \"" + listen_address_ + "\"");
+  }
+  socket_.emplace(std::move(sock).value());
+  port_ = socket_->LocalPort();
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "hermes-stamp");
+    Loop();
+  });
+  return Status::Ok();
+}
 
 StampReflector::~StampReflector() { Stop(); }
 
@@ -93,14 +100,14 @@ StampCounters StampReflector::counters() const {
 void StampReflector::Loop() {
   std::vector<uint8_t> buf(kMaxDatagramBytes);
   for (;;) {
-    pollfd fds[2] = {{socket_.fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+    pollfd fds[2] = {{socket_->fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0 && errno != EINTR) {
       LogError("STAMP reflector stopped", {{"err", std::strerror(errno)}});
       return;
     }
     if (fds[1].revents != 0) return;
     for (int i = 0; i < kBatch; ++i) {
-      auto d = socket_.TryReceive(buf);
+      auto d = socket_->TryReceive(buf);
       if (!d.ok() || !d->has_value()) break;  // drained (errors on an unbound peer are not ours)
       Handle(buf.data(), **d);
     }
@@ -144,7 +151,7 @@ void StampReflector::Handle(uint8_t* buf, const net::ReceivedDatagram& d) {
   // In place: the octets after the base packet stay the request's (symmetrical size).
   stamp::EncodeReflector(reply, packet);
   ++reflected_;  // before sending, so a client that has the reply sees it counted
-  if (!socket_.SendTo(packet, d.from, d.to).ok()) ++send_errors_;
+  if (!socket_->SendTo(packet, d.from, d.to).ok()) ++send_errors_;
 }
 
 }  // namespace hermes::target

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -54,29 +55,36 @@ class StampReflector {
   // Largest datagram reflected (a larger one is truncated by the kernel and dropped).
   static constexpr size_t kMaxDatagramBytes = 9216;
 
-  // Binds the socket and starts the thread. kInvalidArgument for a bad address,
-  // kUnavailable when it cannot be bound. `clock` must outlive the reflector.
-  static Result<std::unique_ptr<StampReflector>> Start(const StampReflectorOptions& options,
-                                                       Clock& clock);
+  // Checks the options (kInvalidArgument naming the address). `clock` must outlive
+  // the reflector.
+  static Result<std::unique_ptr<StampReflector>> Create(const StampReflectorOptions& options,
+                                                        Clock& clock);
   ~StampReflector();
   StampReflector(const StampReflector&) = delete;
   StampReflector& operator=(const StampReflector&) = delete;
 
+  // Binds the socket (kUnavailable when it cannot) and starts the thread. Once.
+  Status Start();
   // Stops the thread; idempotent.
   void Stop();
+  // The bound port (after Start(); useful with port 0).
   uint16_t port() const { return port_; }
   StampCounters counters() const;
 
  private:
-  StampReflector(net::UdpSocket socket, net::UniqueFd wake, StampLimits limits, Clock& clock);
+  StampReflector(std::string listen_address, net::SocketAddress address, bool wildcard,
+                 net::UniqueFd wake, StampLimits limits, Clock& clock);
   void Loop();
   void Handle(uint8_t* buf, const net::ReceivedDatagram& d);
 
-  net::UdpSocket socket_;
+  const std::string listen_address_;  // as given, for messages
+  const net::SocketAddress address_;
+  const bool wildcard_;  // all interfaces: dual-stack IPv6, else IPv4
+  std::optional<net::UdpSocket> socket_;
   net::UniqueFd wake_;  // eventfd: Stop() writes it to end the poll
   StampSessions sessions_;
   Clock& clock_;
-  const uint16_t port_;
+  uint16_t port_ = 0;
   net::stamp::ErrorEstimate error_;  // this host's clock, refreshed every second
   SteadyTime error_refresh_at_{};
   std::thread thread_;

@@ -38,8 +38,9 @@ size_t StampSessions::sessions() const {
 }
 
 bool StampSessions::TakeToken(Client& c, SteadyTime now) const {
-  const double burst = std::max(1.0, limits_.packets_per_second);
-  c.tokens = std::min(burst, c.tokens + ToSeconds(now - c.refilled) * limits_.packets_per_second);
+  const double rate = limits_.packets_per_second;
+  const double burst = std::max(1.0, rate);
+  c.tokens = std::min(burst, c.tokens + ToSeconds(now - c.refilled) * rate);
   c.refilled = now;
   if (c.tokens < 1) return false;
   c.tokens -= 1;
@@ -50,7 +51,7 @@ uint32_t StampSessions::NextSequence(Client& c, uint16_t port, uint16_t ssid, St
   auto it = std::find_if(c.sessions.begin(), c.sessions.end(),
                          [&](const Session& s) { return s.port == port && s.ssid == ssid; });
   if (it == c.sessions.end()) {
-    if (c.sessions.size() >= limits_.max_sessions_per_client) {
+    if (c.sessions.size() >= static_cast<size_t>(limits_.max_sessions_per_client)) {
       it = std::min_element(
           c.sessions.begin(), c.sessions.end(),
           [](const Session& a, const Session& b) { return a.last_seen < b.last_seen; });
@@ -87,16 +88,18 @@ StampVerdict StampSessions::Admit(const net::SocketAddress& client, uint16_t ssi
   if (it == clients_.end()) {
     // Idle clients leave at the next sweep (at most a second away); sweeping per
     // packet here would let a flood of new addresses buy a full scan each.
-    if (clients_.size() >= limits_.max_clients) return StampVerdict::kTooManyClients;
+    if (clients_.size() >= static_cast<size_t>(limits_.max_clients)) {
+      return StampVerdict::kTooManyClients;
+    }
     Client fresh;
-    fresh.tokens = std::max(1.0, limits_.packets_per_second);
+    fresh.tokens = std::max(1.0, static_cast<double>(limits_.packets_per_second));
     fresh.refilled = now;
     it = clients_.emplace(key, std::move(fresh)).first;
   }
   Client& c = it->second;
   c.last_seen = now;
   if (!TakeToken(c, now)) return StampVerdict::kRateLimited;
-  *sequence = limits_.stateful ? NextSequence(c, client.port(), ssid, now) : sender_sequence;
+  *sequence = limits_.stateless ? sender_sequence : NextSequence(c, client.port(), ssid, now);
   return StampVerdict::kReflect;
 }
 

@@ -29,10 +29,10 @@
 namespace hermes::target {
 
 struct StampLimits {
-  bool stateful = true;
-  double packets_per_second = 1000;  // per client address
-  size_t max_clients = 1024;
-  size_t max_sessions_per_client = 64;
+  bool stateless = false;         // RFC 8762 4.3.1: stateful (the default) numbers its own replies
+  int packets_per_second = 1000;  // per client address
+  int max_clients = 1024;
+  int max_sessions_per_client = 64;
   Duration idle_timeout = std::chrono::seconds(60);
 };
 

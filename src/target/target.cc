@@ -31,6 +31,11 @@ Result<std::unique_ptr<Target>> Target::Create(const Flags& flags, Clock& clock)
   RouteOptions routes{flags.max_bytes_per_request, flags.rpm, flags.faults};
   t->http_ = std::make_unique<server::HttpServer>(std::move(opts), TargetRoutes(routes),
                                                   t->auth_.get(), nullptr);
+  if (!flags.stamp.listen_address.empty()) {
+    auto stamp = StampReflector::Create(flags.stamp, clock);
+    if (!stamp.ok()) return stamp.status().WithContext("--stamp.listen-address");
+    t->stamp_ = std::move(stamp).value();
+  }
   return t;
 }
 
@@ -43,6 +48,13 @@ Status Target::Start() {
   for (size_t i = 0; i < ports.size(); ++i) {
     LogInfo("listening", {{"address", flags_.listen_addresses[i]}, {"port", ports[i]}});
   }
+  if (stamp_) {
+    HERMES_RETURN_IF_ERROR(stamp_->Start());
+    LogInfo("STAMP reflector listening",
+            {{"address", flags_.stamp.listen_address},
+             {"port", stamp_->port()},
+             {"mode", flags_.stamp.limits.stateless ? "stateless" : "stateful"}});
+  }
   const TestFaults& f = flags_.faults;
   if (f.response_delay.count() || f.stall || f.reset_after_bytes || f.short_body || f.status) {
     LogWarn(
@@ -54,6 +66,7 @@ Status Target::Start() {
 }
 
 void Target::Stop() {
+  if (stamp_) stamp_->Stop();
   if (http_) http_->Stop();
 }
 

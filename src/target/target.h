@@ -1,6 +1,7 @@
 // Target: hermes-target's long-lived objects, wired from its flags: the
-// Authenticator (bearer tokens, basic auth) and the HTTP(S) listener serving the
-// speed-test routes (target/routes.h). main() only parses flags, creates a Target,
+// Authenticator (bearer tokens, basic auth), the HTTP(S) listener serving the
+// speed-test routes (target/routes.h) and, with --stamp.listen-address, the STAMP
+// session-reflector (target/stamp_reflector.h). main() only parses flags, creates a Target,
 // starts it and waits for a signal, as hermes-exporter's main does with
 // app::Exporter.
 //
@@ -11,7 +12,7 @@
 // three.
 //
 // Thread-safety: Start() and Stop() from the owning thread; the listener runs on
-// its own threads ("hermes-http-N").
+// its own threads ("hermes-http-N"), the reflector on "hermes-stamp".
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "target/flags.h"
+#include "target/stamp_reflector.h"
 
 namespace hermes::target {
 
@@ -39,6 +41,8 @@ class Target {
 
   // Ports the HTTP listener bound, in --web.listen-address order (useful with port 0).
   std::vector<uint16_t> HttpPorts() const { return http_->BoundPorts(); }
+  // The STAMP reflector's bound port, or 0 when it is off.
+  uint16_t StampPort() const { return stamp_ ? stamp_->port() : 0; }
 
  private:
   explicit Target(const Flags& flags) : flags_(flags) {}
@@ -46,6 +50,7 @@ class Target {
   const Flags flags_;
   std::unique_ptr<server::Authenticator> auth_;
   std::unique_ptr<server::HttpServer> http_;
+  std::unique_ptr<StampReflector> stamp_;  // null: --stamp.listen-address not given
 };
 
 }  // namespace hermes::target

@@ -99,7 +99,7 @@ void HostileReflector(FuzzInput& in) {
 
 void HostileSender(FuzzInput& in) {
   hermes::target::StampLimits l;
-  l.stateful = in.Bool();
+  l.stateless = in.Bool();
   l.packets_per_second = 1 + in.Byte();
   l.max_clients = 1 + in.Byte() % 16;
   l.max_sessions_per_client = 1 + in.Byte() % 8;
@@ -122,11 +122,13 @@ void HostileSender(FuzzInput& in) {
     uint32_t reply = 0;
     const auto v =
         sessions.Admit(*hermes::net::SocketAddress::FromIp(ip, port), ssid, seq, now, &reply);
-    FUZZ_CHECK(sessions.clients() <= l.max_clients, "%zu clients", sessions.clients());
-    FUZZ_CHECK(sessions.sessions() <= l.max_clients * l.max_sessions_per_client, "%zu sessions",
-               sessions.sessions());
+    FUZZ_CHECK(sessions.clients() <= static_cast<size_t>(l.max_clients), "%zu clients",
+               sessions.clients());
+    FUZZ_CHECK(
+        sessions.sessions() <= static_cast<size_t>(l.max_clients * l.max_sessions_per_client),
+        "%zu sessions", sessions.sessions());
     if (v != hermes::target::StampVerdict::kReflect) continue;
-    if (!l.stateful) {
+    if (l.stateless) {
       FUZZ_CHECK(reply == seq && sessions.sessions() == 0, "stateless %u for %u", reply, seq);
       continue;
     }

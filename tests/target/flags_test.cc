@@ -14,6 +14,22 @@ TEST(TargetFlagsTest, DefaultsMatchTheReadme) {
   EXPECT_EQ(f->max_bytes_per_request, 1ull << 30);
   EXPECT_EQ(f->faults.response_delay.count(), 0);
   EXPECT_FALSE(f->faults.reset_after_bytes.has_value());
+  EXPECT_EQ(f->stamp.listen_address, "");  // the STAMP reflector is off
+  EXPECT_FALSE(f->stamp.limits.stateless);
+  EXPECT_EQ(f->stamp.limits.packets_per_second, 1000);
+  EXPECT_EQ(f->stamp.limits.max_clients, 1024);
+}
+
+TEST(TargetFlagsTest, ParsesStampFlags) {
+  auto f = ParseFlags({"--stamp.listen-address=:862", "--stamp.stateless", "--stamp.max-rate=50",
+                       "--stamp.max-clients", "10"});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->stamp.listen_address, ":862");
+  EXPECT_TRUE(f->stamp.limits.stateless);
+  EXPECT_EQ(f->stamp.limits.packets_per_second, 50);
+  EXPECT_EQ(f->stamp.limits.max_clients, 10);
+  EXPECT_FALSE(ParseFlags({"--stamp.max-rate=0"}).ok());
+  EXPECT_FALSE(ParseFlags({"--stamp.max-clients=-1"}).ok());
 }
 
 TEST(TargetFlagsTest, ParsesSizesAndTestFaults) {
@@ -52,8 +68,10 @@ TEST(TargetFlagsTest, RejectsUnknownFlagsAndBadNumbers) {
 
 TEST(TargetFlagsTest, UsageListsEveryFlag) {
   std::string usage = FlagsUsage("hermes-target");
-  for (const char* name : {"--web.listen-address", "--web.config.file", "--web.bearer-token-file",
-                           "--max-bytes-per-request", "--test.response-delay", "--log.format"}) {
+  for (const char* name :
+       {"--web.listen-address", "--web.config.file", "--web.bearer-token-file",
+        "--max-bytes-per-request", "--test.response-delay", "--log.format",
+        "--stamp.listen-address", "--stamp.stateless", "--stamp.max-rate", "--stamp.max-clients"}) {
     EXPECT_NE(usage.find(name), std::string::npos) << name;
   }
 }

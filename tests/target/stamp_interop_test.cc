@@ -6,6 +6,7 @@
 
 #include "probe/stamp_session.h"
 #include "target/stamp_reflector.h"
+#include "target/stamp_test_util.h"
 
 namespace hermes::target {
 namespace {
@@ -21,14 +22,12 @@ struct Result {
 Result Measure(const std::string& ip, StampLimits limits, uint32_t count, Duration interval) {
   SystemClock clock;
   const std::string listen = ip.find(':') == std::string::npos ? ip + ":0" : "[" + ip + "]:0";
-  auto reflector = StampReflector::Start({listen, limits}, clock);
-  EXPECT_TRUE(reflector.ok()) << reflector.status().message();
-  if (!reflector.ok()) return {};
+  auto reflector = StartReflector(listen, limits);
+  if (reflector == nullptr) return {};
   probe::StampSessionOptions o;
   o.count = count;
   o.interval = interval;
-  auto session =
-      probe::StampSession::Open(*net::SocketAddress::FromIp(ip, (*reflector)->port()), o);
+  auto session = probe::StampSession::Open(*net::SocketAddress::FromIp(ip, reflector->port()), o);
   EXPECT_TRUE(session.ok());
   if (!session.ok()) return {};
   std::atomic<bool> cancelled{false}, stop{false};
@@ -66,7 +65,7 @@ TEST(StampInteropTest, StatefulReflectorLetsTheSenderSplitLossByDirection) {
 
 TEST(StampInteropTest, StatelessReflectorLeavesTheDirectionOpen) {
   StampLimits l;
-  l.stateful = false;
+  l.stateless = true;
   l.packets_per_second = 10;
   const Result r = Measure("127.0.0.1", l, 40, milliseconds(25));
   const probe::StampSegmentStats& s = r.analysis.segments.at(0);

@@ -10,6 +10,7 @@
 #include "net/deadline.h"
 #include "net/stamp_packet.h"
 #include "net/udp_socket.h"
+#include "target/stamp_test_util.h"
 
 namespace hermes::target {
 namespace {
@@ -48,12 +49,19 @@ struct Client {
   net::UdpSocket sock;
 };
 
-std::unique_ptr<StampReflector> StartReflector(const std::string& addr, StampLimits l = {}) {
+}  // namespace
+
+std::unique_ptr<StampReflector> StartReflector(const std::string& addr, StampLimits l) {
   static SystemClock clock;
-  auto r = StampReflector::Start({addr, l}, clock);
+  auto r = StampReflector::Create({addr, l}, clock);
   EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? std::move(r).value() : nullptr;
+  if (!r.ok()) return nullptr;
+  const Status st = (*r)->Start();
+  EXPECT_TRUE(st.ok()) << st.message();
+  return st.ok() ? std::move(r).value() : nullptr;
 }
+
+namespace {
 
 TEST(StampReflectorTest, AnswersWithTheFieldsOfFigure5) {
   auto r = StartReflector("127.0.0.1:0");
@@ -114,7 +122,7 @@ TEST(StampReflectorTest, NeverAnswersWithMoreBytesThanReceived) {
 TEST(StampReflectorTest, StatefulNumbersRepliesStatelessEchoes) {
   for (bool stateful : {true, false}) {
     StampLimits l;
-    l.stateful = stateful;
+    l.stateless = !stateful;
     auto r = StartReflector("127.0.0.1:0", l);
     ASSERT_NE(r, nullptr);
     Client c("127.0.0.1", r->port());
@@ -172,16 +180,19 @@ TEST(StampReflectorTest, AllInterfacesServesIpv4AndIpv6) {
 TEST(StampReflectorTest, BadListenAddressesAreErrorsNamingTheAddress) {
   SystemClock clock;
   for (const char* bad : {"862", "localhost:862", "127.0.0.1:99999", "::1:862"}) {
-    auto r = StampReflector::Start({bad, {}}, clock);
+    auto r = StampReflector::Create({bad, {}}, clock);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(r.status().message().find(bad), std::string::npos) << r.status().message();
   }
   auto first = StartReflector("127.0.0.1:0");
   ASSERT_NE(first, nullptr);
-  auto taken = StampReflector::Start({"127.0.0.1:" + std::to_string(first->port()), {}}, clock);
-  ASSERT_FALSE(taken.ok());
-  EXPECT_EQ(taken.status().code(), StatusCode::kUnavailable);
+  const std::string busy = "127.0.0.1:" + std::to_string(first->port());
+  auto taken = StampReflector::Create({busy, {}}, clock);
+  ASSERT_TRUE(taken.ok());  // the address is valid; binding it is Start()'s
+  const Status st = (*taken)->Start();
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_NE(st.message().find(busy), std::string::npos) << st.message();
 }
 
 TEST(StampReflectorTest, StopsPromptlyAndIdempotently) {

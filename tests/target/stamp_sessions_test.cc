@@ -43,7 +43,7 @@ TEST(StampSessionsTest, StatefulSessionsCountTheirOwnReflectedPackets) {
 
 TEST(StampSessionsTest, StatelessEchoesTheSenderSequenceAndKeepsNoSessions) {
   StampLimits l;
-  l.stateful = false;
+  l.stateless = true;
   Env e(l);
   EXPECT_EQ(e.Admit(Addr("192.0.2.1", 5000), 0, 7), 7);
   EXPECT_EQ(e.Admit(Addr("192.0.2.1", 5000), 0, 9), 9);
@@ -114,7 +114,7 @@ TEST(StampSessionsTest, HostileSenderCannotGrowStateBeyondTheBounds) {
   StampLimits l;
   l.max_clients = 100;
   l.max_sessions_per_client = 8;
-  l.packets_per_second = 1e9;
+  l.packets_per_second = 1'000'000'000;
   Env e(l);
   // Every port and SSID from one address, then many addresses, without pause.
   for (uint32_t i = 0; i < 200000; ++i) {

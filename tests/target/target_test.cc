@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "probe/stamp_session.h"
 #include "server/server_test_util.h"
 #include "testing/testing.h"
 
@@ -97,6 +98,46 @@ TEST(TargetTest, TestFaultsReachTheRoutes) {
   auto r = ReadResponse(c);
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.headers["retry-after"], "9");
+}
+
+TEST(TargetTest, ReflectsStampOnlyWhenAsked) {
+  SystemClock clock;
+  auto off = Target::Create(LoopbackFlags(), clock);
+  ASSERT_TRUE(off.ok());
+  ASSERT_TRUE(off.value()->Start().ok());
+  EXPECT_EQ(off.value()->StampPort(), 0);
+
+  Flags f = LoopbackFlags();
+  f.stamp.listen_address = "127.0.0.1:0";
+  auto t = Target::Create(f, clock);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ASSERT_TRUE(t.value()->Start().ok());
+  ASSERT_NE(t.value()->StampPort(), 0);
+  probe::StampSessionOptions o;
+  o.count = 5;
+  o.interval = std::chrono::milliseconds(1);
+  auto session = probe::StampSession::Open(
+      *net::SocketAddress::FromIp("127.0.0.1", t.value()->StampPort()), o);
+  ASSERT_TRUE(session.ok());
+  std::atomic<bool> cancelled{false}, stop{false};
+  const net::Deadline d{clock, clock.SteadyNow() + std::chrono::seconds(30), cancelled};
+  ASSERT_TRUE(session->Run(clock, d, d.at, stop, [](SteadyTime) { return 0; }).ok());
+  const auto a = probe::AnalyzeStampSession(session->packets(), 1, false);
+  EXPECT_EQ(a.segments[0].received, 5u);
+  t.value()->Stop();
+}
+
+TEST(TargetTest, BadStampAddressFailsCreateNamingTheFlag) {
+  Flags f = LoopbackFlags();
+  f.stamp.listen_address = "localhost:862";
+  SystemClock clock;
+  auto t = Target::Create(f, clock);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message().rfind("--stamp.listen-address: STAMP listen address "
+                                       "\"localhost:862\"",
+                                       0),
+            0u)
+      << t.status().message();
 }
 
 }  // namespace
