@@ -88,17 +88,25 @@ class SpeedtestProbe final : public Probe {
     const Load load = dir == Direction::kDownload ? Load::kDownload : Load::kUpload;
     TransferSpec spec{dir, tc.streams, tc.duration, tc.warmup, tc.max_bytes, tc.stop_when_stable};
 
-    LoadedPinger pinger(base_url_, api_, opts, ctx);
+    // Loaded latency: the STAMP stream's when there is one (LoadedStamp::Finish
+    // fills it), else HTTP pings on their own connection.
+    std::unique_ptr<LoadedPinger> pinger;
     const SteadyTime loaded_from = ctx.clock.SteadyNow() + tc.warmup;
-    pinger.Start(loaded_from);
-    if (stamp) stamp->Measure(load, loaded_from);
+    if (stamp) {
+      stamp->Measure(load, loaded_from);
+    } else {
+      pinger = std::make_unique<LoadedPinger>(base_url_, api_, opts, ctx);
+      pinger->Start(loaded_from);
+    }
     TransferOutcome out = RunTransfer(base_url_, api_, opts, spec, ctx);
     if (stamp) stamp->Measure(std::nullopt, ctx.clock.SteadyNow());
-    LatencyResult& lat = result.latency[static_cast<size_t>(load)];
-    lat.samples_seconds = pinger.Stop();
-    Summarize(lat);
-
-    result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += pinger.received_bytes();
+    if (pinger) {
+      LatencyResult& lat = result.latency[static_cast<size_t>(load)];
+      lat.samples_seconds = pinger->Stop();
+      Summarize(lat);
+      result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] +=
+          pinger->received_bytes();
+    }
     result.transferred_bytes[d] += out.total_bytes;
     result.throughput_samples[d] = std::move(out.rate.samples_bytes_per_second);
     if (out.failure) return out.failure;

@@ -7,8 +7,9 @@
 // direction, the transfer engine (speedtest_transfer.h) runs while LoadedPinger
 // (speedtest_latency.h) measures latency[download|upload] on its own connection and
 // thread. With `loaded_stamp`, a STAMP stream (speedtest_stamp.h) runs beside the
-// whole run on its own thread: idle for at least 1 s before the first transfer,
-// then under each direction's load after its warm-up; its loss and jitter go into
+// whole run on its own thread instead of LoadedPinger: idle for at least 1 s
+// before the first transfer, then under each direction's load after its warm-up;
+// its RTTs become latency[idle|download|upload], its loss and jitter go into
 // packets[load], its bytes into transferred_bytes. An unusable loaded_stamp
 // address fails the run (`dns`, naming the key); a reflector that does not answer
 // shows as loss. Any failure ends the run with exactly one reason; bytes already moved

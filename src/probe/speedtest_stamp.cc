@@ -73,7 +73,9 @@ void LoadedStamp::Finish(ReflectorMemory& memory, ProbeResult& result) {
   const StampAnalysis a = memory.Analyze(session_.reflector().ToString(), session_.packets(),
                                          static_cast<int>(kAllLoads.size()));
   for (size_t i = 0; i < kAllLoads.size(); ++i) {
-    if (a.segments[i].sent > 0) FillStampResult(a.segments[i], result.packets[i], nullptr);
+    if (a.segments[i].sent == 0) continue;
+    result.latency[i] = LatencyResult{};  // STAMP's RTTs replace the HTTP pings' idle ones
+    FillStampResult(a.segments[i], result.packets[i], &result.latency[i]);
   }
   result.transferred_bytes[static_cast<size_t>(Direction::kUpload)] += session_.bytes_sent();
   result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += session_.bytes_received();

@@ -10,9 +10,10 @@
 // Finish() stops sending, waits for the last replies (at least
 // config::kStampFinalWait, never past the run's deadline) and fills, per load
 // measured, result.packets[load] (sent, lost, loss ratio, loss by direction,
-// one-way jitter, duplicates, reordering) and adds the stream's bytes to
-// transferred_bytes. RTTs are not reported: the speedtest's latency families stay
-// its own HTTP pings'.
+// one-way jitter, duplicates, reordering) and result.latency[load] (the STAMP
+// RTTs, median, round-trip IPDV as jitter: they replace the HTTP pings', so idle
+// and loaded latency come from one method), and adds the stream's bytes to
+// transferred_bytes.
 //
 // Thread-safety: all methods are called from the probe's thread; the stream's
 // thread only reads the current phase under a mutex.

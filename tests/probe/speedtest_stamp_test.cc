@@ -70,8 +70,12 @@ TEST(SpeedtestStampTest, LossAndJitterIdleAndUnderEachLoad) {
   // every tenth packet never reached the reflector, so it saw 9 of 10 sent.
   EXPECT_LE(counted + 60, reflected.load() * 10 / 9);
   EXPECT_GE(res.transferred_bytes[kUp], 44u * counted);
-  // The HTTP pings still own the latency families.
-  EXPECT_FALSE(res.latency[static_cast<size_t>(Load::kDownload)].samples_seconds.empty());
+  // The latency families are the STAMP stream's: one sample per answered packet.
+  for (Load l : kAllLoads) {
+    const LatencyResult& lat = res.latency[static_cast<size_t>(l)];
+    EXPECT_EQ(lat.samples_seconds.size(), At(res, l).sent - At(res, l).lost) << LoadName(l);
+    EXPECT_TRUE(lat.median_seconds && lat.jitter_seconds) << LoadName(l);
+  }
 }
 
 TEST(SpeedtestStampTest, ADeadReflectorShowsAsLossNotAsAFailedSpeedtest) {
