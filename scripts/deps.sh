@@ -49,6 +49,8 @@ test   prometheus-node-exporter               prometheus-node-exporter
 test   prometheus-blackbox-exporter           prometheus-blackbox-exporter
 test   nginx                                  nginx-light
 test   iperf3                                 iperf3
+test   irtt                                   irtt
+test   iptables                               iptables
 test   wrk                                    wrk
 test   slowhttptest                           slowhttptest
 test   testssl                                testssl.sh

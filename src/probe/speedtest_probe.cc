@@ -38,7 +38,7 @@ class SpeedtestProbe final : public Probe {
       stamp = std::move(s).value();
     }
     ProbeResult result = RunPhases(ctx, *opts, stamp.get());
-    if (stamp) stamp->Finish(memory_, result);
+    if (stamp) stamp->Finish(result);
     return result;
   }
 
@@ -118,7 +118,6 @@ class SpeedtestProbe final : public Probe {
   const SpeedtestApi& api_;
   const std::string base_url_;
   const std::unique_ptr<net::Resolver> resolver_;  // for loaded_stamp's address
-  ReflectorMemory memory_;                         // loaded_stamp's reflector
 };
 
 }  // namespace

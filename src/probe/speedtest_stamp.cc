@@ -68,10 +68,10 @@ void LoadedStamp::WaitIdle() {
   }
 }
 
-void LoadedStamp::Finish(ReflectorMemory& memory, ProbeResult& result) {
+void LoadedStamp::Finish(ProbeResult& result) {
   Join();
-  const StampAnalysis a = memory.Analyze(session_.reflector().ToString(), session_.packets(),
-                                         static_cast<int>(kAllLoads.size()));
+  const StampAnalysis a =
+      AnalyzeStampSession(session_.packets(), static_cast<int>(kAllLoads.size()));
   for (size_t i = 0; i < kAllLoads.size(); ++i) {
     if (a.segments[i].sent == 0) continue;
     result.latency[i] = LatencyResult{};  // STAMP's RTTs replace the HTTP pings' idle ones

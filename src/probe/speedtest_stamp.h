@@ -1,8 +1,7 @@
 // LoadedStamp: a speedtest's `loaded_stamp` stream. One STAMP session
 // (stamp_session.h) runs on its own thread ("hermes-stamp") for the whole run, so
 // that loss and jitter of a real-time-like flow are measured idle and while each
-// direction saturates the link, against the same reflector and over one session
-// (a stateful reflector shown in one phase splits the losses of all phases).
+// direction saturates the link, against the same reflector and over one session.
 //
 // The probe marks phases: packets sent while Measure(load) is in effect count under
 // that load; packets sent at other times (a transfer's warm-up, between phases)
@@ -49,8 +48,8 @@ class LoadedStamp {
   void Measure(std::optional<Load> load, SteadyTime from);
   // Blocks until the idle phase has lasted kLoadedStampIdleWindow (or the run ends).
   void WaitIdle();
-  // Stops, joins and fills `result` (see above) using what `memory` knows.
-  void Finish(ReflectorMemory& memory, ProbeResult& result);
+  // Stops, joins and fills `result` (see above).
+  void Finish(ProbeResult& result);
 
   const net::SocketAddress& reflector() const { return session_.reflector(); }
 

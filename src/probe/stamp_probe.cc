@@ -45,7 +45,7 @@ class StampProbe final : public Probe {
     const std::atomic<bool> never{false};
     const Status st =
         session->Run(ctx.clock, run, ctx.deadline, never, [](SteadyTime) { return 0; });
-    const StampAnalysis a = memory_.Analyze(peer.ToString(), session->packets(), 1);
+    const StampAnalysis a = AnalyzeStampSession(session->packets(), 1);
     const StampSegmentStats& s = a.segments.front();
 
     ProbeResult res;
@@ -71,7 +71,6 @@ class StampProbe final : public Probe {
   const config::StampConfig cfg_;
   const net::HostPort target_;
   const std::unique_ptr<net::Resolver> resolver_;
-  ReflectorMemory memory_;
 };
 
 }  // namespace

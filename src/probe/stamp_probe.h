@@ -10,10 +10,8 @@
 //            whose direction a stateful reflector's numbers give: upload (hermes to
 //            the reflector) and download; one-way jitter per direction (needs no
 //            synchronised clocks); duplicated and reordered replies.
-// A reflector is known to be stateful once one of its replies carried its own
-// sequence number (stamp_stats.h); the probe remembers that for later runs against
-// the same address, so runs whose losses all happened on the way back are split
-// too. Against a stateless reflector only round-trip loss is reported.
+// Directions need a stateful reflector, which the session's first two packets
+// reveal (stamp_stats.h); against a stateless one only round-trip loss is reported.
 // Success iff at least one reply came. Otherwise `dns` (name did not resolve),
 // `connect` (the kernel reported the reflector's port unreachable, or refused to
 // send) or `timeout`.

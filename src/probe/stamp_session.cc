@@ -38,19 +38,38 @@ StampSession::StampSession(net::UdpSocket socket, const net::SocketAddress& refl
       reflector_(reflector),
       options_(options),
       ssid_(ssid),
-      buf_(stamp::kMaxPacketBytes + 1) {
-  packets_.reserve(options.count);
-  sender_timestamps_.reserve(options.count);
+      buf_(stamp::kMaxPacketBytes + 1) {}
+
+void StampSession::SendNext(Clock& clock, int segment) {
+  if (swap_owed_) {
+    const uint32_t seq = *swap_owed_;
+    swap_owed_.reset();
+    Send(clock, seq, segment, true);
+  } else if (!shown_stateful_ && since_swap_ >= kSwapEvery &&
+             options_.count - next_sequence_ >= 2) {
+    swap_owed_ = next_sequence_;
+    Send(clock, next_sequence_ + 1, segment, true);
+    next_sequence_ += 2;
+    since_swap_ = 0;
+  } else {
+    Send(clock, next_sequence_++, segment, false);
+  }
 }
 
-void StampSession::Send(Clock& clock, int segment) {
+void StampSession::Send(Clock& clock, uint32_t sequence, int segment, bool swapped) {
+  ++since_swap_;
   stamp::SenderPacket p;
-  p.sequence = static_cast<uint32_t>(packets_.size());
+  p.sequence = sequence;
   p.error = stamp::SystemErrorEstimate();
   p.ssid = ssid_;
+  if (p.sequence >= packets_.size()) {
+    packets_.resize(p.sequence + 1);
+    sender_timestamps_.resize(p.sequence + 1);
+  }
   std::vector<uint8_t> out(options_.packet_bytes, 0);
-  StampPacketRecord r;
+  StampPacketRecord& r = packets_[p.sequence];
   r.segment = segment;
+  r.swapped = swapped;
   p.timestamp = stamp::ToNtp(clock.WallNow());
   stamp::EncodeSender(p, out);
   r.sent = clock.SteadyNow();
@@ -62,8 +81,8 @@ void StampSession::Send(Clock& clock, int segment) {
     r.sent = clock.SteadyNow();
     s = socket_.Send(out);
   }
-  packets_.push_back(r);
-  sender_timestamps_.push_back(p.timestamp);
+  sender_timestamps_[p.sequence] = p.timestamp;
+  last_sent_ = r.sent;
   if (s.ok()) {
     bytes_sent_ += out.size();
   } else {
@@ -86,6 +105,7 @@ void StampSession::Receive(Clock& clock) {
                      : stamp::DecodeReflector(std::span<const uint8_t>(buf_.data(), d.size));
     if (!reply || reply->sender_sequence >= packets_.size() ||
         (reply->ssid != ssid_ && reply->ssid != 0) ||
+        sender_timestamps_[reply->sender_sequence] == stamp::NtpTimestamp{} ||  // not sent yet
         reply->sender_timestamp != sender_timestamps_[reply->sender_sequence]) {
       continue;  // not a reply to this session's packets
     }
@@ -100,7 +120,10 @@ void StampSession::Receive(Clock& clock) {
     r.reflector_sequence = reply->sequence;
     r.reflector_received = reply->receive_timestamp;
     r.reflector_sent = reply->timestamp;
-    r.reordered = any_answered_ && reply->sender_sequence < highest_answered_;
+    // A swapped pair's first packet follows its second on purpose: not a reordering.
+    r.reordered = any_answered_ && reply->sender_sequence < highest_answered_ &&
+                  !(r.swapped && highest_answered_ == reply->sender_sequence + 1);
+    shown_stateful_ = shown_stateful_ || reply->sequence != reply->sender_sequence;
     highest_answered_ = std::max(highest_answered_, reply->sender_sequence);
     any_answered_ = true;
     ++answered_;
@@ -116,13 +139,16 @@ Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_u
   bool sending = true;
   while (!d.Expired()) {
     const SteadyTime now = clock.SteadyNow();
-    if (sending && (packets_.size() >= options_.count || stop.load() || now >= send_until)) {
+    const bool all_sent = next_sequence_ >= options_.count && !swap_owed_;
+    if (sending && (all_sent || stop.load() || now >= send_until)) {
+      // A swapped pair's first packet is still owed: a session never ends without it.
+      if (swap_owed_) SendNext(clock, segment_at(now));
       sending = false;
-      const SteadyTime last = packets_.empty() ? now : packets_.back().sent;
+      const SteadyTime last = packets_.empty() ? now : last_sent_;
       wait_until = std::min(d.at, last + std::max(kMinFinalWait, kFinalWaitRtts * max_rtt_));
     }
     if (sending && now >= next_send) {
-      Send(clock, segment_at(now));
+      SendNext(clock, segment_at(now));
       // Isochronous while on time; after a stall of more than an interval, one
       // packet goes at once and the schedule restarts from there (no burst).
       next_send = std::max(next_send + options_.interval, now);

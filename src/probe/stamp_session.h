@@ -7,6 +7,9 @@
 // there, so a stalled thread never bursts), from its own UDP socket
 // connected to the reflector (one socket = one STAMP session: sequence numbers
 // from 0, a random non-zero RFC 8972 SSID, packets of `packet_bytes`, zero-padded).
+// Until a reply has shown the reflector's own numbers, a pair of packets goes out in
+// swapped order (k+1, then k) every kSwapEvery packets, starting with the first
+// two: a stateful reflector shows itself that way (stamp_stats.h).
 // Replies are matched by Sender Sequence Number and must echo the packet's own
 // Sender Timestamp and its SSID (or 0, from reflectors without RFC 8972), so stray
 // or forged datagrams are ignored. T1 is read from the Clock just before sending,
@@ -27,6 +30,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +51,9 @@ struct StampSessionOptions {
 
 class StampSession {
  public:
+  // Packets between swapped pairs while the reflector has not shown its numbers.
+  static constexpr uint32_t kSwapEvery = 16;
+
   // Opens the socket (kUnavailable when the kernel refuses: no route, no family).
   static Result<StampSession> Open(const net::SocketAddress& reflector,
                                    const StampSessionOptions& options);
@@ -67,7 +74,9 @@ class StampSession {
  private:
   StampSession(net::UdpSocket socket, const net::SocketAddress& reflector,
                const StampSessionOptions& options, uint16_t ssid);
-  void Send(Clock& clock, int segment);
+  // The next packet of the schedule (a swapped pair's second one first).
+  void SendNext(Clock& clock, int segment);
+  void Send(Clock& clock, uint32_t sequence, int segment, bool swapped);
   void Receive(Clock& clock);
 
   net::UdpSocket socket_;
@@ -77,6 +86,11 @@ class StampSession {
   std::vector<StampPacketRecord> packets_;
   std::vector<net::stamp::NtpTimestamp> sender_timestamps_;  // T1 as sent, by sequence
   std::vector<uint8_t> buf_;
+  uint32_t next_sequence_ = 0;         // the lowest not yet allocated
+  std::optional<uint32_t> swap_owed_;  // a swapped pair's first packet, due next
+  uint32_t since_swap_ = kSwapEvery;   // packets since the last swapped pair: swap first
+  bool shown_stateful_ = false;        // a reply had R != S
+  SteadyTime last_sent_{};
   uint32_t highest_answered_ = 0;
   bool any_answered_ = false;
   uint64_t answered_ = 0;

@@ -46,34 +46,38 @@ struct Directions {
   bool known = false;
 };
 
-// Splits the unanswered packets in (a, b) given their reflector numbers; `ra` is
-// R(a), or -1 for the session's start (a = -1).
-Directions SplitGap(int64_t a, int64_t b, int64_t ra, int64_t rb) {
-  const int64_t ds = b - a, dr = rb - ra;
-  if (dr < 1 || dr > ds) return {};
-  return {static_cast<uint64_t>(ds - dr), static_cast<uint64_t>(dr - 1), true};
+// Splits the unanswered packets in (a, b) by direction from the reflector's
+// numbers: it reflected R(b) - R(a) - 1 of the b - a - 1 packets in between (R(-1)
+// = -1: the session's start), `answered` of which came back.
+Directions SplitGap(int64_t a, int64_t b, int64_t ra, int64_t rb, int64_t answered) {
+  const int64_t inside = b - a - 1, reflected = rb - ra - 1;
+  if (reflected < answered || reflected > inside) return {};
+  return {static_cast<uint64_t>(inside - reflected), static_cast<uint64_t>(reflected - answered),
+          true};
 }
 
 // Adds the directions of the unanswered packets in (a, b) to their segments: by
-// count when the gap lies in one segment, per packet when all went one way,
-// otherwise not at all (which ones of a mixed gap went which way is unknown).
+// count when they lie in one segment, per packet when all went one way, otherwise
+// not at all (which ones of a mixed gap went which way is unknown).
 void Attribute(const std::vector<StampPacketRecord>& packets, int64_t a, int64_t b,
                const Directions& d, std::vector<StampSegmentStats>& out) {
-  if (!d.known || b - a < 2) return;
-  const int first = packets[static_cast<size_t>(a + 1)].segment;
-  bool one_segment = true;
-  for (int64_t i = a + 1; i < b; ++i)
-    one_segment &= packets[static_cast<size_t>(i)].segment == first;
+  if (!d.known || d.forward + d.backward == 0) return;
+  std::vector<const StampPacketRecord*> lost;
+  for (int64_t i = a + 1; i < b; ++i) {
+    if (!packets[static_cast<size_t>(i)].answered) lost.push_back(&packets[static_cast<size_t>(i)]);
+  }
+  const bool one_segment = std::all_of(
+      lost.begin(), lost.end(), [&](const auto* p) { return p->segment == lost.front()->segment; });
   if (one_segment) {
-    if (StampSegmentStats* s = SegmentOf(packets[static_cast<size_t>(a + 1)], out)) {
+    if (StampSegmentStats* s = SegmentOf(*lost.front(), out)) {
       s->lost_forward += d.forward;
       s->lost_backward += d.backward;
     }
     return;
   }
   if (d.forward != 0 && d.backward != 0) return;
-  for (int64_t i = a + 1; i < b; ++i) {
-    if (StampSegmentStats* s = SegmentOf(packets[static_cast<size_t>(i)], out)) {
+  for (const StampPacketRecord* p : lost) {
+    if (StampSegmentStats* s = SegmentOf(*p, out)) {
       (d.forward != 0 ? s->lost_forward : s->lost_backward) += 1;
     }
   }
@@ -87,8 +91,7 @@ Duration StampRtt(const StampPacketRecord& p) {
                   p.received - p.sent - ReflectorTime(p).value_or(Duration::zero()));
 }
 
-StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments,
-                                  bool known_stateful) {
+StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments) {
   StampAnalysis res;
   res.segments.resize(static_cast<size_t>(std::max(segments, 0)));
   std::vector<MeanAbs> rt(res.segments.size()), fwd(res.segments.size()), bwd(res.segments.size());
@@ -128,30 +131,23 @@ StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets,
     res.segments[k].ipdv_forward_seconds = fwd[k].Get();
     res.segments[k].ipdv_backward_seconds = bwd[k].Get();
   }
-  if (!res.reflector_stateful && !known_stateful) return res;
+  if (!res.reflector_stateful) return res;
   // Directions, gap by gap between answered packets (the packets after the last
-  // answered one have none).
-  int64_t a = -1, ra = -1;
+  // answered one have none); swapped packets are no anchors.
+  int64_t a = -1, ra = -1, answered = 0;
   for (size_t i = 0; i < packets.size(); ++i) {
     if (!packets[i].answered) continue;
+    if (packets[i].swapped) {
+      ++answered;
+      continue;
+    }
     const int64_t b = static_cast<int64_t>(i), rb = packets[i].reflector_sequence;
-    Attribute(packets, a, b, SplitGap(a, b, ra, rb), res.segments);
+    Attribute(packets, a, b, SplitGap(a, b, ra, rb, answered), res.segments);
     a = b;
     ra = rb;
+    answered = 0;
   }
   return res;
-}
-
-StampAnalysis ReflectorMemory::Analyze(const std::string& reflector,
-                                       const std::vector<StampPacketRecord>& packets,
-                                       int segments) {
-  if (reflector != reflector_) {
-    reflector_ = reflector;
-    stateful_ = false;
-  }
-  StampAnalysis a = AnalyzeStampSession(packets, segments, stateful_);
-  stateful_ = stateful_ || a.reflector_stateful;
-  return a;
 }
 
 }  // namespace hermes::probe

@@ -17,15 +17,18 @@
 //
 // Loss: a packet is lost when no reply came. Its direction comes from a stateful
 // reflector's own sequence numbers R (0, 1, 2, ... per session, counting what it
-// reflected): between two answered packets with sender numbers a < b, the b - a - 1
-// unanswered ones split into R(b) - R(a) - 1 lost on the way back (the reflector
-// sent them) and (b - a) - (R(b) - R(a)) lost on the way there; before the first
-// answered packet a, R(a) were lost back and a - R(a) there. Gaps whose numbers do
-// not fit (reordering, a reflector that did not start at 0), packets after the
-// last answered one, and every loss when the reflector is not known to be stateful
-// have no direction: they count in `lost` only. A stateless reflector echoes the
-// sender's numbers (R = S), which a stateful one does too until its first forward
-// loss: the reflector is proven stateful by a reply with R != S.
+// reflected): between two answered packets with sender numbers a < b, the
+// unanswered ones split into R(b) - R(a) - 1 - (answered in between) lost on the
+// way back (the reflector sent them) and the rest lost on the way there; the
+// session's start counts as a = -1 with R = -1. A stateless reflector echoes the
+// sender's numbers (R = S), which a stateful one also does as long as nothing is
+// lost on the way there; so until a reply has shown R != S, the session sends a
+// pair of packets in swapped order now and then (k+1, then k; stamp_session.h): a
+// stateful reflector numbers them in arrival order and shows itself. Swapped
+// packets are no anchors: the gap around them spans them. Gaps whose numbers do not
+// fit (reordering, a reflector that did not start at 0), packets after the last
+// answered one, and every loss when no reply proved the reflector stateful have no
+// direction: they count in `lost` only.
 //
 // Duplicates: replies beyond the first for one packet. Reordered: a packet whose
 // first reply came after the reply of a packet sent later (RFC 4737's reordered
@@ -36,7 +39,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "common/clock.h"
@@ -56,6 +58,7 @@ struct StampPacketRecord {
   net::stamp::NtpTimestamp reflector_sent;      // T3
   uint32_t duplicates = 0;
   bool reordered = false;
+  bool swapped = false;  // sent in swapped order with its neighbour (see above)
 };
 
 struct StampSegmentStats {
@@ -77,25 +80,8 @@ struct StampAnalysis {
   std::vector<StampSegmentStats> segments;
 };
 
-// Statistics of `packets` for segments 0 .. segments-1. Loss directions are given
-// when the reflector is proven stateful here or `known_stateful` says it is.
-StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments,
-                                  bool known_stateful);
-
-// What a prober remembers between its runs: that the reflector at an address has
-// shown to be stateful. A later run whose losses all happened on the way back (so
-// every reply has R = S) is then split by direction too. Forgotten when the
-// address changes (and with the prober, e.g. on a config reload).
-class ReflectorMemory {
- public:
-  // AnalyzeStampSession with what this memory knows about `reflector`, then learns.
-  StampAnalysis Analyze(const std::string& reflector, const std::vector<StampPacketRecord>& packets,
-                        int segments);
-
- private:
-  std::string reflector_;
-  bool stateful_ = false;
-};
+// Statistics of `packets` for segments 0 .. segments-1.
+StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets, int segments);
 
 // The RTT of an answered packet, as defined above.
 Duration StampRtt(const StampPacketRecord& p);

@@ -20,6 +20,7 @@ API (Python stdlib only, needs root):
     with Path("acc") as p:          # namespaces hermes-acc-<pid>-{c,r,s}
         p.cmd(p.server_ns, [...])   # argv that runs a program inside a namespace
         p.shape("download", rate_bit=50e6, burst_bytes=32768, queue_seconds=0.02)
+        p.shape("upload", 20e6, queue_seconds=0.005, packet_queue=True)  # a pfifo of N packets
         p.unshape("upload")
         p.qdisc_stats("download")   # {"sent_bytes", "sent_packets", "dropped", ...}
         p.sent_bytes()              # {"download": n, "upload": n}, cheap enough to poll
@@ -170,16 +171,32 @@ class Path:
             return "to-server"
         raise ValueError(f"direction must be download or upload, got {direction!r}")
 
-    def shape(self, direction, rate_bit, burst_bytes=32 * 1024, queue_seconds=0.02):
+    def shape(self, direction, rate_bit, burst_bytes=32 * 1024, queue_seconds=0.02,
+              packet_queue=False):
         """tbf on the router's egress toward the client (download) or the server
         (upload): `rate_bit` bit/s counting Ethernet frames without FCS (1514 bytes
         for a full 1500-MTU segment), bucket `burst_bytes`, and a queue of
         burst + rate * queue_seconds bytes, so a full queue delays a packet by
-        about queue_seconds. Returns the queue limit in bytes."""
+        about queue_seconds. Returns the queue limit in bytes.
+        packet_queue: the queue is a pfifo of (rate * queue_seconds) / 1514 packets
+        instead, as in routers that count packets: a byte-counted queue that bulk
+        TCP keeps full still has room for small packets, a packet-counted one drops
+        them like any other (stats then come from the tbf and its pfifo child). The
+        bucket is then one frame (burst_bytes is ignored), so that tbf splits GSO
+        packets and the pfifo holds frames, not 64 KB aggregates."""
+        if packet_queue:
+            burst_bytes = 1514
         limit = int(burst_bytes + rate_bit / 8 * queue_seconds)
-        _run(["tc", "-n", self.router_ns, "qdisc", "replace", "dev", self._dev(direction), "root",
+        dev = self._dev(direction)
+        self.unshape(direction)  # a fresh tbf: "replace" would keep (and resize) a pfifo child
+        _run(["tc", "-n", self.router_ns, "qdisc", "add", "dev", dev, "root", "handle", "1:",
               "tbf", "rate", f"{int(rate_bit)}bit", "burst", str(int(burst_bytes)),
               "limit", str(limit)])
+        if packet_queue:
+            packets = max(2, int(rate_bit / 8 * queue_seconds / 1514))
+            _run(["tc", "-n", self.router_ns, "qdisc", "add", "dev", dev, "parent", "1:1",
+                  "handle", "10:", "pfifo", "limit", str(packets)])
+            return packets * 1514
         return limit
 
     def unshape(self, direction):

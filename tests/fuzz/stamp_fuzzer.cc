@@ -63,14 +63,15 @@ void Datagram(const std::string& bytes) {
 
 void HostileReflector(FuzzInput& in) {
   const int segments = 2;
-  const bool known_stateful = in.Bool();
   const size_t n = in.Byte() % 65;
   std::vector<hermes::probe::StampPacketRecord> packets(n);
   SteadyTime t(std::chrono::seconds(1000));
   for (auto& p : packets) {
     t += std::chrono::microseconds(in.Raw<uint16_t>());
     p.sent = t;
-    p.segment = in.Byte() % 4 - 1;  // -1 .. 2: also one the caller did not ask for
+    const uint8_t flags = in.Byte();
+    p.segment = flags % 4 - 1;  // -1 .. 2: also one the caller did not ask for
+    p.swapped = (flags & 4) != 0;
     p.answered = in.Bool();
     if (!p.answered) continue;
     p.received = p.sent + std::chrono::microseconds(in.Raw<uint32_t>());
@@ -80,7 +81,7 @@ void HostileReflector(FuzzInput& in) {
     p.duplicates = in.Byte();
     p.reordered = in.Bool();
   }
-  const auto a = hermes::probe::AnalyzeStampSession(packets, segments, known_stateful);
+  const auto a = hermes::probe::AnalyzeStampSession(packets, segments);
   FUZZ_CHECK(a.segments.size() == segments, "%zu segments", a.segments.size());
   uint64_t total = 0;
   for (const auto& s : a.segments) {

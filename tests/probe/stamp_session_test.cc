@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -38,9 +39,7 @@ struct Sender {
     const net::Deadline d{clock, clock.SteadyNow() + timeout, cancelled};
     return session.Run(clock, d, d.at, stop, segment);
   }
-  StampSegmentStats Stats() {
-    return AnalyzeStampSession(session.packets(), 1, false).segments.at(0);
-  }
+  StampSegmentStats Stats() { return AnalyzeStampSession(session.packets(), 1).segments.at(0); }
   SystemClock clock;
   std::atomic<bool> cancelled{false}, stop{false};
   std::function<int(SteadyTime)> segment = [](SteadyTime) { return 0; };
@@ -68,7 +67,7 @@ TEST(StampSessionTest, StatelessReflectorGivesRoundTripLossOnly) {
   ScriptedReflector r([](uint32_t s) { return s == 3 ? Act::kDropForward : Act::kReply; }, false);
   Sender run(r.address());
   ASSERT_TRUE(run.Go().ok());
-  const StampAnalysis a = AnalyzeStampSession(run.session.packets(), 1, false);
+  const StampAnalysis a = AnalyzeStampSession(run.session.packets(), 1);
   EXPECT_FALSE(a.reflector_stateful);
   EXPECT_EQ(a.segments[0].lost, 1u);
   EXPECT_EQ(a.segments[0].lost_forward + a.segments[0].lost_backward, 0u);
@@ -131,12 +130,29 @@ TEST(StampSessionTest, SendsOnAFixedSchedule) {
   o.count = 10;
   Sender run(r.address(), o);
   ASSERT_TRUE(run.Go().ok());
-  const auto& p = run.session.packets();
-  ASSERT_EQ(p.size(), 10u);
-  for (size_t i = 1; i < p.size(); ++i) {
+  std::vector<SteadyTime> sent;
+  for (const auto& p : run.session.packets()) sent.push_back(p.sent);
+  ASSERT_EQ(sent.size(), 10u);
+  std::sort(sent.begin(), sent.end());  // in slot order (packets 1 and 0 swap places)
+  for (size_t i = 1; i < sent.size(); ++i) {
     // Never early; 9 intervals take at least 180 ms however late the thread wakes.
-    EXPECT_GE(p[i].sent - p[0].sent, milliseconds(20) * static_cast<int>(i) - milliseconds(1));
+    EXPECT_GE(sent[i] - sent[0], milliseconds(20) * static_cast<int>(i) - milliseconds(1));
   }
+}
+
+TEST(StampSessionTest, SendsTheFirstTwoPacketsSwappedSoAStatefulReflectorShows) {
+  ScriptedReflector r([](uint32_t s) { return s == 5 ? Act::kDropBackward : Act::kReply; });
+  Sender run(r.address());
+  ASSERT_TRUE(run.Go().ok());
+  const std::vector<uint32_t> seqs = r.sequences();
+  ASSERT_GE(seqs.size(), 3u);
+  EXPECT_EQ(seqs[0], 1u);
+  EXPECT_EQ(seqs[1], 0u);
+  EXPECT_EQ(seqs[2], 2u);
+  const StampAnalysis a = AnalyzeStampSession(run.session.packets(), 1);
+  EXPECT_TRUE(a.reflector_stateful);
+  EXPECT_EQ(a.segments[0].lost_backward, 1u);  // backward loss alone is placed too
+  EXPECT_EQ(a.segments[0].reordered, 0u);      // the swap is not a reordering
 }
 
 TEST(StampSessionTest, StopsSendingWhenAskedAndRecordsTheSegment) {

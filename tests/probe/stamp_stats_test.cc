@@ -50,14 +50,47 @@ struct Session {
     return p;
   }
   WallTime Wall(SteadyTime t) const { return WallTime(t.time_since_epoch() + offset); }
-  StampSegmentStats One(bool known_stateful = false) const {
-    return AnalyzeStampSession(packets, 1, known_stateful).segments.at(0);
-  }
+  StampSegmentStats One() const { return AnalyzeStampSession(packets, 1).segments.at(0); }
 
   Duration offset;
   SteadyTime t0 = SteadyTime(std::chrono::seconds(100));
   std::vector<StampPacketRecord> packets;
 };
+
+// What happened to each packet, by sender number.
+enum Fate { kOk, kLostThere, kLostBack };
+
+// A session as a reflector answers it: the sender transmits 1, 0, 2, 3, ... (its
+// first pair swapped, stamp_session.h); a stateful reflector numbers what it
+// receives in that order (a reply lost on the way back included), a stateless one
+// echoes S.
+Session FromFates(const std::vector<Fate>& fates, bool stateful = true,
+                  const std::vector<int>& segments = {}) {
+  std::vector<uint32_t> r(fates.size());
+  uint32_t next = 0;
+  const bool swap = fates.size() >= 2;
+  for (size_t slot = 0; slot < fates.size(); ++slot) {
+    const size_t s = swap && slot < 2 ? 1 - slot : slot;
+    if (fates[s] != kLostThere) r[s] = stateful ? next++ : static_cast<uint32_t>(s);
+  }
+  Session out;
+  for (size_t s = 0; s < fates.size(); ++s) {
+    const int seg = segments.empty() ? 0 : segments[s];
+    if (fates[s] == kOk) {
+      out.Answered(r[s], milliseconds(5), microseconds(50), milliseconds(5), seg);
+    } else {
+      out.Lost(seg);
+    }
+    out.packets.back().swapped = swap && s < 2;
+  }
+  return out;
+}
+
+std::vector<Fate> OkExcept(size_t n, std::initializer_list<std::pair<size_t, Fate>> lost) {
+  std::vector<Fate> f(n, kOk);
+  for (auto [i, fate] : lost) f[i] = fate;
+  return f;
+}
 
 TEST(StampStatsTest, RttTakesOutTheReflectorsTime) {
   Session s;
@@ -105,102 +138,90 @@ TEST(StampStatsTest, IpdvNeedsConsecutivePackets) {
   EXPECT_FALSE(s.One().ipdv_seconds.has_value());
 }
 
-TEST(StampStatsTest, ForwardLossShowsInTheReflectorsNumbers) {
-  Session s;
-  s.Echoed(3).Lost();  // packet 3 never reached the reflector:
-  for (uint32_t r = 3; r < 9; ++r) s.Answered(r, milliseconds(5));  // R = S - 1 from here
-  const StampSegmentStats st = s.One();
-  EXPECT_EQ(st.sent, 10u);
-  EXPECT_EQ(st.lost, 1u);
-  EXPECT_EQ(st.lost_forward, 1u);
-  EXPECT_EQ(st.lost_backward, 0u);
-  EXPECT_TRUE(AnalyzeStampSession(s.packets, 1, false).reflector_stateful);
+TEST(StampStatsTest, TheSwappedFirstPacketsRevealAStatefulReflector) {
+  EXPECT_TRUE(AnalyzeStampSession(FromFates(OkExcept(10, {})).packets, 1).reflector_stateful);
+  EXPECT_FALSE(
+      AnalyzeStampSession(FromFates(OkExcept(10, {}), false).packets, 1).reflector_stateful);
 }
 
-TEST(StampStatsTest, BackwardLossAloneDoesNotProveAStatefulReflector) {
-  Session s;
-  s.Echoed(3).Lost();                                                // reflected as 3, reply lost
-  for (uint32_t r = 4; r < 10; ++r) s.Answered(r, milliseconds(5));  // R = S throughout
-  EXPECT_FALSE(AnalyzeStampSession(s.packets, 1, false).reflector_stateful);
-  const StampSegmentStats unknown = s.One(false);
-  EXPECT_EQ(unknown.lost, 1u);
-  EXPECT_EQ(unknown.lost_forward + unknown.lost_backward, 0u);  // a stateless one looks alike
-  const StampSegmentStats known = s.One(true);
-  EXPECT_EQ(known.lost_backward, 1u);
-  EXPECT_EQ(known.lost_forward, 0u);
+TEST(StampStatsTest, ForwardAndBackwardLossShowInTheReflectorsNumbers) {
+  const StampSegmentStats st =
+      FromFates(OkExcept(12, {{3, kLostThere}, {6, kLostBack}, {7, kLostBack}})).One();
+  EXPECT_EQ(st.sent, 12u);
+  EXPECT_EQ(st.lost, 3u);
+  EXPECT_EQ(st.lost_forward, 1u);
+  EXPECT_EQ(st.lost_backward, 2u);
+}
+
+TEST(StampStatsTest, AStatelessReflectorLeavesTheDirectionOpen) {
+  const StampSegmentStats st =
+      FromFates(OkExcept(12, {{3, kLostThere}, {6, kLostBack}}), /*stateful=*/false).One();
+  EXPECT_EQ(st.lost, 2u);
+  EXPECT_EQ(st.lost_forward + st.lost_backward, 0u);
 }
 
 TEST(StampStatsTest, MixedGapsSplitByCount) {
-  Session s;
-  s.Answered(0, milliseconds(5));
-  s.Lost().Lost().Lost();  // reflector saw one of the three (R jumps by 2)
-  s.Answered(2, milliseconds(5));
-  s.Lost();  // packets before the first answer: see the next test
-  const StampSegmentStats st = s.One();
+  const StampSegmentStats st =
+      FromFates(OkExcept(9, {{3, kLostThere}, {4, kLostBack}, {5, kLostThere}, {8, kLostBack}}))
+          .One();
   EXPECT_EQ(st.lost, 4u);
   EXPECT_EQ(st.lost_forward, 2u);
   EXPECT_EQ(st.lost_backward, 1u);  // the last packet has no direction
 }
 
-TEST(StampStatsTest, LossesBeforeTheFirstAnswerSplitFromItsNumber) {
-  Session s;
-  s.Lost().Lost().Lost();          // three lost; the reflector reflected one of them
-  s.Answered(1, milliseconds(5));  // so R(3) = 1
-  s.Answered(2, milliseconds(5));
-  const StampSegmentStats st = s.One();
-  EXPECT_EQ(st.lost_forward, 2u);
+TEST(StampStatsTest, LossesAmongTheSwappedPacketsSplitFromTheFirstAnchor) {
+  // Packet 1 (sent first) reflected but lost back, packet 0 lost on the way there.
+  StampSegmentStats st = FromFates(OkExcept(6, {{0, kLostThere}, {1, kLostBack}})).One();
+  EXPECT_EQ(st.lost_forward, 1u);
   EXPECT_EQ(st.lost_backward, 1u);
+  // Both answered (R(0) = 1, R(1) = 0), then a loss on the way there.
+  st = FromFates(OkExcept(6, {{2, kLostThere}})).One();
+  EXPECT_EQ(st.lost_forward, 1u);
+  EXPECT_EQ(st.lost_backward, 0u);
+  st = FromFates(OkExcept(6, {{0, kLostBack}, {2, kLostBack}})).One();
+  EXPECT_EQ(st.lost_forward, 0u);
+  EXPECT_EQ(st.lost_backward, 2u);
 }
 
 TEST(StampStatsTest, NumbersThatDoNotFitGiveNoDirection) {
-  Session s;
+  Session s;  // a reflector that kept numbering from an old session
+  s.Answered(7, milliseconds(5)).Answered(8, milliseconds(5)).Answered(9, milliseconds(5));
   s.Lost();
-  s.Answered(7, milliseconds(5));  // the reflector did not start at 0 for us (old state)
+  s.Answered(11, milliseconds(5));  // R jumps by 2 over one missing packet: lost back
   s.Lost();
-  s.Answered(9, milliseconds(5));  // R jumps by 2 over one missing packet: fits
-  s.Lost();
-  s.Answered(8, milliseconds(5));  // R goes back: does not fit
+  s.Answered(10, milliseconds(5));  // R goes back: does not fit
   const StampSegmentStats st = s.One();
-  EXPECT_EQ(st.lost, 3u);
+  EXPECT_EQ(st.lost, 2u);
   EXPECT_EQ(st.lost_forward, 0u);
   EXPECT_EQ(st.lost_backward, 1u);
 }
 
 TEST(StampStatsTest, SegmentsAreCountedApartAndPairsDoNotCrossThem) {
-  Session s;
-  s.Echoed(2, 0);
-  s.Lost(-1);  // sent between phases: not counted anywhere
-  s.Answered(2, milliseconds(5), microseconds(50), milliseconds(5), -1);
-  s.Answered(3, milliseconds(50), microseconds(50), milliseconds(5), 1);
-  s.Answered(4, milliseconds(50), microseconds(50), milliseconds(5), 1);
-  s.Lost(1);
-  s.Answered(6, milliseconds(50), microseconds(50), milliseconds(5), 1);
-  const StampAnalysis a = AnalyzeStampSession(s.packets, 2, false);
+  Session s = FromFates(OkExcept(7, {{5, kLostBack}}), true, {0, 0, -1, -1, 1, 1, 1});
+  s.Answered(6, milliseconds(50), microseconds(50), milliseconds(5), 1);  // a later, slower one
+  const StampAnalysis a = AnalyzeStampSession(s.packets, 2);
   ASSERT_EQ(a.segments.size(), 2u);
-  EXPECT_EQ(a.segments[0].sent, 2u);
+  EXPECT_EQ(a.segments[0].sent, 2u);  // packets sent between phases count nowhere
   EXPECT_EQ(a.segments[1].sent, 4u);
   EXPECT_EQ(a.segments[1].lost, 1u);
-  EXPECT_EQ(a.segments[1].lost_backward, 1u);  // R = S and the gap is in one segment
+  EXPECT_EQ(a.segments[1].lost_backward, 1u);
   EXPECT_NEAR(*a.segments[0].ipdv_seconds, 0, 1e-9);
-  EXPECT_NEAR(*a.segments[1].ipdv_seconds, 0, 1e-9);  // 5 ms -> 50 ms is across segments
+  EXPECT_FALSE(a.segments[1].ipdv_forward_seconds.has_value() &&
+               *a.segments[1].ipdv_forward_seconds > 0.1);  // 5 ms -> 50 ms pairs stay inside
   EXPECT_EQ(a.segments[1].rtt_seconds.size(), 3u);
 }
 
 TEST(StampStatsTest, AMixedGapAcrossSegmentsHasNoDirection) {
-  Session s;
-  s.Answered(0, milliseconds(5), microseconds(50), milliseconds(5), 0);
-  s.Lost(0).Lost(1).Lost(1);
-  s.Answered(2, milliseconds(5), microseconds(50), milliseconds(5), 1);
-  const StampAnalysis a = AnalyzeStampSession(s.packets, 2, false);
+  const std::vector<int> seg = {0, 0, 0, 0, 1, 1, 1};
+  StampAnalysis a = AnalyzeStampSession(
+      FromFates(OkExcept(7, {{3, kLostThere}, {4, kLostBack}}), true, seg).packets, 2);
   EXPECT_EQ(a.segments[0].lost_forward + a.segments[0].lost_backward, 0u);
   EXPECT_EQ(a.segments[1].lost_forward + a.segments[1].lost_backward, 0u);
-  Session one_way;  // all three forward: each counts in its own segment
-  one_way.Answered(0, milliseconds(5), microseconds(50), milliseconds(5), 0);
-  one_way.Lost(0).Lost(1).Lost(1);
-  one_way.Answered(1, milliseconds(5), microseconds(50), milliseconds(5), 1);
-  const StampAnalysis b = AnalyzeStampSession(one_way.packets, 2, false);
-  EXPECT_EQ(b.segments[0].lost_forward, 1u);
-  EXPECT_EQ(b.segments[1].lost_forward, 2u);
+  // All one way: each counts in its own segment.
+  a = AnalyzeStampSession(
+      FromFates(OkExcept(7, {{3, kLostThere}, {4, kLostThere}}), true, seg).packets, 2);
+  EXPECT_EQ(a.segments[0].lost_forward, 1u);
+  EXPECT_EQ(a.segments[1].lost_forward, 1u);
 }
 
 TEST(StampStatsTest, DuplicatesAndReorderingAreCounted) {
@@ -212,20 +233,6 @@ TEST(StampStatsTest, DuplicatesAndReorderingAreCounted) {
   EXPECT_EQ(st.duplicates, 2u);
   EXPECT_EQ(st.reordered, 1u);
   EXPECT_EQ(st.received, 3u);
-}
-
-TEST(StampStatsTest, MemoryLearnsAStatefulReflectorAndForgetsItWithItsAddress) {
-  Session proof;  // a forward loss: R != S
-  proof.Echoed(2).Lost();
-  proof.Answered(2, milliseconds(5));
-  Session back;  // a backward loss only: R = S
-  back.Echoed(2).Lost();
-  back.Answered(3, milliseconds(5));
-  ReflectorMemory m;
-  EXPECT_EQ(m.Analyze("192.0.2.9:862", back.packets, 1).segments[0].lost_backward, 0u);
-  EXPECT_EQ(m.Analyze("192.0.2.9:862", proof.packets, 1).segments[0].lost_forward, 1u);
-  EXPECT_EQ(m.Analyze("192.0.2.9:862", back.packets, 1).segments[0].lost_backward, 1u);
-  EXPECT_EQ(m.Analyze("192.0.2.10:862", back.packets, 1).segments[0].lost_backward, 0u);
 }
 
 }  // namespace

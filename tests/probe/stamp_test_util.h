@@ -42,6 +42,11 @@ class ScriptedReflector {
     std::lock_guard<std::mutex> l(mu_);
     return sizes_;
   }
+  // Sender sequence numbers in arrival order.
+  std::vector<uint32_t> sequences() {
+    std::lock_guard<std::mutex> l(mu_);
+    return sequences_;
+  }
 
  private:
   void Loop() {
@@ -59,6 +64,7 @@ class ScriptedReflector {
       {
         std::lock_guard<std::mutex> l(mu_);
         sizes_.push_back(in.size);
+        sequences_.push_back(req->sequence);
       }
       const Act act = script_(req->sequence);
       if (act == Act::kDropForward) continue;
@@ -95,6 +101,7 @@ class ScriptedReflector {
   std::map<std::pair<uint16_t, uint16_t>, uint32_t> next_;  // by (client port, SSID)
   std::mutex mu_;
   std::vector<size_t> sizes_;
+  std::vector<uint32_t> sequences_;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };

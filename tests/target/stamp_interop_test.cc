@@ -33,7 +33,7 @@ Result Measure(const std::string& ip, StampLimits limits, uint32_t count, Durati
   std::atomic<bool> cancelled{false}, stop{false};
   const net::Deadline d{clock, clock.SteadyNow() + seconds(60), cancelled};
   EXPECT_TRUE(session->Run(clock, d, d.at, stop, [](SteadyTime) { return 0; }).ok());
-  return {probe::AnalyzeStampSession(session->packets(), 1, false), session->bytes_sent(),
+  return {probe::AnalyzeStampSession(session->packets(), 1), session->bytes_sent(),
           session->bytes_received()};
 }
 

@@ -122,8 +122,9 @@ TEST(TargetTest, ReflectsStampOnlyWhenAsked) {
   std::atomic<bool> cancelled{false}, stop{false};
   const net::Deadline d{clock, clock.SteadyNow() + std::chrono::seconds(30), cancelled};
   ASSERT_TRUE(session->Run(clock, d, d.at, stop, [](SteadyTime) { return 0; }).ok());
-  const auto a = probe::AnalyzeStampSession(session->packets(), 1, false);
+  const auto a = probe::AnalyzeStampSession(session->packets(), 1);
   EXPECT_EQ(a.segments[0].received, 5u);
+  EXPECT_TRUE(a.reflector_stateful);  // the first two packets went out swapped
   t.value()->Stop();
 }
 
