@@ -44,7 +44,7 @@ void LoadedStamp::Join() {
 }
 
 int LoadedStamp::SegmentAt(SteadyTime t) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (t >= next_from_) {
     segment_ = next_segment_;
     next_from_ = SteadyTime::max();
@@ -53,7 +53,7 @@ int LoadedStamp::SegmentAt(SteadyTime t) {
 }
 
 void LoadedStamp::Measure(std::optional<Load> load, SteadyTime from) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   segment_ = -1;  // until `from`
   next_segment_ = load ? static_cast<int>(*load) : -1;
   next_from_ = from;
@@ -61,7 +61,7 @@ void LoadedStamp::Measure(std::optional<Load> load, SteadyTime from) {
 
 void LoadedStamp::WaitIdle() {
   const SteadyTime until = std::min(started_ + config::kLoadedStampIdleWindow, ctx_.deadline);
-  std::unique_lock<std::mutex> l(mu_);
+  MutexLock l(mu_);
   // In slices, so that a cancelled run does not wait out the window.
   while (!ctx_.cancelled.load() && ctx_.clock.SteadyNow() < until) {
     ctx_.clock.WaitUntil(l, idle_cv_, std::min(until, ctx_.clock.SteadyNow() + net::kPollSlice));

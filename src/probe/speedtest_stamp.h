@@ -20,11 +20,12 @@
 
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "common/mutex.h"
 #include "common/status.h"
+#include "common/thread_annotations.h"
 #include "config/stamp_config.h"
 #include "net/resolver.h"
 #include "probe/probe.h"
@@ -45,9 +46,9 @@ class LoadedStamp {
   LoadedStamp& operator=(const LoadedStamp&) = delete;
 
   // Counts the packets sent from `from` on under `load`, or under none.
-  void Measure(std::optional<Load> load, SteadyTime from);
+  void Measure(std::optional<Load> load, SteadyTime from) HERMES_EXCLUDES(mu_);
   // Blocks until the idle phase has lasted kLoadedStampIdleWindow (or the run ends).
-  void WaitIdle();
+  void WaitIdle() HERMES_EXCLUDES(mu_);
   // Stops, joins and fills `result` (see above).
   void Finish(ProbeResult& result);
 
@@ -55,18 +56,18 @@ class LoadedStamp {
 
  private:
   LoadedStamp(StampSession session, const ProbeContext& ctx);
-  int SegmentAt(SteadyTime t);
+  int SegmentAt(SteadyTime t) HERMES_EXCLUDES(mu_);
   void Join();
 
   StampSession session_;
   const ProbeContext& ctx_;
   const SteadyTime started_;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::condition_variable idle_cv_;              // never notified: WaitIdle waits on the clock
-  int segment_ = static_cast<int>(Load::kIdle);  // guarded by mu_
-  int next_segment_ = -1;                        // from next_from_ on; guarded by mu_
-  SteadyTime next_from_ = SteadyTime::max();     // guarded by mu_
+  Mutex mu_;
+  std::condition_variable idle_cv_;  // never notified: WaitIdle waits on the clock
+  int segment_ HERMES_GUARDED_BY(mu_) = static_cast<int>(Load::kIdle);
+  int next_segment_ HERMES_GUARDED_BY(mu_) = -1;  // from next_from_ on
+  SteadyTime next_from_ HERMES_GUARDED_BY(mu_) = SteadyTime::max();
   std::thread thread_;
 };
 
