@@ -118,6 +118,12 @@ std::vector<config::Config> CountingConfigs() {
   auto tcp = MakeProbe("tcp_expect", "tcp");
   tcp.expect.latency_seconds = 0.01;
   partial.probes.push_back(tcp);
+  auto loaded = hermes::testing::WithSettings<config::SpeedtestConfig>(
+      MakeProbe("loaded", "speedtest"), [](auto& s) {
+        s.download.enabled = false;  // loaded_stamp: idle and upload only
+        s.loaded_stamp = config::LoadedStampConfig{"192.0.2.9:862"};
+      });
+  partial.probes.push_back(loaded);
   auto dns_expect = MakeProbe("dns_expect", "dns");
   dns_expect.expect.latency_seconds = 0.01;  // dns has no latency gauge
   partial.probes.push_back(dns_expect);
@@ -144,6 +150,11 @@ TEST(ExpositionTest, CountSeriesOfTypicalConfig) {
   // + 139 responsiveness (with expect.rpm) + 69 stamp + 146 self and process series,
   // with the default buckets.
   EXPECT_EQ(CountSeries(AllKindsConfig()), 715);
+  // loaded_stamp adds 3 packet and 6 STAMP series per load (idle, download, upload).
+  config::Config loaded = AllKindsConfig();
+  loaded.probes[0] = hermes::testing::WithSettings<config::SpeedtestConfig>(
+      loaded.probes[0], [](auto& s) { s.loaded_stamp = config::LoadedStampConfig{"h:862"}; });
+  EXPECT_EQ(CountSeries(loaded), 715 + 27);
 }
 
 TEST(ExpositionTest, BudgetRejectionMessageIsExact) {
