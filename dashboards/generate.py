@@ -398,15 +398,43 @@ def overview():
 
         row("Loss and failures"),
         (timeseries("Packet loss",
-                    [target(f"hermes_packet_loss_ratio{sel()}", "{{probe}} last run ({{instance}})"),
+                    [target(f"hermes_packet_loss_ratio{sel()}",
+                            "{{probe}} {{load}} last run ({{instance}})"),
                      target(f"increase(hermes_packets_lost_total{sel()}[$__rate_interval])"
                             f" / (increase(hermes_packets_sent_total{sel()}[$__rate_interval]) > 0)",
-                            "{{probe}} ({{instance}})", ref="B")],
+                            "{{probe}} {{load}} ({{instance}})", ref="B")],
                     "percentunit",
-                    "Lost / sent echo requests (icmp) or failed / attempted connects (tcp): "
-                    "per last run and from the counters. The HermesPacketLoss alert fires "
-                    "above 5%.",
+                    "Lost / sent echo requests (icmp), STAMP packets (stamp, a speedtest's "
+                    "loaded_stamp) or failed / attempted connects (tcp): per last run and from "
+                    "the counters, idle and under a speed test's load. The HermesPacketLoss "
+                    "alert fires above 5% idle loss.",
                     thr=((None, "green"), (0.05, "red")), thr_style="line", min_=0), 12, 8),
+        (timeseries("Packet loss by direction (STAMP)",
+                    [target(f"increase(hermes_packets_lost_one_way_total{sel()}[$__rate_interval])"
+                            " / ignoring (direction) group_left ()"
+                            f" (increase(hermes_packets_sent_total{sel()}[$__rate_interval]) > 0)",
+                            "{{probe}} {{load}} {{direction}} ({{instance}})")],
+                    "percentunit",
+                    "Where STAMP packets were lost: upload = on the way to the reflector, "
+                    "download = on the way back, idle and under each direction's load. Needs "
+                    "a stateful reflector; losses without a direction only show in Packet loss.",
+                    min_=0), 12, 8),
+        (timeseries("One-way jitter (STAMP IPDV)",
+                    [target(f"hermes_jitter_one_way_seconds{sel()}",
+                            "{{probe}} {{load}} {{direction}} ({{instance}})")],
+                    "s",
+                    "Mean absolute delay variation between consecutive STAMP packets of the "
+                    "last successful run, per direction (no clock synchronisation needed), "
+                    "idle and under a speed test's load.", min_=0), 12, 8),
+        (timeseries("Duplicated and reordered (STAMP)",
+                    [target(f"increase(hermes_packets_duplicated_total{sel()}[$__rate_interval])",
+                            "{{probe}} {{load}} duplicated"),
+                     target(f"increase(hermes_packets_reordered_total{sel()}[$__rate_interval])",
+                            "{{probe}} {{load}} reordered", ref="B")],
+                    "short",
+                    "STAMP replies received more than once, and packets whose reply came after "
+                    "a later packet's.", stack=True, bars=True, min_=0, legend_calcs=("sum",)),
+         12, 8),
         (timeseries("Failures by reason",
                     [target(f"sum by (probe, reason) (increase(hermes_probe_failures_total{sel()}[$__rate_interval]))",
                             "{{probe}} {{reason}}")],

@@ -725,6 +725,7 @@ class DashboardTest(unittest.TestCase):
         exprs = " ".join(t["expr"] for p in all_panels(d) for t in p.get("targets", []))
         for needle in ("hermes_throughput_bytes_per_second", "hermes_expected_throughput_bytes_per_second",
                        'load="idle"', "hermes_jitter_seconds", "hermes_packet_loss_ratio",
+                       "hermes_packets_lost_one_way_total", "hermes_jitter_one_way_seconds",
                        "hermes_rtt_seconds_bucket", "hermes_probe_failures_total",
                        "hermes_probe_phase_duration_seconds", "hermes_transferred_bytes_total",
                        "hermes_tls_cert_expiry_timestamp_seconds", "hermes_probe_success",

@@ -1,6 +1,7 @@
 """The whole Prometheus stack against real hermes binaries (SPEC section 9).
 
-hermes-target (TLS) <- hermes-exporter (speedtest, http over https, tcp, dns, icmp)
+hermes-target (TLS, STAMP) <- hermes-exporter (speedtest with loaded_stamp, http over
+https, tcp, dns, icmp, stamp)
 <- Prometheus (TLS + bearer token, 1 s scrapes, the shipped alert and recording rules)
 -> Alertmanager (routes and inhibitions of alerts/alertmanager.example.yml)
 -> a webhook catcher in this test. A tiny DNS responder serves the dns probe.
@@ -43,7 +44,7 @@ ALERTS = os.path.join(SOURCE_DIR, "alerts")
 DASHBOARDS = os.path.join(SOURCE_DIR, "dashboards")
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
-PROBES = ("st", "web", "tcp", "dns", "icmp", "rpm")
+PROBES = ("st", "web", "tcp", "dns", "icmp", "stamp", "rpm")
 JOB = "hermes"  # the rules' convention: exporter jobs match .*hermes.* (README, "Alerts, dashboards and runbook")
 
 # The speed test is bound by its duration, not by max_bytes (which loopback moves in
@@ -66,6 +67,7 @@ probes:
     download: {{streams: 1, duration: 600ms, warmup: 100ms, max_bytes: 2GB}}
     upload: {{streams: 1, duration: 600ms, warmup: 100ms, max_bytes: 2GB}}
     expect: {{download: 1Mbit, upload: 1Mbit, latency: 1s}}
+    loaded_stamp: {{address: "127.0.0.1:{stamp_port}", interval: 20ms}}
   - name: web
     kind: http
     url: "https://127.0.0.1:{target_port}/__down?bytes=1000"
@@ -77,6 +79,8 @@ probes:
   - {{name: dns, kind: dns, query: hermes.test, type: A, server: "127.0.0.1:{dns_port}",
      interval: 2s, timeout: 1s}}
   - {{name: icmp, kind: icmp, host: 127.0.0.1, interval: 2s, timeout: 1s, samples: 3}}
+  - {{name: stamp, kind: stamp, address: "127.0.0.1:{stamp_port}", interval: 2s,
+     timeout: 1500ms, count: 20, packet_interval: 10ms}}
   - name: rpm
     kind: responsiveness
     url: https://127.0.0.1:{target_port}
@@ -286,7 +290,8 @@ class FullStackTest(Harness):
     def start_target(self):
         self.target = self.start("hermes-target", [
             binary("hermes-target"), "--web.listen-address", f"127.0.0.1:{self.target_port}",
-            "--web.config.file", self.path("web.yml")])
+            "--web.config.file", self.path("web.yml"),
+            f"--stamp.listen-address=127.0.0.1:{self.stamp_port}"])
 
         def healthy():
             self.assertIsNone(self.target.poll(), self.log_of(self.target))
@@ -327,10 +332,11 @@ class FullStackTest(Harness):
     def test_full_stack(self):
         t0 = time.monotonic()
         self.setup_tls_and_token()
-        self.target_port = free_port()
+        self.target_port, self.stamp_port = free_port(), free_port(udp=True)
         self.start_target()
         self.exporter = self.start_exporter(HERMES_CONFIG.format(
-            target_port=self.target_port, dns_port=self.dns.port, dir=self.dir))
+            target_port=self.target_port, stamp_port=self.stamp_port, dns_port=self.dns.port,
+            dir=self.dir))
         self.start_alertmanager()
         self.start_prometheus()
 

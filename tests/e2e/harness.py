@@ -30,8 +30,8 @@ def binary(name):
     return path
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(udp=False):
+    with socket.socket(type=socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
