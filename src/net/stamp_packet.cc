@@ -31,6 +31,23 @@ uint32_t Get32(const uint8_t* p) {
 }
 NtpTimestamp GetNtp(const uint8_t* p) { return {Get32(p), Get32(p + 4)}; }
 
+// Octets 0-15 are laid out alike in both packets: Sequence Number, Timestamp,
+// Error Estimate, SSID.
+template <typename Packet>
+void PutHead(uint8_t* b, const Packet& p) {
+  Put32(b, p.sequence);
+  PutNtp(b + 4, p.timestamp);
+  Put16(b + 12, p.error.Encode());
+  Put16(b + 14, p.ssid);
+}
+template <typename Packet>
+void GetHead(const uint8_t* b, Packet& p) {
+  p.sequence = Get32(b);
+  p.timestamp = GetNtp(b + 4);
+  p.error = ErrorEstimate::Decode(Get16(b + 12));
+  p.ssid = Get16(b + 14);
+}
+
 uint8_t* Base(std::span<uint8_t> out) {
   if (out.size() < kBasePacketBytes) std::abort();  // a caller bug, never input
   std::fill_n(out.begin(), kBasePacketBytes, uint8_t{0});
@@ -111,20 +128,11 @@ ErrorEstimate SystemErrorEstimate() {
   return ErrorEstimate::FromSeconds(static_cast<double>(std::max(micros, 1L)) * 1e-6, synced);
 }
 
-void EncodeSender(const SenderPacket& p, std::span<uint8_t> out) {
-  uint8_t* b = Base(out);
-  Put32(b, p.sequence);
-  PutNtp(b + 4, p.timestamp);
-  Put16(b + 12, p.error.Encode());
-  Put16(b + 14, p.ssid);
-}
+void EncodeSender(const SenderPacket& p, std::span<uint8_t> out) { PutHead(Base(out), p); }
 
 void EncodeReflector(const ReflectorPacket& p, std::span<uint8_t> out) {
   uint8_t* b = Base(out);
-  Put32(b, p.sequence);
-  PutNtp(b + 4, p.timestamp);
-  Put16(b + 12, p.error.Encode());
-  Put16(b + 14, p.ssid);
+  PutHead(b, p);
   PutNtp(b + 16, p.receive_timestamp);
   Put32(b + 24, p.sender_sequence);
   PutNtp(b + 28, p.sender_timestamp);
@@ -134,12 +142,8 @@ void EncodeReflector(const ReflectorPacket& p, std::span<uint8_t> out) {
 
 std::optional<SenderPacket> DecodeSender(std::span<const uint8_t> in) {
   if (in.size() < kBasePacketBytes) return std::nullopt;
-  const uint8_t* b = in.data();
   SenderPacket p;
-  p.sequence = Get32(b);
-  p.timestamp = GetNtp(b + 4);
-  p.error = ErrorEstimate::Decode(Get16(b + 12));
-  p.ssid = Get16(b + 14);
+  GetHead(in.data(), p);
   return p;
 }
 
@@ -147,10 +151,7 @@ std::optional<ReflectorPacket> DecodeReflector(std::span<const uint8_t> in) {
   if (in.size() < kBasePacketBytes) return std::nullopt;
   const uint8_t* b = in.data();
   ReflectorPacket p;
-  p.sequence = Get32(b);
-  p.timestamp = GetNtp(b + 4);
-  p.error = ErrorEstimate::Decode(Get16(b + 12));
-  p.ssid = Get16(b + 14);
+  GetHead(b, p);
   p.receive_timestamp = GetNtp(b + 16);
   p.sender_sequence = Get32(b + 24);
   p.sender_timestamp = GetNtp(b + 28);

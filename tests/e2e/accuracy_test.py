@@ -28,18 +28,16 @@ namespace, and a router namespace between them shapes each direction with tbf
 Every figure is printed in one table at the end. Needs root (skips otherwise).
 """
 import json
-import os
-import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import unittest
 
 import netns
-from harness import Harness, binary, metric, parse_metrics, wait_for
+from harness import binary, metric, wait_for
+from netns_harness import EXPORTER, NetnsHarness, ResultTable, exit_on_sigterm
 
 MBIT = 1e6
 EFFICIENCY = 1448 / 1514  # TCP payload per Ethernet frame, MTU 1500 with timestamps
@@ -56,7 +54,6 @@ SHORT_QUEUE = 0.005
 DELAY = 0.020
 MAX_SHORT_SAMPLES = 0  # of 20 idle samples at or below DELAY: none since PingOnce stamps
 # its own send/first-byte instants (0 of 60 in 3 runs; was ~1 in 300 with PRETRANSFER)
-EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 PLAIN_PORT, DELAYED_PORT = 9517, 9518
 # The machine running the tests is often saturated by compilers: a runnable
 # process then waits several ms for a CPU, which would show up as latency (a 20 ms
@@ -131,24 +128,11 @@ def expected_goodput(rate_mbit):
     return rate_mbit * MBIT / 8 * EFFICIENCY
 
 
-ACTIVE = {}  # "test": the running test, for _terminate
-ROWS = []  # (scenario, figure, set, measured, bound, ok) for the final table
+TABLE = ResultTable(("scenario", "figure", "set", "measured", "bound"))
 
 
 def record(scenario, figure, set_, measured, bound, ok):
-    ROWS.append((scenario, figure, set_, measured, bound, "ok" if ok else "FAIL"))
-
-
-def print_table():
-    if not ROWS:
-        return
-    head = ("scenario", "figure", "set", "measured", "bound", "")
-    widths = [max(len(str(r[i])) for r in ROWS + [head]) for i in range(len(head))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
-    print("\n" + line(head), file=sys.stderr)
-    print("  ".join("-" * w for w in widths), file=sys.stderr)
-    for r in ROWS:
-        print(line(r), file=sys.stderr)
+    TABLE.record(scenario, figure, set_, measured, bound, ok=ok)
 
 
 class LinkMeter:
@@ -196,7 +180,7 @@ class LinkMeter:
         return (pts[end][1] - pts[start][1]) / (pts[end][0] - pts[start][0]) * EFFICIENCY
 
 
-class AccuracyTest(Harness):
+class AccuracyTest(NetnsHarness):
     @classmethod
     def setUpClass(cls):
         reason = netns.unavailable()
@@ -215,7 +199,6 @@ class AccuracyTest(Harness):
 
     def setUp(self):
         super().setUp()
-        ACTIVE["test"] = self
         net = self.net
         delay = f"--test.response-delay={int(DELAY * 1000)}ms"
         for port, extra in ((PLAIN_PORT, []), (DELAYED_PORT, [delay])):
@@ -237,16 +220,9 @@ class AccuracyTest(Harness):
 
     @classmethod
     def tearDownClass(cls):
-        print_table()
+        TABLE.print()
 
     # --- helpers -----------------------------------------------------------
-    def url(self, path):
-        return f"http://{EXPORTER}{path}"
-
-    def http(self, url, method="GET"):
-        """(status, body) of a request made from inside the client namespace."""
-        return netns.http(self.net.client_ns, url, method)
-
     def reference_rtts(self, port, n):
         """n sequential `GET /__down?bytes=0` on one connection from the client
         namespace: seconds from sending the request to receiving the whole head."""
@@ -265,34 +241,6 @@ class AccuracyTest(Harness):
                     head += chunk
                 rtts.append(time.perf_counter() - t0)
         return rtts[1:]
-
-    def metrics(self):
-        status, body = self.http(self.url("/metrics"))
-        self.assertEqual(status, 200, body)
-        return parse_metrics(body)
-
-    def run_probe(self, probe):
-        """Triggers one run of `probe`, waits for it and returns the metrics after it."""
-        runs = lambda: metric(self.metrics(), "hermes_probe_runs_total", probe=probe) or 0
-        for _ in range(5):
-            before = runs()
-            status, body = self.http(self.url(f"/-/trigger?probe={probe}"), method="POST")
-            if status == 202:
-                break
-            if status == 409:  # a scheduled run is under way: let it finish
-                wait_for(lambda: runs() > before, timeout=60, what=f"scheduled {probe} run")
-            if status in (409, 429):  # 429: triggered less than one scrape interval ago
-                time.sleep(1.1)
-                continue
-            self.fail(f"trigger {probe}: {status} {body}")
-        else:
-            self.fail(f"could not trigger {probe}")
-        wait_for(lambda: runs() > before, timeout=60, interval=0.25, what=f"{probe} run")
-        m = self.metrics()
-        if metric(m, "hermes_probe_success", probe=probe) != 1:
-            self.fail(f"{probe} run failed: {self.http(self.url('/-/status'))[1]}\n"
-                      f"exporter log:\n{self.log_of(self.exporter)[-3000:]}")
-        return m
 
     def iperf3_goodput(self, direction, seconds):
         """iperf3 in the same namespaces and shaping: 4 streams for `seconds` after a
@@ -494,19 +442,6 @@ class AccuracyTest(Harness):
         self.assertLess(short[1], short[0] + 0.02, "short queue: loaded latency inflated")
 
 
-def _terminate(*_):
-    """SIGTERM (ctest's timeout): unittest would record an error and go on with the
-    next test, so kill this test's processes, delete the namespaces and exit."""
-    test, net = ACTIVE.get("test"), getattr(AccuracyTest, "net", None)
-    for p in getattr(test, "procs", []):
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=5)
-    if net is not None:
-        net.close()
-    os._exit(143)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
+    exit_on_sigterm(AccuracyTest)
     unittest.main(verbosity=2)

@@ -30,22 +30,16 @@ same path in the same test.
 Every figure is printed in one table at the end. Needs root (skips otherwise).
 """
 import json
-import os
-import signal
 import socket
 import subprocess
-import sys
 import threading
-import time
 import unittest
-import urllib.error
-import urllib.request
 
 import netns
-from harness import Harness, binary, metric, parse_metrics, wait_for
+from harness import binary, metric, wait_for
+from netns_harness import EXPORTER, NetnsHarness, ResultTable, exit_on_sigterm
 
 MBIT = 1e6
-EXPORTER = "127.0.0.1:9516"  # inside the client namespace (ports are per namespace)
 TARGET_PORT, STAMP_PORT, IRTT_PORT = 9517, 862, 2112
 COUNT, INTERVAL_MS = 400, 10
 LOADED_COUNT = 300
@@ -85,24 +79,11 @@ probes:
     loaded_stamp: {{address: "{server}:{stamp}", interval: {interval}ms}}
 """
 
-ACTIVE = {}  # "test": the running test, for _terminate
-ROWS = []  # (scenario, figure, hermes, irtt or truth, bound, ok)
+TABLE = ResultTable(("scenario", "figure", "hermes", "irtt / ground truth", "bound"))
 
 
 def record(scenario, figure, hermes, other, bound, ok):
-    ROWS.append((scenario, figure, hermes, other, bound, "ok" if ok else "FAIL"))
-
-
-def print_table():
-    if not ROWS:
-        return
-    head = ("scenario", "figure", "hermes", "irtt / ground truth", "bound", "")
-    widths = [max(len(str(r[i])) for r in ROWS + [head]) for i in range(len(head))]
-    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
-    print("\n" + line(head), file=sys.stderr)
-    print("  ".join("-" * w for w in widths), file=sys.stderr)
-    for r in ROWS:
-        print(line(r), file=sys.stderr)
+    TABLE.record(scenario, figure, hermes, other, bound, ok=ok)
 
 
 def ms(seconds):
@@ -145,7 +126,7 @@ class Downloader:
             t.join(timeout=10)
 
 
-class StampTest(Harness):
+class StampTest(NetnsHarness):
     @classmethod
     def setUpClass(cls):
         reason = netns.unavailable()
@@ -159,11 +140,10 @@ class StampTest(Harness):
 
     @classmethod
     def tearDownClass(cls):
-        print_table()
+        TABLE.print()
 
     def setUp(self):
         super().setUp()
-        ACTIVE["test"] = self
         net = self.net
         self.start("target", net.cmd(net.server_ns, [
             *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TARGET_PORT}",
@@ -187,49 +167,9 @@ class StampTest(Harness):
         self.addCleanup(self.router, ["iptables", "-F", "FORWARD"])
 
     # --- helpers -----------------------------------------------------------
-    def url(self, path):
-        return f"http://{EXPORTER}{path}"
-
-    def http(self, url, method="GET"):
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-        with netns.entered(self.net.client_ns):
-            try:
-                with opener.open(req, timeout=10) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as e:
-                return e.code, e.read().decode()
-
     def router(self, argv):
         return subprocess.run(self.net.cmd(self.net.router_ns, argv), check=True,
                               capture_output=True, text=True, timeout=20).stdout
-
-    def metrics(self):
-        status, body = self.http(self.url("/metrics"))
-        self.assertEqual(status, 200, body)
-        return parse_metrics(body)
-
-    def trigger(self, probe):
-        """Starts one run of `probe`; returns a function that waits for it and
-        returns the metrics after it."""
-        runs = lambda: metric(self.metrics(), "hermes_probe_runs_total", probe=probe) or 0
-        before = runs()
-        for _ in range(5):
-            status, body = self.http(self.url(f"/-/trigger?probe={probe}"), method="POST")
-            if status == 202:
-                break
-            self.assertEqual(status, 429, body)  # triggered less than a scrape interval ago
-            time.sleep(1.1)
-        else:
-            self.fail(f"could not trigger {probe}")
-
-        def wait():
-            wait_for(lambda: runs() > before, timeout=90, interval=0.25, what=f"{probe} run")
-            m = self.metrics()
-            if metric(m, "hermes_probe_success", probe=probe) != 1:
-                self.fail(f"{probe} run failed: {self.http(self.url('/-/status'))[1]}")
-            return m
-        return wait
 
     def irtt(self, count, interval="10ms"):
         """One irtt session of `count` packets: its JSON stats."""
@@ -389,18 +329,6 @@ class StampTest(Harness):
         self.assertGreater(d_loaded["median"], d_idle["median"] + DEEP_QUEUE / 2, d_loaded)
 
 
-def _terminate(*_):
-    """SIGTERM (ctest's timeout): kill this test's processes, delete the namespaces."""
-    test, net = ACTIVE.get("test"), getattr(StampTest, "net", None)
-    for p in getattr(test, "procs", []):
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=5)
-    if net is not None:
-        net.close()
-    os._exit(143)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
+    exit_on_sigterm(StampTest)
     unittest.main(verbosity=2)
