@@ -77,6 +77,12 @@ MATRIX = {
     "sidecar": merge({"mode": "sidecar"}, TLS_EXISTING, MONITORS),
     "sidecar_certmanager_native": merge({"mode": "sidecar", "sidecar": {"native": True}}, TLS_CM,
                                         {"podMonitor": {"enabled": True}}),
+    "stamp_probes": {"config": {"global": {"scrape_interval": "30s"}, "probes": [
+        {"name": "branch_loss", "kind": "stamp", "address": "target.example.net:862",
+         "interval": "30s", "count": 100, "packet_interval": "20ms"},
+        {"name": "branch_bloat", "kind": "speedtest", "url": "https://target.example.net:9517",
+         "interval": "1h", "timeout": "30s",
+         "loaded_stamp": {"address": "target.example.net", "interval": "20ms"}}]}},
     "lifecycle_extra": {"enableLifecycle": True, "extraArgs": ["--web.max-connections=128"],
                         "log": {"level": "debug", "format": "json"},
                         "auth": {"existingSecret": "my-token", "secretKey": "bearer"}},
