@@ -28,8 +28,11 @@ Status ParseLoadedStamp(const MapReader& m, const KindParseContext& ctx,
   LoadedStampConfig c;
   HERMES_RETURN_IF_ERROR(ParseStampAddress(*r, "address", &c.address));
   HERMES_RETURN_IF_ERROR(r->Dur("interval", &c.interval));
-  if (c.interval < std::chrono::milliseconds(1) || c.interval > std::chrono::seconds(1)) {
-    return r->KeyError("interval", "must be between 1ms and 1s, got " + FormatDuration(c.interval));
+  // 10 ms at the least: the stream's records live for the whole run (timeout /
+  // interval of them), and 100 packets a second already is a busy real-time flow.
+  if (c.interval < std::chrono::milliseconds(10) || c.interval > std::chrono::seconds(1)) {
+    return r->KeyError("interval",
+                       "must be between 10ms and 1s, got " + FormatDuration(c.interval));
   }
   c.max_packets = static_cast<uint32_t>(ctx.timeout / c.interval) + 1;
   *out = std::move(c);

@@ -40,7 +40,7 @@ struct StampConfig : KindSettingsOf<StampConfig> {
 // and jitter are measured idle and under each direction's load.
 struct LoadedStampConfig {
   std::string address;                                // "host:port", port 862 if left out
-  Duration interval = std::chrono::milliseconds(20);  // 1 ms .. 1 s
+  Duration interval = std::chrono::milliseconds(20);  // 10 ms .. 1 s
   uint32_t max_packets = 0;  // set by the parser: timeout / interval + 1, the most a run sends
 
   // Each packet (44 bytes) and one reply.

@@ -12,6 +12,7 @@ namespace stamp = net::stamp;
 
 constexpr Duration kMinFinalWait = std::chrono::seconds(1);
 constexpr int kFinalWaitRtts = 3;
+constexpr int kReceiveBatch = 256;
 
 uint16_t RandomSsid() {
   std::random_device rd;
@@ -91,7 +92,8 @@ void StampSession::Send(Clock& clock, uint32_t sequence, int segment, bool swapp
 }
 
 void StampSession::Receive(Clock& clock) {
-  for (;;) {
+  // A bounded batch per wake-up, so that a flood cannot hold off the next send.
+  for (int i = 0; i < kReceiveBatch; ++i) {
     auto got = socket_.TryReceive(buf_);
     if (!got.ok()) {
       last_error_ = got.status().message();  // e.g. refused: keep listening
