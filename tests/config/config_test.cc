@@ -285,10 +285,19 @@ probes:
   - {name: h, kind: http, url: "http://h/", interval: 1h, max_body_bytes: 1MB}
   - {name: d, kind: dns, query: example.com, interval: 1h}
   - {name: i, kind: icmp, host: h, interval: 1h, samples: 5}
+  - {name: s, kind: stamp, address: h, interval: 1h, count: 200, packet_size: 100}
+  - {name: l, kind: speedtest, url: "http://h/", interval: 1h, timeout: 30s,
+     loaded_stamp: {address: h, interval: 50ms}}
 )");
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), (1'000'000 + kHttpMaxReadAheadBytes) * 720);
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), kDnsMaxBytesPerRun * 720);
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[2]), 5 * 2 * kIcmpEchoBytes * 720);
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[3]), 200 * 2 * 100 * 720);
+  // loaded_stamp: at most 30 s / 50 ms + 1 packets of 44 bytes, each with its reply.
+  SpeedtestConfig without = c.probes[4].Settings<SpeedtestConfig>();
+  without.loaded_stamp.reset();
+  EXPECT_EQ(c.probes[4].Settings<SpeedtestConfig>().MaxBytesPerRun(),
+            without.MaxBytesPerRun() + 601 * 2 * 44);
 }
 
 TEST(ConfigTest, DataBudgetAtExactlyTheProjectionIsAccepted) {
