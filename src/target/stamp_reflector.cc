@@ -93,8 +93,8 @@ void StampReflector::Stop() {
 }
 
 StampCounters StampReflector::counters() const {
-  return {reflected_.load(), malformed_.load(), rate_limited_.load(), too_many_clients_.load(),
-          send_errors_.load()};
+  return {reflected_.load(),   malformed_.load(),    rate_limited_.load(), too_many_clients_.load(),
+          send_errors_.load(), clients_held_.load(), sessions_held_.load()};
 }
 
 void StampReflector::Loop() {
@@ -123,8 +123,11 @@ void StampReflector::Handle(uint8_t* buf, const net::ReceivedDatagram& d) {
     return;
   }
   uint32_t sequence = 0;
-  switch (
-      sessions_.Admit(d.from, request->ssid, request->sequence, clock_.SteadyNow(), &sequence)) {
+  const StampVerdict verdict =
+      sessions_.Admit(d.from, request->ssid, request->sequence, clock_.SteadyNow(), &sequence);
+  clients_held_ = sessions_.clients();
+  sessions_held_ = sessions_.sessions();
+  switch (verdict) {
     case StampVerdict::kRateLimited:
       ++rate_limited_;
       return;

@@ -48,6 +48,9 @@ struct StampCounters {
   uint64_t rate_limited = 0;
   uint64_t too_many_clients = 0;
   uint64_t send_errors = 0;
+  // The state held now (StampSessions' bounds): client addresses and sessions.
+  uint64_t clients = 0;
+  uint64_t sessions = 0;
 };
 
 class StampReflector {
@@ -89,7 +92,7 @@ class StampReflector {
   SteadyTime error_refresh_at_{};
   std::thread thread_;
   std::atomic<uint64_t> reflected_{0}, malformed_{0}, rate_limited_{0}, too_many_clients_{0},
-      send_errors_{0};
+      send_errors_{0}, clients_held_{0}, sessions_held_{0};
 };
 
 }  // namespace hermes::target

@@ -31,12 +31,6 @@ StampSessions::IpKey StampSessions::KeyOf(const net::SocketAddress& a) {
   return k;
 }
 
-size_t StampSessions::sessions() const {
-  size_t n = 0;
-  for (const auto& [key, c] : clients_) n += c.sessions.size();
-  return n;
-}
-
 bool StampSessions::TakeToken(Client& c, SteadyTime now) const {
   const double rate = limits_.packets_per_second;
   const double burst = std::max(1.0, rate);
@@ -58,6 +52,7 @@ uint32_t StampSessions::NextSequence(Client& c, uint16_t port, uint16_t ssid, St
       *it = Session{port, ssid, 0, now};
     } else {
       it = c.sessions.insert(c.sessions.end(), Session{port, ssid, 0, now});
+      ++sessions_;
     }
   }
   it->last_seen = now;
@@ -68,10 +63,11 @@ void StampSessions::Expire(SteadyTime now) {
   next_sweep_ = now + kSweepEvery;
   for (auto it = clients_.begin(); it != clients_.end();) {
     auto& ss = it->second.sessions;
-    ss.erase(
-        std::remove_if(ss.begin(), ss.end(),
-                       [&](const Session& s) { return now - s.last_seen >= limits_.idle_timeout; }),
-        ss.end());
+    const auto idle = std::remove_if(ss.begin(), ss.end(), [&](const Session& s) {
+      return now - s.last_seen >= limits_.idle_timeout;
+    });
+    sessions_ -= static_cast<size_t>(ss.end() - idle);
+    ss.erase(idle, ss.end());
     if (ss.empty() && now - it->second.last_seen >= limits_.idle_timeout) {
       it = clients_.erase(it);
     } else {

@@ -48,7 +48,7 @@ class StampSessions {
                      SteadyTime now, uint32_t* sequence);
 
   size_t clients() const { return clients_.size(); }
-  size_t sessions() const;
+  size_t sessions() const { return sessions_; }
 
  private:
   using IpKey = std::array<uint8_t, 16>;  // IPv4 as IPv4-mapped IPv6
@@ -75,6 +75,7 @@ class StampSessions {
 
   const StampLimits limits_;
   std::unordered_map<IpKey, Client, IpKeyHash> clients_;
+  size_t sessions_ = 0;  // over all clients
   SteadyTime next_sweep_{};
 };
 

@@ -1,9 +1,17 @@
 #include "target/stamp_reflector.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +56,51 @@ struct Client {
   std::atomic<bool> never{false};
   net::UdpSocket sock;
 };
+
+// A UDP socket bound to `ip` (a loopback address: any of 127.0.0.0/8) on an
+// ephemeral port and connected to 127.0.0.1:`port`; -1 on failure.
+int BoundClient(const std::string& ip, uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads replies on `fd` until one answers `want` (or 10 s pass, a generous bound
+// for a loaded machine); returns the last answered sender sequence (~0u: none).
+uint32_t ReceiveSenderSequence(int fd, uint32_t want) {
+  SystemClock clock;
+  std::atomic<bool> never{false};
+  const net::Deadline d{clock, clock.SteadyNow() + seconds(10), never};
+  uint32_t last = ~0u;
+  std::vector<uint8_t> buf(2048);
+  while (last != want && net::WaitFd(fd, POLLIN, d).ok()) {
+    const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
+    if (got <= 0) break;
+    if (auto p = stamp::DecodeReflector(std::span(buf.data(), static_cast<size_t>(got)))) {
+      last = p->sender_sequence;
+    }
+  }
+  return last;
+}
+
+std::vector<uint8_t> StampBytes(uint32_t seq) {
+  std::vector<uint8_t> b(stamp::kBasePacketBytes);
+  stamp::SenderPacket p;
+  p.sequence = seq;
+  stamp::EncodeSender(p, b);
+  return b;
+}
 
 }  // namespace
 
@@ -155,6 +208,76 @@ TEST(StampReflectorTest, RateLimitBoundsRepliesPerClient) {
   EXPECT_GE(n.reflected, 5u);
   EXPECT_LE(static_cast<double>(n.reflected), 5 + 5 * elapsed + 1);
   EXPECT_GT(n.rate_limited, 0u);
+}
+
+// A flood from one address over many source ports (each a new stateful session):
+// the replies stay within the address' rate (a burst of one second's worth, then
+// the rate) and the state within max_sessions_per_client. The marker client's
+// reply, sent after the flood on the same socket queue, shows that every flood
+// datagram the kernel queued has been handled.
+TEST(StampReflectorTest, FloodFromManySourcePortsIsRateLimitedAndHoldsBoundedState) {
+  StampLimits l;
+  l.packets_per_second = 50;
+  l.max_sessions_per_client = 8;
+  auto r = StartReflector("127.0.0.1:0", l);
+  ASSERT_NE(r, nullptr);
+  constexpr int kPorts = 200, kEach = 5;
+  SystemClock clock;
+  const SteadyTime start = clock.SteadyNow();
+  for (int i = 0; i < kPorts; ++i) {
+    const int fd = BoundClient("127.0.0.1", r->port());
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    for (int k = 0; k < kEach; ++k) {
+      const std::vector<uint8_t> b = StampBytes(static_cast<uint32_t>(k));
+      ASSERT_EQ(::send(fd, b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+    }
+    ::close(fd);
+  }
+  // The marker, from another address (its own bucket), is answered after every
+  // flood datagram queued before it was handled.
+  const int marker = BoundClient("127.0.0.2", r->port());
+  ASSERT_GE(marker, 0) << std::strerror(errno);
+  const std::vector<uint8_t> b = StampBytes(7);
+  ASSERT_EQ(::send(marker, b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+  EXPECT_EQ(ReceiveSenderSequence(marker, 7), 7u) << "no reply to the marker";
+  ::close(marker);
+  const double elapsed = ToSeconds(clock.SteadyNow() - start);
+  const StampCounters n = r->counters();
+  // The burst, what refilled meanwhile, and the marker's reply.
+  EXPECT_LE(static_cast<double>(n.reflected), 50 + 50 * elapsed + 2) << elapsed;
+  EXPECT_GE(n.reflected, 50u + 1);
+  EXPECT_GT(n.rate_limited, 0u);
+  EXPECT_EQ(n.clients, 2u);
+  EXPECT_LE(n.sessions, 8u + 1);
+  EXPECT_GE(n.sessions, 1u);
+}
+
+// A flood from many source addresses: the table of clients stays at max_clients;
+// newcomers beyond it are refused, known clients are still answered.
+TEST(StampReflectorTest, FloodFromManyAddressesFillsOnlyTheClientTable) {
+  StampLimits l;
+  l.max_clients = 16;
+  auto r = StartReflector("127.0.0.1:0", l);
+  ASSERT_NE(r, nullptr);
+  std::vector<int> fds;
+  for (int i = 0; i < 64; ++i) {
+    const int fd = BoundClient("127.0.1." + std::to_string(i + 1), r->port());
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    fds.push_back(fd);
+    const std::vector<uint8_t> b = StampBytes(0);
+    ASSERT_EQ(::send(fd, b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+  }
+  // The first address is a known client: its next packet is answered, after every
+  // datagram before it was handled.
+  const std::vector<uint8_t> b = StampBytes(1);
+  ASSERT_EQ(::send(fds[0], b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+  const uint32_t sender_sequence = ReceiveSenderSequence(fds[0], 1);
+  for (int fd : fds) ::close(fd);
+  EXPECT_EQ(sender_sequence, 1u) << "the known client's second packet was not answered";
+  const StampCounters n = r->counters();
+  EXPECT_EQ(n.clients, 16u);
+  EXPECT_EQ(n.too_many_clients + n.reflected, 64u + 1);
+  EXPECT_EQ(n.reflected, 16u + 1);
 }
 
 TEST(StampReflectorTest, AllInterfacesServesIpv4AndIpv6) {

@@ -79,6 +79,7 @@ TEST(StampSessionsTest, TableOfClientsIsBoundedUntilIdleOnesExpire) {
   e.now += seconds(10);
   EXPECT_EQ(e.Admit(Addr("192.0.2.4", 1), 0, 0), 0);  // the idle ones were swept
   EXPECT_EQ(e.s.clients(), 1u);
+  EXPECT_EQ(e.s.sessions(), 1u);  // and their sessions with them
 }
 
 TEST(StampSessionsTest, AClientEvictsOnlyItsOwnLeastRecentlyUsedSession) {
