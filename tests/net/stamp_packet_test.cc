@@ -99,11 +99,14 @@ SenderPacket SampleSender() {
 TEST(StampPacketTest, SenderLayoutIsFigure2ByteForByte) {
   std::vector<uint8_t> b(kBasePacketBytes, 0xEE);
   EncodeSender(SampleSender(), b);
-  EXPECT_EQ(Slice(b, 0, 4), Bytes({0x01, 0x02, 0x03, 0x04}));  // Sequence Number
-  EXPECT_EQ(Slice(b, 4, 8), Bytes({0xA1, 0xA2, 0xA3, 0xA4, 0xB1, 0xB2, 0xB3, 0xB4}));
-  EXPECT_EQ(Slice(b, 12, 2), Bytes({0x81, 0x07}));           // Error Estimate
-  EXPECT_EQ(Slice(b, 14, 2), Bytes({0xC1, 0xC2}));           // SSID
-  EXPECT_EQ(Slice(b, 16, 28), std::vector<uint8_t>(28, 0));  // MBZ (28 octets)
+  std::vector<uint8_t> want = {
+      0x01, 0x02, 0x03, 0x04,                          // Sequence Number
+      0xA1, 0xA2, 0xA3, 0xA4, 0xB1, 0xB2, 0xB3, 0xB4,  // Timestamp
+      0x81, 0x07,                                      // Error Estimate
+      0xC1, 0xC2,                                      // SSID
+  };
+  want.resize(kBasePacketBytes, 0x00);  // MBZ (28 octets)
+  EXPECT_EQ(b, want);
   EXPECT_EQ(DecodeSender(b), SampleSender());
 }
 
