@@ -69,9 +69,11 @@ TEST(SpeedtestStampTest, LossAndJitterIdleAndUnderEachLoad) {
   // Idle lasts at least a second: 100 packets at 10 ms, less what a thread starved
   // by a busy host skips (it never bursts to catch up).
   EXPECT_GE(At(res, Load::kIdle).sent, 50u);
-  // Warm-ups (2 x 200 ms: 40 packets) and the gaps between phases count nowhere;
-  // every tenth packet never reached the reflector, so it saw 9 of 10 sent.
-  EXPECT_LE(counted + 30, reflected.load() * 10 / 9);
+  // Packets sent during the warm-ups (2 x 200 ms) and the gaps between phases count
+  // in no load. The reflector's script sees every packet sent (the dropped ones
+  // too), so fewer are counted than it saw. (How many fewer depends on how much of
+  // the warm-ups a thread starved by a busy host skips: it never bursts to catch up.)
+  EXPECT_LT(counted, reflected.load());
   EXPECT_GE(res.transferred_bytes[kUp], 44u * counted);
   // The latency families are the STAMP stream's: one sample per answered packet.
   for (Load l : kAllLoads) {
