@@ -60,7 +60,7 @@ const Kind kStamp{
     [](const ProbeConfig& c) { return NewStampProbe(c.Settings<config::StampConfig>()); },
     &StampLayout};
 
-const config::KindSpec* const kTable[] = {&kSpeedtest, &kHttp, &kTcp,           &kDns,
+const config::KindSpec* const kTable[] = {&kSpeedtest, &kHttp,  &kTcp,           &kDns,
                                           &kIcmp,      &kStamp, &kResponsiveness};
 
 }  // namespace

@@ -66,7 +66,7 @@ TEST(ConfigTest, AllKindsFixtureKeepsEveryValue) {
   EXPECT_EQ(config->global.monthly_data_budget, 2'000'000'000'000u);
   EXPECT_EQ(LatencyBuckets(*config), (std::vector<double>{0.001, 0.01, 0.1, 1}));
   EXPECT_EQ(ThroughputBuckets(*config), (std::vector<double>{1e6, 1e7, 1e8}));
-  ASSERT_EQ(config->probes.size(), 6u);
+  ASSERT_EQ(config->probes.size(), 7u);
 
   const ProbeConfig& speed = *config->FindProbe("cloudflare");
   const auto& st = speed.Settings<SpeedtestConfig>();
