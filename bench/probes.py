@@ -70,9 +70,18 @@ def iperf3(host, port, seconds, reverse, streams, netns=None, omit=1):
     import json
     cmd = ["iperf3", "-c", host, "-p", str(port), "-t", str(seconds), "-O", str(omit), "-J",
            "-P", str(streams)] + (["-R"] if reverse else [])
-    r, cpu = util.timed_child(cmd, timeout=seconds + omit + 30, netns=netns)
-    end = json.loads(r.stdout)["end"]["sum_received"]
-    return end["bits_per_second"] / 8, cpu, end["bytes"]
+    # The server takes one test at a time and may still be closing the previous one
+    # on a loaded host ("the server is busy"): try again, a bounded number of times.
+    for attempt in range(5):
+        r, cpu = util.timed_child(cmd, timeout=seconds + omit + 30, netns=netns)
+        out = json.loads(r.stdout)
+        if "sum_received" in out.get("end", {}):
+            end = out["end"]["sum_received"]
+            return end["bits_per_second"] / 8, cpu, end["bytes"]
+        if "busy" not in out.get("error", ""):
+            break
+        time.sleep(1 + attempt)
+    raise RuntimeError(f"iperf3 -c {host}:{port} gave no result: {out.get('error', r.stdout[:200])}")
 
 
 def sparse_file(path, size):

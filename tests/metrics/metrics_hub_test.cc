@@ -344,8 +344,10 @@ TEST(MetricsHubTest, ConcurrentRenderNeverSeesHalfARun) {
       t.join();
     }
   } guard{stop, writer};
+  // At least 300 renders, and as many more as it takes for 50 of them to land after
+  // the writer's first publication (on a loaded host it may not run for a while).
   int renders_mid_run = 0;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 300 || renders_mid_run < 50; ++i) {
     const auto s = ParseSamples(hub.Render());
     const double runs = Value(s, R"(hermes_probe_runs_total{probe="s"})");
     const double lat = Value(s, R"(hermes_latency_seconds{load="idle",probe="s"})");
@@ -366,7 +368,6 @@ TEST(MetricsHubTest, ConcurrentRenderNeverSeesHalfARun) {
     ASSERT_EQ(last_ok, 1'700'000'100 + lat);
     ASSERT_EQ(lat, std::fmod(runs, 2) == 1 ? runs : runs - 1);
   }
-  EXPECT_GT(renders_mid_run, 0);
 }
 
 }  // namespace
