@@ -54,16 +54,22 @@ std::string SpeedFixture::url() const {
          std::to_string(port_);
 }
 
-void SpeedFixture::Wait() {
+std::chrono::steady_clock::duration SpeedFixture::Wait() {
+  const auto start = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> l(mu_);
   if (opts_.stall) cv_.wait(l, [&] { return stopping_; });
   if (opts_.delay.count() > 0) cv_.wait_for(l, opts_.delay, [&] { return stopping_; });
+  return std::chrono::steady_clock::now() - start;
 }
 
 void SpeedFixture::Install() {
   auto common = [this](httplib::Response& res) {
-    Wait();
+    const auto waited = Wait();
     if (!opts_.server_timing.empty()) res.set_header("Server-Timing", opts_.server_timing);
+    if (opts_.report_delay) {
+      const double ms = std::chrono::duration<double, std::milli>(waited).count();
+      res.set_header("Server-Timing", "app;dur=" + std::to_string(ms));
+    }
     if (opts_.status != 200) {
       res.status = opts_.status;
       if (!opts_.retry_after.empty()) res.set_header("Retry-After", opts_.retry_after);

@@ -4,6 +4,9 @@
 // cert and key, HTTPS): `GET /__down?bytes=N` answers N bytes (Content-Length set),
 // `POST /__up` reads and discards the body. Knobs make it misbehave on purpose
 // (delay, Server-Timing, fixed status, stall); extra routes can be added.
+// With report_delay, Server-Timing reports the delay as actually waited (a timer
+// fires late on a loaded machine), so that a client subtracting it is left with
+// the loopback round trip.
 //
 // RawHttpFixture speaks just enough HTTP/1.1 on a raw socket to break a response in
 // ways httplib will not: it answers `bytes=0` pings normally and every other
@@ -42,6 +45,7 @@ struct SpeedFixtureOptions {
   std::string key_file;
   std::chrono::milliseconds delay{0};  // before answering any request
   std::string server_timing;           // Server-Timing value to send, "" for none
+  bool report_delay = false;           // Server-Timing "app;dur=" of the delay actually waited
   int status = 200;                    // != 200: every request answers this
   std::string retry_after;             // with `status`, "" for none
   bool stall = false;                  // handlers block until the fixture stops
@@ -69,7 +73,7 @@ class SpeedFixture {
 
  private:
   void Install();
-  void Wait();  // applies delay / stall
+  std::chrono::steady_clock::duration Wait();  // applies delay / stall; returns the time waited
 
   SpeedFixtureOptions opts_;
   std::unique_ptr<httplib::Server> server_;
