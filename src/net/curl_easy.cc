@@ -285,11 +285,19 @@ void TrackSocket(CURL* c, TrackedSocket* s) {
   curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, s);
 }
 
-uint64_t UnackedBytes(const TrackedSocket& s) {
+namespace {
+
+uint64_t Queued(const TrackedSocket& s, unsigned long request) {  // NOLINT(runtime/int)
   int queued = 0;
-  if (s.fd == CURL_SOCKET_BAD || ioctl(s.fd, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+  if (s.fd == CURL_SOCKET_BAD || ioctl(s.fd, request, &queued) != 0 || queued < 0) return 0;
   return static_cast<uint64_t>(queued);
 }
+
+}  // namespace
+
+uint64_t UnackedBytes(const TrackedSocket& s) { return Queued(s, SIOCOUTQ); }
+
+uint64_t UnreadBytes(const TrackedSocket& s) { return Queued(s, SIOCINQ); }
 
 std::string EasyHandle::ErrorText(CURLcode rc) const {
   // The buffer holds libcurl's detail, which can describe an earlier error of the

@@ -147,6 +147,9 @@ void TrackSocket(CURL* curl, TrackedSocket* s);
 // Bytes written to the tracked socket that the peer has not acknowledged yet
 // (SIOCOUTQ: unsent + in flight); 0 without a socket.
 uint64_t UnackedBytes(const TrackedSocket& s);
+// Bytes the kernel has received on the tracked socket that the application has not
+// read yet (SIOCINQ); 0 without a socket.
+uint64_t UnreadBytes(const TrackedSocket& s);
 
 // notAfter of the peer certificate of the TLS connection `curl` is using, as Unix
 // seconds; nullopt without TLS. Call while the connection is alive (from a header

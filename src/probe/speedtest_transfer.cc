@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/log.h"
 #include "probe/stability.h"
 
 namespace hermes::probe {
@@ -35,7 +36,7 @@ class Engine {
     uint64_t read_offset = 0;   // upload: body bytes handed to libcurl
     uint64_t sent_counted = 0;  // upload: SIZE_UPLOAD already added to total_
     bool active = false;
-    net::TrackedSocket socket;  // upload: to read what the kernel still holds
+    net::TrackedSocket socket;  // to read what the kernel holds unsent or unread
   };
 
   static size_t OnData(char*, size_t size, size_t n, void* p);
@@ -46,6 +47,7 @@ class Engine {
   bool StartRequest(Stream& s);
   void CountUploaded();
   uint64_t Delivered();
+  void LogWindow(const ThroughputMeter::Result& rate, SteadyTime end) const;
   std::optional<net::RequestFailure> Completed(CURLMsg* msg);
   bool upload() const { return spec_.direction == Direction::kUpload; }
 
@@ -143,15 +145,30 @@ void Engine::CountUploaded() {
   }
 }
 
-// What crossed the link: downloads as read; uploads as the peer acknowledged them
-// (sent minus what the sockets still hold), so that send buffers growing during the
-// window are not counted as throughput. Never decreases.
+// What crossed the link: downloads as the kernel received them (read plus what the
+// sockets hold unread), so that a CPU-starved hermes reading its receive buffers in
+// bursts counts bytes when they arrived, not when it got round to reading them;
+// uploads as the peer acknowledged them (sent minus what the sockets still hold),
+// so that send buffers growing during the window are not counted as throughput.
+// Never decreases.
 uint64_t Engine::Delivered() {
-  if (!upload()) return total_;
-  uint64_t unacked = 0;
-  for (const auto& s : streams_) unacked += net::UnackedBytes(s->socket);
-  delivered_ = std::max(delivered_, total_ - std::min(total_, unacked));
+  uint64_t queued = 0;
+  for (const auto& s : streams_) {
+    queued += upload() ? net::UnackedBytes(s->socket) : net::UnreadBytes(s->socket);
+  }
+  delivered_ = std::max(delivered_, upload() ? total_ - std::min(total_, queued) : total_ + queued);
   return delivered_;
+}
+
+// The window the rate was measured in, to line it up with other meters of the same
+// path: its end is a CLOCK_MONOTONIC reading (hermes' steady clock), in seconds.
+void Engine::LogWindow(const ThroughputMeter::Result& rate, SteadyTime end) const {
+  LogDebug("speedtest window",
+           {{"probe", ctx_.config.name},
+            {"direction", std::string(DirectionName(spec_.direction))},
+            {"bytes", rate.measured_bytes},
+            {"seconds", std::to_string(rate.measured_seconds)},
+            {"end_monotonic", std::to_string(ToSeconds(end.time_since_epoch()))}});
 }
 
 // Handles one finished request: a failure ends the direction, success starts the
@@ -208,10 +225,8 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     s->handle = std::move(h).value();
     CURL* c = s->handle->get();
     curl_easy_setopt(c, CURLOPT_PRIVATE, s.get());
-    if (upload()) {
-      s->socket.reset_on_close = true;  // a stopped upload must not keep the link busy
-      net::TrackSocket(c, &s->socket);
-    }
+    s->socket.reset_on_close = upload();  // a stopped upload must not keep the link busy
+    net::TrackSocket(c, &s->socket);
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
                      static_cast<long>(config::kTransferReadBlockBytes));  // NOLINT
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, upload() ? Discard : OnData);
@@ -280,6 +295,7 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
         break;
       }
       out.rate = meter.Finish(now, delivered);
+      LogWindow(out.rate, now);
       break;
     }
     const auto wait = std::min<Duration>({end_at - now, ctx_.deadline - now, kMaxPollWait});

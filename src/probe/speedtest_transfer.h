@@ -15,7 +15,12 @@
 // read at every wake-up; upload bodies come from one pre-filled buffer. Stopping
 // at `duration` aborts in-flight requests; that is the normal end, not an error,
 // unless no byte at all moved by then (a stalled target): that fails as timeout.
-// Rates come from ThroughputMeter fed with the Clock's steady time.
+// Rates come from ThroughputMeter fed with the Clock's steady time and the bytes
+// that crossed the link (Engine::Delivered: downloads as the kernel received them,
+// read or still queued unread; uploads as the peer acknowledged them), which do not
+// depend on when a CPU-starved process gets round to its sockets. At debug level
+// each direction logs its window ("speedtest window": bytes, seconds, end as a
+// CLOCK_MONOTONIC reading).
 // With `stop_when_stable` the transfer also ends once its goodput after the warm-up
 // instant is stable: the responsiveness draft's moving-average test (stability.h:
 // moving averages over 4 intervals, 4 of them within 5 %) on intervals of
