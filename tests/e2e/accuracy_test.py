@@ -32,7 +32,6 @@ Every figure is printed in one table at the end. Needs root (skips otherwise).
 import json
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
