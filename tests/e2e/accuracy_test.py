@@ -343,6 +343,14 @@ class AccuracyTest(NetnsHarness):
                 d, *peer_link.last_seconds(d, rate_mbit * MBIT, IPERF_SECONDS))[0]
             rel_link = got / carried - 1 if carried else float("inf")
             starved = starved_ok and min(carried, peer_carried) < expected * 0.95
+            # The peer is a comparison only when its run saw the link hermes' run saw:
+            # on a loaded host a tbf may forward far less than its rate for a while
+            # (hermes' link at 3.3 of 6 MB/s, with drops, and iperf3's at 5.6 right
+            # after), and one tool's link is then no measure of the other's.
+            same_link = peer_carried > 0 and abs(carried / peer_carried - 1) <= PEER_TOLERANCE
+            # hermes must fill a link that could take more: a short link without drops
+            # in hermes' run means hermes, not the host, held back.
+            underfilled = not starved_ok and carried < expected * 0.95 and drops == 0
             # Within the tolerance of the link's count, or of its sure bracket when the
             # sampler was woken too late to pin the window's ends down.
             ok_link = (abs(rel_link) <= LINK_TOLERANCE
@@ -352,10 +360,12 @@ class AccuracyTest(NetnsHarness):
             # its link carried at load 10.
             peer_sound = bool(peer) and abs(peer / peer_carried - 1) <= LINK_TOLERANCE
             rel_peer = got / peer - 1 if peer else float("inf")
-            ok_peer = abs(rel_peer) <= PEER_TOLERANCE or starved or not peer_sound
+            ok_peer = (abs(rel_peer) <= PEER_TOLERANCE or starved or not peer_sound
+                       or not same_link)
             waived = ("; link starved, waived" if starved else
-                      "" if peer_sound else
-                      f"; iperf3 off its own link ({peer_error or 'misread'}), waived")
+                      f"; iperf3 off its own link ({peer_error or 'misread'}), waived"
+                      if not peer_sound else
+                      "; the two runs' links differed, waived" if not same_link else "")
             record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs link",
                    f"carried {carried / 1e6:.3f} MB/s ({low / 1e6:.3f}-{high / 1e6:.3f}) "
                    f"in {end - start:.3f} s",
@@ -368,8 +378,14 @@ class AccuracyTest(NetnsHarness):
             record(f"tbf {rate_mbit} Mbit/s", f"{d} goodput vs shaped rate",
                    f"{expected / 1e6:.3f} MB/s", f"{got / 1e6:.3f} MB/s ({got / expected - 1:+.1%})",
                    "(info)", True)
+            record(f"tbf {rate_mbit} Mbit/s", f"{d} link filled by hermes",
+                   f"{expected / 1e6:.3f} MB/s", f"carried {carried / 1e6:.3f} MB/s, drops {drops}",
+                   ">= 95 % or drops", not underfilled)
             if not ok_link:
                 failures.append(f"{d}: hermes {got:.0f} B/s, link carried {carried:.0f} B/s")
+            if underfilled:
+                failures.append(f"{d}: hermes left the link short ({carried:.0f} of "
+                                f"{expected:.0f} B/s) without a drop")
             if not ok_peer:
                 failures.append(f"{d}: hermes {got:.0f} B/s, iperf3 {peer:.0f} B/s")
         self.assertFalse(failures, "; ".join(failures))
