@@ -17,6 +17,14 @@ namespace hermes::config {
 inline constexpr int kStampDefaultPort = 862;
 inline constexpr int kStampBasePacketBytes = 44;
 inline constexpr int kStampMaxPacketBytes = 1452;
+// A session reads at most this many datagrams per packet it sent (the reply and one
+// duplicate or stray), each at most the packet's size (probe/stamp_session.h).
+inline constexpr uint64_t kStampMaxDatagramsPerPacket = 2;
+// Bytes one STAMP session moves at most: each packet out, and per packet the
+// datagrams it may read back.
+inline constexpr uint64_t StampMaxBytes(uint64_t packets, uint64_t packet_bytes) {
+  return packets * packet_bytes * (1 + kStampMaxDatagramsPerPacket);
+}
 // How long a session waits for replies after its last packet, at least.
 inline constexpr Duration kStampFinalWait = std::chrono::seconds(1);
 // The speedtest's STAMP stream measures idle for at least this long before the
@@ -29,9 +37,8 @@ struct StampConfig : KindSettingsOf<StampConfig> {
   Duration packet_interval = std::chrono::milliseconds(20);  // 1 ms .. 10 s
   int packet_size = kStampBasePacketBytes;                   // 44..1452 (UDP payload)
 
-  // Each packet and one reply.
   uint64_t MaxBytesPerRun() const override {
-    return static_cast<uint64_t>(count) * static_cast<uint64_t>(packet_size) * 2;
+    return StampMaxBytes(static_cast<uint64_t>(count), static_cast<uint64_t>(packet_size));
   }
   bool operator==(const StampConfig&) const = default;
 };
@@ -43,10 +50,7 @@ struct LoadedStampConfig {
   Duration interval = std::chrono::milliseconds(20);  // 10 ms .. 1 s
   uint32_t max_packets = 0;  // set by the parser: timeout / interval + 1, the most a run sends
 
-  // Each packet (44 bytes) and one reply.
-  uint64_t MaxBytesPerRun() const {
-    return static_cast<uint64_t>(max_packets) * kStampBasePacketBytes * 2;
-  }
+  uint64_t MaxBytesPerRun() const { return StampMaxBytes(max_packets, kStampBasePacketBytes); }
   bool operator==(const LoadedStampConfig&) const = default;
 };
 

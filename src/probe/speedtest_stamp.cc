@@ -79,6 +79,11 @@ void LoadedStamp::Finish(ProbeResult& result) {
   }
   result.transferred_bytes[static_cast<size_t>(Direction::kUpload)] += session_.bytes_sent();
   result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += session_.bytes_received();
+  // A flooding reflector ended the stream early: the loads after it have no packets.
+  if (!session_.overrun().empty()) {
+    result.error += (result.error.empty() ? "" : "; ") + std::string("loaded_stamp ") +
+                    session_.reflector().ToString() + ": " + session_.overrun();
+  }
 }
 
 }  // namespace hermes::probe

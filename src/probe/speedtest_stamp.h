@@ -11,8 +11,9 @@
 // measured, result.packets[load] (sent, lost, loss ratio, loss by direction,
 // one-way jitter, duplicates, reordering) and result.latency[load] (the STAMP
 // RTTs, median, round-trip IPDV as jitter: they replace the HTTP pings', so idle
-// and loaded latency come from one method), and adds the stream's bytes to
-// transferred_bytes.
+// and loaded latency come from one method), adds the stream's bytes to
+// transferred_bytes and, when the reflector flooded the stream so that it ended
+// early (StampSession::overrun()), says so in result.error (the run's detail).
 //
 // Thread-safety: all methods are called from the probe's thread; the stream's
 // thread only reads the current phase under a mutex.

@@ -55,6 +55,9 @@ class StampProbe final : public Probe {
     if (!st.ok()) {
       res.reason = FailureReason::kTimeout;
       res.error = st.message();
+    } else if (!session->overrun().empty()) {
+      res.reason = FailureReason::kProtocol;
+      res.error = "STAMP reflector " + peer.ToString() + ": " + session->overrun();
     } else if (s.received == 0) {
       const std::string& err = session->last_error();
       res.reason = err.empty() ? FailureReason::kTimeout : FailureReason::kConnect;

@@ -12,11 +12,14 @@
 //            synchronised clocks); duplicated and reordered replies.
 // Directions need a stateful reflector, which the session's first two packets
 // reveal (stamp_stats.h); against a stateless one only round-trip loss is reported.
-// Success iff at least one reply came. Otherwise `dns` (name did not resolve),
-// `connect` (the kernel reported the reflector's port unreachable, or refused to
-// send) or `timeout`.
-// Data moved per run: count x packet_size up (UDP payload), as much back (plus any
-// duplicates the reflector sends), counted as transferred bytes.
+// Success iff at least one reply came and the reflector did not flood the session.
+// Otherwise `dns` (name did not resolve), `connect` (the kernel reported the
+// reflector's port unreachable, or refused to send), `protocol` (more than
+// StampSession::kMaxDatagramsPerPacket datagrams per packet: the session ended
+// early, the error says what came) or `timeout`.
+// Data moved per run: count x packet_size up (UDP payload); back, every datagram
+// read, at most packet_size each and 2 per packet sent (stamp_session.h), counted as
+// transferred bytes.
 //
 // Thread-safety: one Run at a time per probe object (the scheduler's contract).
 #pragma once

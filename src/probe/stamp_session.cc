@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 
 namespace hermes::probe {
 namespace {
@@ -39,7 +40,7 @@ StampSession::StampSession(net::UdpSocket socket, const net::SocketAddress& refl
       reflector_(reflector),
       options_(options),
       ssid_(ssid),
-      buf_(stamp::kMaxPacketBytes + 1) {}
+      buf_(options.packet_bytes) {}
 
 void StampSession::SendNext(Clock& clock, int segment) {
   if (swap_owed_) {
@@ -86,6 +87,7 @@ void StampSession::Send(Clock& clock, uint32_t sequence, int segment, bool swapp
   last_sent_ = r.sent;
   if (s.ok()) {
     bytes_sent_ += out.size();
+    ++packets_sent_;
   } else {
     last_error_ = s.message();
   }
@@ -94,43 +96,65 @@ void StampSession::Send(Clock& clock, uint32_t sequence, int segment, bool swapp
 void StampSession::Receive(Clock& clock) {
   // A bounded batch per wake-up, so that a flood cannot hold off the next send.
   for (int i = 0; i < kReceiveBatch; ++i) {
-    auto got = socket_.TryReceive(buf_);
-    if (!got.ok()) {
-      last_error_ = got.status().message();  // e.g. refused: keep listening
-      continue;
+    if (datagrams_read_ >= kMaxDatagramsPerPacket * packets_sent_) {
+      // The budget of datagrams is spent: one more waiting ends the session unread.
+      pollfd p{socket_.fd(), POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0 && (p.revents & POLLIN) != 0) {
+        overrun_ = "the reflector sent more than " + std::to_string(kMaxDatagramsPerPacket) +
+                   " datagrams per packet (" + std::to_string(datagrams_read_) + " read for " +
+                   std::to_string(packets_sent_) + " packets: " + std::to_string(duplicates_) +
+                   " duplicate replies, " + std::to_string(not_replies_) + " not replies, " +
+                   std::to_string(oversized_) + " of them larger than the packet); " +
+                   "session ended early";
+      }
+      return;
     }
-    if (!got->has_value()) return;
-    const net::ReceivedDatagram& d = **got;
-    const SteadyTime now = clock.SteadyNow() - d.age;
-    auto reply = d.truncated
-                     ? std::nullopt
-                     : stamp::DecodeReflector(std::span<const uint8_t>(buf_.data(), d.size));
-    if (!reply || reply->sender_sequence >= packets_.size() ||
-        (reply->ssid != ssid_ && reply->ssid != 0) ||
-        sender_timestamps_[reply->sender_sequence] == stamp::NtpTimestamp{} ||  // not sent yet
-        reply->sender_timestamp != sender_timestamps_[reply->sender_sequence]) {
-      continue;  // not a reply to this session's packets
-    }
-    bytes_received_ += d.size;
-    StampPacketRecord& r = packets_[reply->sender_sequence];
-    if (r.answered) {
-      ++r.duplicates;
-      continue;
-    }
-    r.answered = true;
-    r.received = now;
-    r.reflector_sequence = reply->sequence;
-    r.reflector_received = reply->receive_timestamp;
-    r.reflector_sent = reply->timestamp;
-    // A swapped pair's first packet follows its second on purpose: not a reordering.
-    r.reordered = any_answered_ && reply->sender_sequence < highest_answered_ &&
-                  !(r.swapped && highest_answered_ == reply->sender_sequence + 1);
-    shown_stateful_ = shown_stateful_ || reply->sequence != reply->sender_sequence;
-    highest_answered_ = std::max(highest_answered_, reply->sender_sequence);
-    any_answered_ = true;
-    ++answered_;
-    max_rtt_ = std::max(max_rtt_, StampRtt(r));
+    if (!ReceiveOne(clock)) return;
   }
+}
+
+bool StampSession::ReceiveOne(Clock& clock) {
+  auto got = socket_.TryReceive(buf_);
+  if (!got.ok()) {
+    last_error_ = got.status().message();  // e.g. refused: keep listening
+    return true;
+  }
+  if (!got->has_value()) return false;
+  const net::ReceivedDatagram& d = **got;
+  const SteadyTime now = clock.SteadyNow() - d.age;
+  ++datagrams_read_;
+  bytes_received_ += d.size;  // at most packet_bytes: the buffer's size
+  // Larger than the packet (truncated into the buffer): not a reply (RFC 8762 4.3).
+  auto reply = d.truncated ? std::nullopt
+                           : stamp::DecodeReflector(std::span<const uint8_t>(buf_.data(), d.size));
+  if (!reply || reply->sender_sequence >= packets_.size() ||
+      (reply->ssid != ssid_ && reply->ssid != 0) ||
+      sender_timestamps_[reply->sender_sequence] == stamp::NtpTimestamp{} ||  // not sent yet
+      reply->sender_timestamp != sender_timestamps_[reply->sender_sequence]) {
+    ++not_replies_;  // not a reply to this session's packets
+    if (d.truncated) ++oversized_;
+    return true;
+  }
+  StampPacketRecord& r = packets_[reply->sender_sequence];
+  if (r.answered) {
+    ++r.duplicates;
+    ++duplicates_;
+    return true;
+  }
+  r.answered = true;
+  r.received = now;
+  r.reflector_sequence = reply->sequence;
+  r.reflector_received = reply->receive_timestamp;
+  r.reflector_sent = reply->timestamp;
+  // A swapped pair's first packet follows its second on purpose: not a reordering.
+  r.reordered = any_answered_ && reply->sender_sequence < highest_answered_ &&
+                !(r.swapped && highest_answered_ == reply->sender_sequence + 1);
+  shown_stateful_ = shown_stateful_ || reply->sequence != reply->sender_sequence;
+  highest_answered_ = std::max(highest_answered_, reply->sender_sequence);
+  any_answered_ = true;
+  ++answered_;
+  max_rtt_ = std::max(max_rtt_, StampRtt(r));
+  return true;
 }
 
 Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_until,
@@ -139,7 +163,7 @@ Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_u
   SteadyTime next_send = clock.SteadyNow();
   SteadyTime wait_until{};
   bool sending = true;
-  while (!d.Expired()) {
+  while (!d.Expired() && overrun_.empty()) {
     const SteadyTime now = clock.SteadyNow();
     const bool all_sent = next_sequence_ >= options_.count && !swap_owed_;
     if (sending && (all_sent || stop.load() || now >= send_until)) {

@@ -10,9 +10,10 @@
 // Until a reply has shown the reflector's own numbers, a pair of packets goes out in
 // swapped order (k+1, then k) every kSwapEvery packets, starting with the first
 // two: a stateful reflector shows itself that way (stamp_stats.h).
-// Replies are matched by Sender Sequence Number and must echo the packet's own
-// Sender Timestamp and its SSID (or 0, from reflectors without RFC 8972), so stray
-// or forged datagrams are ignored. T1 is read from the Clock just before sending,
+// Replies are matched by Sender Sequence Number, are the packet's size (RFC 8762:
+// unauthenticated replies are the sender's size) and must echo the packet's own
+// Sender Timestamp and its SSID (or 0, from reflectors without RFC 8972), so stray,
+// forged or oversized datagrams are ignored. T1 is read from the Clock just before sending,
 // T4 is the Clock's time minus the kernel's receive age (net/udp_socket.h).
 // Sending stops after `count` packets, when `stop` is set (checked at least every
 // 100 ms) or at `send_until`; then Run() waits for outstanding replies until every
@@ -20,8 +21,13 @@
 // never past the deadline. Each record carries `segment_at(its sending time)`, so a
 // caller can tell phases of a measurement apart (stamp_stats.h).
 //
-// Data moved: `packet_bytes` per packet each way (UDP payload), counted as sent
-// and received; at most count x packet_bytes out and back, plus duplicates.
+// Data moved: `packet_bytes` per packet sent (UDP payload), and every datagram read
+// counted as received, reply or not, at most `packet_bytes` each (a larger one is
+// read truncated into a buffer of that size). A session reads at most
+// kMaxDatagramsPerPacket datagrams per packet sent: the reply and one duplicate or
+// stray. When one more is waiting, it stops reading and ends at once, with overrun()
+// saying what the reflector sent. So a run moves at most count x packet_bytes out
+// and kMaxDatagramsPerPacket x count x packet_bytes back, whatever the far end does.
 //
 // Thread-safety: Run() on one thread; `stop` may be set and `segment_at` may read
 // state written by other threads (its own synchronisation).
@@ -36,6 +42,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "config/stamp_config.h"
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/udp_socket.h"
@@ -53,6 +60,8 @@ class StampSession {
  public:
   // Packets between swapped pairs while the reflector has not shown its numbers.
   static constexpr uint32_t kSwapEvery = 16;
+  // Datagrams read per packet sent, at most (the config's budget: StampMaxBytes).
+  static constexpr uint64_t kMaxDatagramsPerPacket = config::kStampMaxDatagramsPerPacket;
 
   // Opens the socket (kUnavailable when the kernel refuses: no route, no family).
   static Result<StampSession> Open(const net::SocketAddress& reflector,
@@ -70,6 +79,9 @@ class StampSession {
   // or "" when none.
   const std::string& last_error() const { return last_error_; }
   const net::SocketAddress& reflector() const { return reflector_; }
+  // Why the session ended early because the reflector sent more datagrams than
+  // kMaxDatagramsPerPacket per packet (what it sent), or "" when it did not.
+  const std::string& overrun() const { return overrun_; }
 
  private:
   StampSession(net::UdpSocket socket, const net::SocketAddress& reflector,
@@ -78,6 +90,8 @@ class StampSession {
   void SendNext(Clock& clock, int segment);
   void Send(Clock& clock, uint32_t sequence, int segment, bool swapped);
   void Receive(Clock& clock);
+  // Reads one datagram and counts it; false when none was waiting.
+  bool ReceiveOne(Clock& clock);
 
   net::UdpSocket socket_;
   net::SocketAddress reflector_;
@@ -97,7 +111,13 @@ class StampSession {
   Duration max_rtt_{};
   uint64_t bytes_sent_ = 0;
   uint64_t bytes_received_ = 0;
+  uint64_t packets_sent_ = 0;
+  uint64_t datagrams_read_ = 0;
+  uint64_t not_replies_ = 0;  // datagrams read that answer none of the packets
+  uint64_t oversized_ = 0;    // of which larger than the packets sent
+  uint64_t duplicates_ = 0;   // replies beyond the first for a packet
   std::string last_error_;
+  std::string overrun_;
 };
 
 }  // namespace hermes::probe

@@ -292,12 +292,14 @@ probes:
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), (1'000'000 + kHttpMaxReadAheadBytes) * 720);
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), kDnsMaxBytesPerRun * 720);
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[2]), 5 * 2 * kIcmpEchoBytes * 720);
-  EXPECT_EQ(ProbeMonthlyBytes(c.probes[3]), 200 * 2 * 100 * 720);
-  // loaded_stamp: at most 30 s / 50 ms + 1 packets of 44 bytes, each with its reply.
+  // stamp: each packet, and per packet at most 2 datagrams read back of its size.
+  EXPECT_EQ(ProbeMonthlyBytes(c.probes[3]), 200 * 3 * 100 * 720);
+  // loaded_stamp: at most 30 s / 50 ms + 1 packets of 44 bytes, each with 2 datagrams
+  // read back (the reply and a duplicate or stray).
   SpeedtestConfig without = c.probes[4].Settings<SpeedtestConfig>();
   without.loaded_stamp.reset();
   EXPECT_EQ(c.probes[4].Settings<SpeedtestConfig>().MaxBytesPerRun(),
-            without.MaxBytesPerRun() + 601 * 2 * 44);
+            without.MaxBytesPerRun() + 601 * 3 * 44);
 }
 
 TEST(ConfigTest, DataBudgetAtExactlyTheProjectionIsAccepted) {

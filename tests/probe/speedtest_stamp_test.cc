@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "probe/curl_probe_test_util.h"
 #include "probe/probe_test_util.h"
@@ -98,6 +100,26 @@ TEST(SpeedtestStampTest, ADeadReflectorShowsAsLossNotAsAFailedSpeedtest) {
   EXPECT_EQ(At(res, Load::kDownload).loss_ratio, 1.0);
   EXPECT_EQ(At(res, Load::kUpload).sent, 0u);
   EXPECT_GT(res.transferred_bytes[kUp], 0u);  // STAMP packets went up all the same
+}
+
+TEST(SpeedtestStampTest, AFloodingReflectorEndsTheStreamAndTheRunSaysSo) {
+  testing::SpeedFixture fx;
+  ScriptedReflector r([](uint32_t) { return Act::kReply; });
+  r.noise = [](const std::vector<uint8_t>& reply) {
+    return std::vector<std::vector<uint8_t>>(20, reply);  // every reply 21 times
+  };
+  config::SpeedtestConfig cfg = Config(fx.url(), r.address());
+  cfg.upload.enabled = false;
+  auto probe = NewSpeedtestProbe(cfg);
+  ASSERT_TRUE(probe.ok());
+  const ProbeResult res = testutil::RunOnce(**probe, seconds(20)).result;
+  ASSERT_TRUE(res.success) << res.error;  // the transfers measured all the same
+  EXPECT_NE(res.error.find("loaded_stamp " + r.address().ToString() +
+                           ": the reflector sent more than 2 datagrams per packet"),
+            std::string::npos)
+      << res.error;
+  // The stream ended at its first packet, in idle: no STAMP figures under load.
+  EXPECT_EQ(At(res, Load::kDownload).sent, 0u);
 }
 
 TEST(SpeedtestStampTest, AnUnusableAddressFailsTheRunNamingTheKey) {

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "probe/probe_test_util.h"
 #include "probe/stamp_test_util.h"
@@ -111,6 +113,23 @@ TEST(StampProbeTest, SilentReflectorIsATimeout) {
   const ProbeResult res = env.Run(**p);
   EXPECT_EQ(res.reason, FailureReason::kTimeout);
   EXPECT_EQ(IdlePackets(res).lost, 3u);
+}
+
+TEST(StampProbeTest, FloodingReflectorIsAProtocolFailureWithinTheBudget) {
+  ScriptedReflector r([](uint32_t) { return Act::kReply; });
+  r.noise = [](const std::vector<uint8_t>& reply) {
+    return std::vector<std::vector<uint8_t>>(50, reply);  // every reply 51 times
+  };
+  Env env(r.address());
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  EXPECT_FALSE(res.success);
+  EXPECT_EQ(res.reason, FailureReason::kProtocol);
+  EXPECT_NE(res.error.find("more than 2 datagrams per packet"), std::string::npos) << res.error;
+  EXPECT_NE(res.error.find("duplicate replies"), std::string::npos) << res.error;
+  EXPECT_LE(res.transferred_bytes[kUp] + res.transferred_bytes[kDown], env.cfg.MaxBytesPerRun());
+  EXPECT_LE(res.transferred_bytes[kDown], 2 * res.transferred_bytes[kUp]);
 }
 
 TEST(StampProbeTest, UnresolvableAddressIsDns) {

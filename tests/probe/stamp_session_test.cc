@@ -6,12 +6,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <ostream>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "config/stamp_config.h"
 #include "net/stamp_packet.h"
 #include "net/udp_socket.h"
 #include "probe/stamp_test_util.h"
@@ -87,29 +91,130 @@ TEST(StampSessionTest, CountsDuplicatesAndReordering) {
 }
 
 TEST(StampSessionTest, IgnoresDatagramsThatAreNotRepliesToItsPackets) {
+  // One stray per packet (within the budget of two datagrams per packet), in turn:
+  // short, another session's, not this packet's timestamp, a packet never sent,
+  // larger than the packet.
   ScriptedReflector r([](uint32_t) { return Act::kReply; });
   r.noise = [](const std::vector<uint8_t>& reply) {
-    std::vector<std::vector<uint8_t>> out;
-    out.push_back(std::vector<uint8_t>(reply.begin(), reply.begin() + 43));  // short
-    auto p = *stamp::DecodeReflector(reply);
-    auto forged = [&](auto change) {
-      stamp::ReflectorPacket q = p;
-      change(q);
-      std::vector<uint8_t> b(44);
-      stamp::EncodeReflector(q, b);
-      out.push_back(b);
-    };
-    forged([](stamp::ReflectorPacket& q) { q.ssid ^= 0x5555; });                  // other session
-    forged([](stamp::ReflectorPacket& q) { q.sender_timestamp.fraction ^= 1; });  // not ours
-    forged([](stamp::ReflectorPacket& q) { q.sender_sequence += 1000; });         // never sent
-    return out;
+    const stamp::ReflectorPacket p = *stamp::DecodeReflector(reply);
+    stamp::ReflectorPacket q = p;
+    std::vector<uint8_t> stray(44);
+    switch (p.sender_sequence % 5) {
+      case 0:
+        stray.assign(reply.begin(), reply.begin() + 43);  // short
+        return std::vector<std::vector<uint8_t>>{stray};
+      case 1:
+        q.ssid ^= 0x5555;  // another session's
+        break;
+      case 2:
+        q.sender_timestamp.fraction ^= 1;  // not this packet's
+        break;
+      case 3:
+        q.sender_sequence += 1000;  // never sent
+        break;
+      default:
+        stray = reply;  // this packet's reply, but 45 bytes
+        stray.push_back(0);
+        return std::vector<std::vector<uint8_t>>{stray};
+    }
+    stamp::EncodeReflector(q, stray);
+    return std::vector<std::vector<uint8_t>>{stray};
   };
   Sender run(r.address());
   ASSERT_TRUE(run.Go().ok());
   const StampSegmentStats st = run.Stats();
   EXPECT_EQ(st.received, 20u);
   EXPECT_EQ(st.duplicates, 0u);
-  EXPECT_EQ(run.session.bytes_received(), 20u * 44);
+  EXPECT_EQ(run.session.overrun(), "");
+  // Every datagram read counts: 20 replies, 20 strays (4 short ones, 4 read
+  // truncated to the packet's 44 bytes).
+  EXPECT_EQ(run.session.bytes_received(), 40u * 44 - 4);
+}
+
+// A hostile reflector sends `copies` datagrams made by `make` before each reply.
+struct Flood {
+  const char* name;
+  int copies;
+  std::function<std::vector<uint8_t>(const std::vector<uint8_t>& reply)> make;
+  const char* says;  // in overrun()
+};
+
+const Flood kFloods[] = {
+    {"duplicates", 10, [](const std::vector<uint8_t>& reply) { return reply; },
+     "duplicate replies"},
+    {"garbage", 10, [](const std::vector<uint8_t>&) { return std::vector<uint8_t>(44, 0xA5); },
+     "not replies"},
+    {"oversized", 10,
+     [](const std::vector<uint8_t>& reply) {
+       std::vector<uint8_t> big = reply;  // the reply padded to the largest STAMP packet
+       big.resize(stamp::kMaxPacketBytes);
+       return big;
+     },
+     "larger than the packet"},
+};
+
+void PrintTo(const Flood& f, std::ostream* os) { *os << f.name; }
+
+class StampSessionFloodTest : public ::testing::TestWithParam<Flood> {};
+
+TEST_P(StampSessionFloodTest, StopsReadingAtTwoDatagramsPerPacketAndSaysWhy) {
+  const Flood& f = GetParam();
+  ScriptedReflector r([](uint32_t) { return Act::kReply; });
+  r.noise = [&f](const std::vector<uint8_t>& reply) {
+    return std::vector<std::vector<uint8_t>>(static_cast<size_t>(f.copies), f.make(reply));
+  };
+  StampSessionOptions o = Sender::Options();
+  o.interval = milliseconds(20);  // the flood of one packet arrives before the next
+  o.packet_bytes = 100;
+  Sender run(r.address(), o);
+  ASSERT_TRUE(run.Go().ok());
+  config::StampConfig budget;
+  budget.count = static_cast<int>(o.count);
+  budget.packet_size = static_cast<int>(o.packet_bytes);
+  const uint64_t moved = run.session.bytes_sent() + run.session.bytes_received();
+  std::printf("flood %s: %llu bytes counted (%llu sent, %llu received), MaxBytesPerRun %llu\n",
+              f.name, static_cast<unsigned long long>(moved),
+              static_cast<unsigned long long>(run.session.bytes_sent()),
+              static_cast<unsigned long long>(run.session.bytes_received()),
+              static_cast<unsigned long long>(budget.MaxBytesPerRun()));
+  EXPECT_LE(moved, budget.MaxBytesPerRun());
+  EXPECT_LE(run.session.bytes_received(), 2 * run.session.bytes_sent());
+  EXPECT_NE(run.session.overrun().find("more than 2 datagrams per packet"), std::string::npos)
+      << run.session.overrun();
+  EXPECT_NE(run.session.overrun().find(f.says), std::string::npos) << run.session.overrun();
+  // It ended at the flood, not at its last packet.
+  EXPECT_LT(run.session.packets().size(), o.count);
+}
+
+INSTANTIATE_TEST_SUITE_P(HostileReflector, StampSessionFloodTest, ::testing::ValuesIn(kFloods),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(StampSessionTest, AReflectorThatDuplicatesEveryReplyOnceStaysWithinTheBudget) {
+  ScriptedReflector r([](uint32_t) { return Act::kDuplicate; });
+  Sender run(r.address());
+  ASSERT_TRUE(run.Go().ok());
+  const StampSegmentStats st = run.Stats();
+  EXPECT_EQ(st.received, 20u);
+  // The session ends at the last reply, its duplicate perhaps unread.
+  EXPECT_GE(st.duplicates, 19u);
+  EXPECT_EQ(run.session.overrun(), "");
+  EXPECT_EQ(run.session.bytes_received(), (20u + st.duplicates) * 44);
+}
+
+TEST(StampSessionTest, RepliesLargerThanThePacketAreNotReplies) {
+  ScriptedReflector r([](uint32_t) { return Act::kDropBackward; });
+  r.noise = [](const std::vector<uint8_t>& reply) {
+    std::vector<uint8_t> big = reply;
+    big.resize(1000);
+    return std::vector<std::vector<uint8_t>>{big};
+  };
+  StampSessionOptions o = Sender::Options();
+  o.count = 5;
+  Sender run(r.address(), o);
+  ASSERT_TRUE(run.Go().ok());
+  EXPECT_EQ(run.Stats().received, 0u);
+  EXPECT_EQ(run.session.overrun(), "");
+  EXPECT_EQ(run.session.bytes_received(), 5u * 44);  // read truncated to the packet's size
 }
 
 TEST(StampSessionTest, PadsPacketsToTheConfiguredSize) {

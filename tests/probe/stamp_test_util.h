@@ -36,7 +36,8 @@ class ScriptedReflector {
   net::SocketAddress address() const {
     return *net::SocketAddress::FromIp("127.0.0.1", sock_.LocalPort());
   }
-  // Datagrams sent before every real reply (stray or forged ones).
+  // Datagrams sent before every real reply, a dropped one's too (stray, forged,
+  // duplicated or oversized ones: a hostile reflector). Set before the first packet.
   std::function<std::vector<std::vector<uint8_t>>(const std::vector<uint8_t>& reply)> noise;
   std::vector<size_t> sizes() {
     std::lock_guard<std::mutex> l(mu_);
@@ -77,10 +78,10 @@ class ScriptedReflector {
       r.timestamp = net::stamp::ToNtp(std::chrono::system_clock::now());
       std::vector<uint8_t> out(buf.begin(), buf.begin() + static_cast<long>(in.size));
       net::stamp::EncodeReflector(r, out);
-      if (act == Act::kDropBackward) continue;
       if (noise) {
         for (const auto& n : noise(out)) (void)sock_.SendTo(n, in.from, {});
       }
+      if (act == Act::kDropBackward) continue;
       if (act == Act::kHoldForNext) {
         held = out;
         held_to = in.from;
