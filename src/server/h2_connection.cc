@@ -109,6 +109,15 @@ struct H2Callbacks {
     return 0;
   }
 
+  // A DATA frame fills at most what is left of the current write, so that a
+  // write (and what waits unsent behind it) stays the size the driver asked for
+  // and another stream's response is never queued behind a whole 16 KiB frame.
+  static ssize_t DataLength(nghttp2_session*, uint8_t, int32_t, int32_t, int32_t,
+                            uint32_t max_payloadlen, void* user_data) {
+    const size_t room = Conn(user_data).produce_room_;
+    return static_cast<ssize_t>(std::clamp<size_t>(room, 1, max_payloadlen));
+  }
+
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user_data) {
     H2Connection& c = Conn(user_data);
     auto it = c.streams_.find(stream_id);
@@ -141,6 +150,7 @@ Status H2Connection::Start() {
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, H2Callbacks::OnDataChunk);
   nghttp2_session_callbacks_set_on_frame_send_callback(cb, H2Callbacks::OnFrameSend);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, H2Callbacks::OnStreamClose);
+  nghttp2_session_callbacks_set_data_source_read_length_callback(cb, H2Callbacks::DataLength);
   nghttp2_option* opt = nullptr;
   if (nghttp2_option_new(&opt) != 0) {
     nghttp2_session_callbacks_del(cb);
@@ -189,6 +199,7 @@ Status H2Connection::Receive(const uint8_t* data, size_t n, TimePoint now) {
 void H2Connection::Produce(std::string& out, size_t max, TimePoint now) {
   now_ = now;
   while (out.size() < max) {
+    produce_room_ = max - out.size();
     const uint8_t* data = nullptr;
     ssize_t n = nghttp2_session_mem_send(session_, &data);
     if (n <= 0) {

@@ -55,7 +55,9 @@ class H2Connection {
   // Feeds bytes read from the client. An error means the connection is over
   // (a protocol error or a limit): write what Produce() still yields, then close.
   Status Receive(const uint8_t* data, size_t n, TimePoint now);
-  // Appends frames to `out` until it holds at least `max` bytes or nothing is left.
+  // Appends frames to `out` until it holds at least `max` bytes or nothing is left;
+  // DATA frames are cut to fit, so `out` exceeds `max` by at most a frame header
+  // or a HEADERS/control frame.
   void Produce(std::string& out, size_t max, TimePoint now);
   // Both directions are done (GOAWAY sent or received, or a fatal error).
   bool Finished() const;
@@ -87,6 +89,7 @@ class H2Connection {
   nghttp2_session* session_ = nullptr;
   std::map<int32_t, std::unique_ptr<Stream>> streams_;
   TimePoint now_;
+  size_t produce_room_ = 0;     // bytes Produce() may still append (DataLength)
   TimePoint idle_since_;        // when the last stream closed (or the connection opened)
   bool authenticated_ = false;  // a request on this connection passed auth
   bool fatal_ = false;

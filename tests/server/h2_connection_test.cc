@@ -112,13 +112,7 @@ class H2Pair {
   // when the server ended the connection.
   bool Pump() {
     for (int round = 0; round < 100000; ++round) {
-      bool moved = false;
-      const uint8_t* data;
-      ssize_t n;
-      while ((n = nghttp2_session_mem_send(client_, &data)) > 0) {
-        moved = true;
-        if (!server_.Receive(data, static_cast<size_t>(n), now).ok()) server_failed = true;
-      }
+      bool moved = SendToServer();
       std::string out;
       server_.Produce(out, 1 << 20, now);
       if (!out.empty()) {
@@ -128,6 +122,16 @@ class H2Pair {
       if (!moved) break;
     }
     return !server_failed && !server_.Finished();
+  }
+
+  // One server write of `max` bytes (H2Session's write size), after what the
+  // client has to send; returns the write's size.
+  size_t Write(size_t max) {
+    SendToServer();
+    std::string out;
+    server_.Produce(out, max, now);
+    nghttp2_session_mem_recv(client_, reinterpret_cast<const uint8_t*>(out.data()), out.size());
+    return out.size();
   }
 
   // Feeds raw bytes to the server (hand-written frames).
@@ -149,6 +153,17 @@ class H2Pair {
   H2Connection& server() { return server_; }
 
  private:
+  bool SendToServer() {
+    bool moved = false;
+    const uint8_t* data;
+    ssize_t n;
+    while ((n = nghttp2_session_mem_send(client_, &data)) > 0) {
+      moved = true;
+      if (!server_.Receive(data, static_cast<size_t>(n), now).ok()) server_failed = true;
+    }
+    return moved;
+  }
+
   static int OnHeader(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name, size_t nl,
                       const uint8_t* value, size_t vl, uint8_t, void* ud) {
     if (std::string_view(reinterpret_cast<const char*>(name), nl) == ":status") {
@@ -275,6 +290,24 @@ TEST(H2ConnectionTest, StreamedDownloadFollowsTheClientsWindow) {
   p.Pump();
   EXPECT_TRUE(p.responses[id].closed);
   EXPECT_EQ(p.responses[id].error, static_cast<uint32_t>(NGHTTP2_CANCEL));
+}
+
+// A write holds what the driver asked for (DATA frames are cut to fit, not
+// 16 KiB each), so a small response that arrives during a bulk download goes out
+// in the next write with at most that much bulk data beside it (RPM self probes).
+TEST(H2ConnectionTest, WritesKeepTheirSizeAndANewResponseGoesOutInTheNext) {
+  constexpr size_t kWrite = 4096, kFrameHeader = 9;
+  H2Pair p;
+  int32_t big = p.Request("GET", "/big");
+  for (int i = 0; i < 8; ++i) EXPECT_LE(p.Write(kWrite), kWrite + kFrameHeader);
+  const uint64_t before = p.responses[big].body;
+  EXPECT_GT(before, 4 * kWrite);
+  int32_t small = p.Request("GET", "/a");
+  EXPECT_LE(p.Write(kWrite), kWrite + kFrameHeader);
+  EXPECT_TRUE(p.responses[small].closed);
+  EXPECT_EQ(p.responses[small].text, "hello");
+  EXPECT_LE(p.responses[big].body - before, kWrite);
+  EXPECT_FALSE(p.responses[big].closed);
 }
 
 TEST(H2ConnectionTest, DelayedResponseWaitsForTheTimer) {
