@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 build=${BUILD_DIR:-build/fuzz}
 jobs=${FUZZ_JOBS:-2}
-read -r -a targets <<<"${FUZZ_TARGETS:-config_fuzzer web_config_fuzzer exposition_fuzzer http_request_fuzzer stamp_fuzzer}"
+read -r -a targets <<<"${FUZZ_TARGETS:-config_fuzzer web_config_fuzzer exposition_fuzzer http_request_fuzzer stamp_fuzzer nq_config_fuzzer}"
 
 if ! command -v clang++-14 >/dev/null ||
    ! compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" >/dev/null; then
