@@ -14,6 +14,8 @@ namespace {
 
 constexpr int kMaxDepth = 32;
 
+struct JsonMember;
+
 // A parsed JSON value; objects keep their members in order, duplicates included.
 struct Json {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject } type = Type::kNull;
@@ -21,7 +23,12 @@ struct Json {
   double number = 0;
   std::string string;
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  std::vector<JsonMember> members;  // not std::pair: a pair needs Json complete here
+};
+
+struct JsonMember {
+  std::string name;
+  Json value;
 };
 
 class JsonReader {
@@ -87,7 +94,7 @@ class JsonReader {
       ++pos_;
       Json v;
       HERMES_RETURN_IF_ERROR(Value(&v, depth + 1));
-      out->members.emplace_back(std::move(name), std::move(v));
+      out->members.push_back({std::move(name), std::move(v)});
       SkipSpace();
       if (pos_ < s_.size() && s_[pos_] == ',') {
         ++pos_;

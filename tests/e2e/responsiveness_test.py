@@ -25,9 +25,13 @@ Physics, per far end and queue:
     a request cannot beat the queue (it is slower: TCP loss recovery holds a loaded
     connection's later bytes back by a round trip, the far end queues its own data);
   * deep-queue total and loaded RPM < 1/5 of the short-queue ones;
-  * nginx: the total RPM within +-30 % of 60 / ping RTT;
+  * total RPM (foreign and self round trips averaged) at most 1.3 x 60 / ping RTT and
+    at least half of it, for both far ends: the upper side is the queue, the lower one
+    allows a self probe three ping round trips (the queue, the far end's own send
+    queue of each loaded connection and, on a busy 2-core host, a wait for a CPU at
+    both ends: nginx read -17 to -36 %, hermes-target -31 to -42 %);
   * bytes within max_bytes.
-hermes-target's total RPM and every figure are printed in one table at the end.
+Every figure is printed in one table at the end.
 
 A known server-side delay (test_server_delay): hermes-target with
 --test.response-delay=D answers every small and large request D late, on the short
@@ -59,6 +63,7 @@ from harness import Harness, binary, make_pki, metric, parse_metrics, wait_for
 MBIT = 1e6
 BURST = 32 * 1024
 DEEP_QUEUE = 0.3
+TOTAL_LOW = 0.5  # total RPM at least this share of 60 / ping RTT (docstring)
 SHORT_QUEUE = 0.01
 TOLERANCE = 0.30
 EXPORTER = "127.0.0.1:9516"  # inside the client namespace
@@ -277,7 +282,7 @@ class ResponsivenessTest(Harness):
         return r
 
     # --- tests -------------------------------------------------------------
-    def check_far_end(self, name, probe, total_bound):
+    def check_far_end(self, name, probe):
         results = {}
         failures = []
         for queue_name, queue in (("deep", DEEP_QUEUE), ("short", SHORT_QUEUE)):
@@ -289,8 +294,8 @@ class ResponsivenessTest(Harness):
                 ("foreign RPM", r["foreign"], abs(r["foreign"] / expected - 1) <= TOLERANCE,
                  f"{ping} +-{TOLERANCE:.0%}"),
                 ("total RPM", r["total"],
-                 abs(r["total"] / expected - 1) <= TOLERANCE or not total_bound,
-                 f"{ping} +-{TOLERANCE:.0%}" + ("" if total_bound else " (info)")),
+                 TOTAL_LOW * expected <= r["total"] <= expected * (1 + TOLERANCE),
+                 f"{ping} x {TOTAL_LOW}-{1 + TOLERANCE}"),
                 ("loaded RPM", r["loaded"], r["loaded"] <= expected * (1 + TOLERANCE),
                  f"<= {expected * (1 + TOLERANCE):.0f}"),
             ]
@@ -318,10 +323,10 @@ class ResponsivenessTest(Harness):
         self.assertFalse(failures, f"{name}: {failures}")
 
     def test_nginx(self):
-        self.check_far_end("nginx", "rpm_nginx", total_bound=True)
+        self.check_far_end("nginx", "rpm_nginx")
 
     def test_hermes_target(self):
-        self.check_far_end("hermes-target", "rpm_target", total_bound=False)
+        self.check_far_end("hermes-target", "rpm_target")
 
     def run_peer(self, peer, port):
         """goresponsiveness' download: (self RTT, foreign RTT per third) in s. The self RTT is
