@@ -34,6 +34,55 @@ Status ParseTransfer(const MapReader& m, std::string_view key, TransferConfig* t
   return Status::Ok();
 }
 
+// A path relative to the probe's url: URL path characters only, no query, no "..".
+Status CheckRelativePath(const MapReader& m, std::string_view key, const std::string& path) {
+  static constexpr std::string_view kPathChars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@%/";
+  auto bad = [&](const std::string& why) {
+    return m.KeyError(key, "\"" + path + "\" " + why +
+                               "; write a path relative to url, e.g. garbage.php or "
+                               "backend/garbage");
+  };
+  if (path.empty() || path.size() > 1024) return bad("must be 1 to 1024 characters");
+  if (path.find_first_not_of(kPathChars) != std::string::npos) {
+    return bad("may hold URL path characters only (no query, fragment or space)");
+  }
+  if (path.front() == '/') return bad("must not start with /");
+  if (("/" + path + "/").find("/../") != std::string::npos) return bad("must not contain ..");
+  return Status::Ok();
+}
+
+Status ParseApi(const MapReader& m, SpeedtestConfig* s) {
+  static constexpr std::string_view kApis[] = {"cloudflare", "librespeed"};
+  HERMES_RETURN_IF_ERROR(m.Enum("api", kApis, &s->api));
+  std::optional<MapReader> paths;
+  HERMES_RETURN_IF_ERROR(m.Map("paths", &paths));
+  if (s->api != "librespeed") {
+    if (paths) return m.KeyError("paths", "only for api: librespeed");
+    return Status::Ok();
+  }
+  if (paths) {
+    static constexpr std::string_view kKeys[] = {"download", "upload", "ping"};
+    HERMES_RETURN_IF_ERROR(paths->CheckKeys(kKeys));
+    for (auto [key, out] :
+         {std::pair{"download", &s->paths.download}, std::pair{"upload", &s->paths.upload},
+          std::pair{"ping", &s->paths.ping}}) {
+      HERMES_RETURN_IF_ERROR(paths->String(key, out));
+      HERMES_RETURN_IF_ERROR(CheckRelativePath(*paths, key, *out));
+    }
+  }
+  // LibreSpeed moves whole chunks (and hermes sends uploads of whole chunks too).
+  for (auto [key, t] : {std::pair{"download", &s->download}, std::pair{"upload", &s->upload}}) {
+    if (!t->enabled || t->max_bytes >= kLibreSpeedChunkBytes) continue;
+    std::optional<MapReader> r;
+    HERMES_RETURN_IF_ERROR(m.Map(key, &r));
+    return r->KeyError("max_bytes",
+                       "must be at least 1MiB with api: librespeed (its transfers "
+                       "move whole 1 MiB chunks)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 uint64_t SpeedtestConfig::MaxBytesPerRun() const {
@@ -49,6 +98,12 @@ uint64_t SpeedtestConfig::MaxBytesPerRun() const {
     bytes = SaturatingAdd(bytes, SaturatingMul(pings, kPing));
   }
   if (loaded_stamp) bytes = SaturatingAdd(bytes, loaded_stamp->MaxBytesPerRun());
+  if (upload.enabled) {
+    // Each upload request's answer, at its cap (an overlong one ends the run within
+    // the read block above). Requests are at least 1 MB but the last.
+    const uint64_t requests = upload.max_bytes / kMinTransferRequestBytes + 1;
+    bytes = SaturatingAdd(bytes, SaturatingMul(requests, kMaxPingBodyBytes));
+  }
   return bytes;
 }
 
@@ -65,6 +120,7 @@ Result<std::shared_ptr<const KindSettings>> ParseSpeedtest(const MapReader& m,
   }
   HERMES_RETURN_IF_ERROR(ParseTransfer(m, "download", &s->download));
   HERMES_RETURN_IF_ERROR(ParseTransfer(m, "upload", &s->upload));
+  HERMES_RETURN_IF_ERROR(ParseApi(m, s.get()));
   HERMES_RETURN_IF_ERROR(internal::ParseLoadedStamp(m, ctx, &s->loaded_stamp));
   Duration transfers{};
   if (s->download.enabled) transfers += s->download.duration;

@@ -85,8 +85,8 @@ std::variant<double, net::RequestFailure> PingOnce(net::EasyHandle& h, const Spe
   AbortFlags flags{&ctx, stop};
   PingStamps stamps{&ctx.clock, std::nullopt, std::nullopt, c, cert_not_after};
   PingBody body;
-  const std::string what = "GET " + std::string(api.ping_path);
-  h.SetPath(std::string(api.ping_path));
+  const std::string what = "GET " + api.ping_path;
+  h.SetPath(api.ping_path);
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
                    static_cast<long>(config::kPingReadBlockBytes));  // NOLINT
   h.SetTimeout(ctx.Remaining());

@@ -21,9 +21,11 @@ std::string BaseUrl(std::string url) {
 
 class SpeedtestProbe final : public Probe {
  public:
-  SpeedtestProbe(const config::SpeedtestConfig& cfg, const SpeedtestApi& api,
-                 std::unique_ptr<net::Resolver> resolver)
-      : cfg_(cfg), api_(api), base_url_(BaseUrl(cfg.target.url)), resolver_(std::move(resolver)) {}
+  SpeedtestProbe(const config::SpeedtestConfig& cfg, std::unique_ptr<net::Resolver> resolver)
+      : cfg_(cfg),
+        api_(ApiFor(cfg)),
+        base_url_(BaseUrl(cfg.target.url)),
+        resolver_(std::move(resolver)) {}
 
   ProbeResult Run(const ProbeContext& ctx) override {
     auto opts = RequestOptionsFor(cfg_.target);
@@ -107,6 +109,7 @@ class SpeedtestProbe final : public Probe {
       result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] +=
           pinger->received_bytes();
     }
+    result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += out.answer_bytes;
     result.transferred_bytes[d] += out.total_bytes;
     result.throughput_samples[d] = std::move(out.rate.samples_bytes_per_second);
     if (out.failure) return out.failure;
@@ -115,18 +118,16 @@ class SpeedtestProbe final : public Probe {
   }
 
   const config::SpeedtestConfig cfg_;
-  const SpeedtestApi& api_;
+  const SpeedtestApi api_;
   const std::string base_url_;
   const std::unique_ptr<net::Resolver> resolver_;  // for loaded_stamp's address
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg,
-                                                 const SpeedtestApi& api) {
+Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg) {
   HERMES_RETURN_IF_ERROR(CheckHttpTarget(cfg.target));
-  return std::unique_ptr<Probe>(
-      std::make_unique<SpeedtestProbe>(cfg, api, net::NewSystemResolver()));
+  return std::unique_ptr<Probe>(std::make_unique<SpeedtestProbe>(cfg, net::NewSystemResolver()));
 }
 
 ResultLayout SpeedtestLayout(const config::ProbeConfig& cfg) {

@@ -1,6 +1,8 @@
 // speedtest probe (SPEC section 6): idle latency, then download and upload with
-// loaded latency, against the Cloudflare-style API (`GET {url}/__down?bytes=N`,
-// `POST {url}/__up`) that speed.cloudflare.com and hermes-target serve.
+// loaded latency, against the API the config names (speedtest_api.h): the
+// Cloudflare-style one (`GET {url}/__down?bytes=N`, `POST {url}/__up`) that
+// speed.cloudflare.com and hermes-target serve, or LibreSpeed's. The method and
+// its formulas are hermes' own whichever API carries the bytes.
 //
 // A run: (1) one request opens a connection (its phases are the run's phases) and
 // `latency.samples` pings follow on it -> latency[idle]; (2) for each enabled
@@ -30,9 +32,8 @@
 
 namespace hermes::probe {
 
-// A speedtest probe speaking `api`. Fails if the URL is not http(s).
-Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg,
-                                                 const SpeedtestApi& api = CloudflareApi());
+// A speedtest probe speaking ApiFor(cfg). Fails if the URL is not http(s).
+Result<std::unique_ptr<Probe>> NewSpeedtestProbe(const config::SpeedtestConfig& cfg);
 
 // Every phase; rtt, latency and jitter for idle and each enabled direction;
 // throughput and transferred bytes per enabled direction (download always: the

@@ -11,7 +11,6 @@
 namespace hermes::probe {
 namespace {
 
-constexpr uint64_t kMinRequestBytes = 1000 * 1000;
 constexpr uint64_t kMaxRequestBytes = 100 * 1000 * 1000;
 constexpr long kUploadBufferBytes = 512 * 1024;  // NOLINT(runtime/int)
 constexpr size_t kUploadPatternBytes = 1 << 20;
@@ -20,7 +19,7 @@ constexpr auto kMaxPollWait = std::chrono::milliseconds(20);
 class Engine {
  public:
   Engine(const SpeedtestApi& api, const TransferSpec& spec, const ProbeContext& ctx)
-      : api_(api), spec_(spec), ctx_(ctx), request_bytes_(RequestBytes(spec)) {}
+      : api_(api), spec_(spec), ctx_(ctx), request_bytes_(RequestBytes(spec, api)) {}
   ~Engine();
 
   TransferOutcome Run(const std::string& base_url, const net::RequestOptions& opts);
@@ -31,8 +30,8 @@ class Engine {
     std::unique_ptr<net::EasyHandle> handle;
     std::string what;           // "GET /path" of the current request, for errors
     uint64_t request_size = 0;  // upload: body bytes; download: what the body must be
-    uint64_t received = 0;      // download: body bytes of the current request
-    bool too_long = false;      // download: the body (or its Content-Length) exceeds request_size
+    uint64_t received = 0;      // response body bytes of the current request
+    bool too_long = false;      // the response body (or its Content-Length) exceeds its cap
     uint64_t read_offset = 0;   // upload: body bytes handed to libcurl
     uint64_t sent_counted = 0;  // upload: SIZE_UPLOAD already added to total_
     bool active = false;
@@ -41,7 +40,6 @@ class Engine {
 
   static size_t OnData(char*, size_t size, size_t n, void* p);
   static size_t OnRead(char* dst, size_t size, size_t n, void* p);
-  static size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
   static int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
 
   bool StartRequest(Stream& s);
@@ -50,6 +48,11 @@ class Engine {
   void LogWindow(const ThroughputMeter::Result& rate, SteadyTime end) const;
   std::optional<net::RequestFailure> Completed(CURLMsg* msg);
   bool upload() const { return spec_.direction == Direction::kUpload; }
+  // A response body may be as long as the download asked for, an upload's answer
+  // (almost) empty.
+  uint64_t ResponseCap(const Stream& s) const {
+    return upload() ? kMaxPingBodyBytes : s.request_size;
+  }
 
   const SpeedtestApi& api_;
   const TransferSpec spec_;
@@ -61,6 +64,7 @@ class Engine {
   uint64_t committed_ = 0;     // bytes requested so far (<= max_bytes)
   uint64_t total_ = 0;         // bytes moved so far
   uint64_t delivered_ = 0;     // upload: of which acknowledged (highest seen)
+  uint64_t answer_bytes_ = 0;  // upload: body bytes of the answers
   int completed_ = 0;
 };
 
@@ -74,14 +78,16 @@ Engine::~Engine() {
 
 size_t Engine::OnData(char*, size_t size, size_t n, void* p) {
   auto* s = static_cast<Stream*>(p);
+  Engine* e = s->engine;
+  const uint64_t cap = e->ResponseCap(*s);
   if (s->received == 0) {
     curl_off_t announced = -1;
     curl_easy_getinfo(s->handle->get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
-    s->too_long = announced > static_cast<curl_off_t>(s->request_size);
+    s->too_long = announced > static_cast<curl_off_t>(cap);
   }
   s->received += size * n;
-  s->engine->total_ += size * n;  // received, whatever happens next
-  s->too_long = s->too_long || s->received > s->request_size;
+  (e->upload() ? e->answer_bytes_ : e->total_) += size * n;  // received, whatever happens next
+  s->too_long = s->too_long || s->received > cap;
   return s->too_long ? 0 : size * n;  // 0: CURLE_WRITE_ERROR ends the request
 }
 
@@ -108,15 +114,15 @@ bool Engine::StartRequest(Stream& s) {
   s.too_long = false;
   CURL* c = s.handle->get();
   if (upload()) {
-    s.request_size = size;
-    s.what = "POST " + std::string(api_.upload_path);
-    s.handle->SetPath(std::string(api_.upload_path));
+    s.request_size = api_.UploadBytes(size);
+    if (s.request_size == 0) return false;
+    s.what = "POST " + api_.upload_path;
+    s.handle->SetPath(api_.upload_path);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(s.request_size));
   } else {
-    DownloadRequest req = api_.download(size);
-    // An API of fixed-size chunks may answer more than asked: never beyond max_bytes.
-    if (req.body_bytes > spec_.max_bytes - committed_) return false;
+    DownloadRequest req = api_.Download(size);
+    if (req.body_bytes == 0) return false;  // no whole chunk fits in what is left
     s.request_size = req.body_bytes;
     s.what = "GET " + req.path;
     s.handle->SetPath(req.path);
@@ -184,10 +190,13 @@ std::optional<net::RequestFailure> Engine::Completed(CURLMsg* msg) {
   curl_multi_remove_handle(multi_, c);
   s->active = false;
   if (s->too_long) {
-    return net::RequestFailure{FailureReason::kProtocol,
-                               what + ": response body longer than the " +
-                                   std::to_string(s->request_size) + " bytes asked for",
-                               std::nullopt};
+    return net::RequestFailure{
+        FailureReason::kProtocol,
+        what + (upload() ? ": answer to an upload longer than " +
+                               std::to_string(kMaxPingBodyBytes) + " bytes"
+                         : ": response body longer than the " + std::to_string(s->request_size) +
+                               " bytes asked for"),
+        std::nullopt};
   }
   if (rc != CURLE_OK) {
     FailureReason reason = net::ClassifyCurlCode(rc);
@@ -229,7 +238,7 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
     net::TrackSocket(c, &s->socket);
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
                      static_cast<long>(config::kTransferReadBlockBytes));  // NOLINT
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, upload() ? Discard : OnData);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnData);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s.get());
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
@@ -305,15 +314,17 @@ TransferOutcome Engine::Run(const std::string& base_url, const net::RequestOptio
   }
   CountUploaded();  // bytes that left before the abort still count as transferred
   out.total_bytes = total_;
+  out.answer_bytes = answer_bytes_;
   out.requests_completed = completed_;
   return out;
 }
 
 }  // namespace
 
-uint64_t RequestBytes(const TransferSpec& spec) {
+uint64_t RequestBytes(const TransferSpec& spec, const SpeedtestApi& api) {
   const uint64_t per_stream = spec.max_bytes / static_cast<uint64_t>(std::max(spec.streams, 1));
-  return std::clamp(per_stream, kMinRequestBytes, kMaxRequestBytes);
+  const uint64_t min = std::max(config::kMinTransferRequestBytes, api.unit_bytes);
+  return std::clamp(per_stream, min, std::max(min, kMaxRequestBytes));
 }
 
 TransferOutcome RunTransfer(const std::string& base_url, const SpeedtestApi& api,

@@ -181,21 +181,50 @@ probes:
   EXPECT_FALSE(s.upload.stop_when_stable);
 }
 
-TEST(ConfigTest, ExampleConfigParses) {
-  auto config =
-      LoadConfigFile(HERMES_SOURCE_DIR "/config/hermes.example.yml", probe::BuiltinKinds());
+TEST(ConfigTest, ExampleConfigParsesAndShowsEveryKey) {
+  const std::string path = HERMES_SOURCE_DIR "/config/hermes.example.yml";
+  auto config = LoadConfigFile(path, probe::BuiltinKinds());
   ASSERT_TRUE(config.ok()) << config.status().message();
-  const std::string text =
-      hermes::testing::ReadFile(HERMES_SOURCE_DIR "/config/hermes.example.yml");
+  const std::string text = hermes::testing::ReadFile(path);
   for (const KindSpec* kind : probe::BuiltinKinds()) {
     EXPECT_TRUE(std::any_of(config->probes.begin(), config->probes.end(),
                             [&](const ProbeConfig& p) { return p.kind == kind; }))
         << kind->name;
-    for (std::string_view key : kind->keys) {  // every key of every kind is shown
+    for (std::string_view key : kind->keys) {
       EXPECT_NE(text.find(" " + std::string(key) + ":"), std::string::npos)
-          << kind->name << "." << key;
+          << kind->name << "." << key << " is not shown in " << path;
     }
   }
+}
+
+TEST(ConfigTest, SpeedtestApiDefaultsToCloudflareAndLibreSpeedTakesPaths) {
+  Config c = MustParse(R"(
+probes:
+  - {name: cf, kind: speedtest, url: "http://h/"}
+  - {name: php, kind: speedtest, api: librespeed, url: "http://h/backend"}
+  - {name: rust, kind: speedtest, api: librespeed, url: "http://h/",
+     paths: {download: backend/garbage, upload: backend/empty, ping: backend/empty}}
+)");
+  const auto& cf = c.probes[0].Settings<SpeedtestConfig>();
+  EXPECT_EQ(cf.api, "cloudflare");
+  const auto& php = c.probes[1].Settings<SpeedtestConfig>();
+  EXPECT_EQ(php.api, "librespeed");
+  EXPECT_EQ(php.paths, (LibreSpeedPaths{"garbage.php", "empty.php", "empty.php"}));
+  EXPECT_EQ(c.probes[2].Settings<SpeedtestConfig>().paths,
+            (LibreSpeedPaths{"backend/garbage", "backend/empty", "backend/empty"}));
+  EXPECT_FALSE(c.probes[1] == c.probes[2]);  // a reload with new paths restarts the probe
+}
+
+TEST(ConfigTest, LibreSpeedPathsMustBeRelativeUrlPaths) {
+  const std::string head =
+      "probes: [{name: s, kind: speedtest, api: librespeed, url: 'http://h/', paths: {ping: ";
+  for (const char* bad :
+       {"'/empty.php'", "'../empty.php'", "'a/../../b'", "'empty php'", "'empty.php#x'", "''"}) {
+    EXPECT_NE(ErrorOf(head + bad + "}}]").find("probes[0].paths.ping (line 1): "),
+              std::string::npos)
+        << bad;
+  }
+  EXPECT_EQ(ErrorOf(head + "'backend/empty.php'}}]"), "<parsed>");
 }
 
 TEST(ConfigTest, DefaultTimeoutIsKindDefaultCappedAtEightyPercentOfInterval) {
@@ -265,12 +294,13 @@ probes:
   - {name: b, kind: speedtest, url: "http://h/", interval: 1d, upload: {enabled: false}}
   - {name: c, kind: tcp, address: "h:1"}
 )");
-  // Per run: max_bytes, one read block per stream, and every latency request's
-  // capped body (21 idle, 10 s / 200 ms + 3 per direction).
+  // Per run: max_bytes, one read block per stream, every latency request's capped
+  // body (21 idle, 10 s / 200 ms + 3 per direction) and every upload request's
+  // capped answer (requests of at least 1 MB but the last: 50 + 1).
   constexpr uint64_t kPing = kMaxPingBodyBytes + kPingReadBlockBytes;
   constexpr uint64_t kBlock = kTransferReadBlockBytes;
-  const uint64_t a =
-      21 * kPing + (100'000'000 + 4 * kBlock + 53 * kPing) + (50'000'000 + 2 * kBlock + 53 * kPing);
+  const uint64_t a = 21 * kPing + (100'000'000 + 4 * kBlock + 53 * kPing) +
+                     (50'000'000 + 2 * kBlock + 53 * kPing) + 51 * kMaxPingBodyBytes;
   const uint64_t b = 21 * kPing + 500'000'000 + 4 * kBlock + 53 * kPing;
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[0]), a * 720);
   EXPECT_EQ(ProbeMonthlyBytes(c.probes[1]), b * 30);
