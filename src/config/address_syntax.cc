@@ -1,6 +1,9 @@
 // Address syntax checks; see address_syntax.h.
 #include "config/address_syntax.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -86,6 +89,21 @@ Status CheckHttpUrl(std::string_view url) {
     return Status::Invalid("URL has an invalid host or port: \"" + std::string(authority) + "\"");
   }
   return Status::Ok();
+}
+
+int IpLiteralFamily(std::string_view text, bool* unspecified) {
+  const std::string ip(text);
+  in_addr a4{};
+  in6_addr a6{};
+  if (inet_pton(AF_INET, ip.c_str(), &a4) == 1) {
+    *unspecified = a4.s_addr == 0;
+    return AF_INET;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), &a6) == 1) {
+    *unspecified = IN6_IS_ADDR_UNSPECIFIED(&a6);
+    return AF_INET6;
+  }
+  return 0;
 }
 
 Status CheckHostPort(std::string_view text, int default_port, std::string* normalized) {

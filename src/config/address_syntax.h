@@ -22,6 +22,10 @@ bool IsValidHost(std::string_view host);
 // hosts bracketed.
 Status CheckHostPort(std::string_view text, int default_port, std::string* normalized);
 
+// AF_INET or AF_INET6 when `text` is an IP literal (no brackets), else 0; sets
+// *unspecified for 0.0.0.0 and ::.
+int IpLiteralFamily(std::string_view text, bool* unspecified);
+
 // A DNS name: dot-separated labels of 1..63 letters, digits, '-' or '_', at most
 // 253 characters, optionally ending in '.'.
 bool IsDnsName(std::string_view name);

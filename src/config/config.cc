@@ -1,8 +1,12 @@
 // Defaults and derived values of the probe configuration; see config.h.
 #include "config/config.h"
 
+#include <sys/socket.h>
+
 #include <cmath>
 #include <limits>
+
+#include "config/address_syntax.h"
 
 namespace hermes::config {
 namespace {
@@ -23,12 +27,19 @@ uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
                                                       : a + b;
 }
 
+int PathConfig::OnlyFamily() const {
+  bool unspecified = false;
+  if (const int f = internal::IpLiteralFamily(source_ip_address, &unspecified); f != 0) return f;
+  if (ip_protocol_fallback || preferred_ip_protocol == "auto") return AF_UNSPEC;
+  return preferred_ip_protocol == "ip4" ? AF_INET : AF_INET6;
+}
+
 bool ProbeConfig::operator==(const ProbeConfig& o) const {
   const bool same_settings =
       settings == o.settings ||
       (settings != nullptr && o.settings != nullptr && settings->Equals(*o.settings));
   return name == o.name && kind == o.kind && interval == o.interval && timeout == o.timeout &&
-         expect == o.expect && line == o.line && same_settings;
+         expect == o.expect && path == o.path && line == o.line && same_settings;
 }
 
 const ProbeConfig* Config::FindProbe(const std::string& name) const {

@@ -39,6 +39,20 @@ struct ExpectConfig {
   bool operator==(const ExpectConfig&) const = default;
 };
 
+// The path a probe means (README "The path you mean"): keys every kind takes, with
+// blackbox_exporter's names and meaning.
+struct PathConfig {
+  std::string source_ip_address;  // an IP literal of this host; "" = the kernel's choice
+  std::string interface;          // SO_BINDTODEVICE; "" = the routing table's choice
+  std::string preferred_ip_protocol = "auto";  // ip4 | ip6 | auto (resolver order)
+  bool ip_protocol_fallback = true;            // with ip4/ip6: the other family if needed
+
+  // AF_INET or AF_INET6 when the probe must keep to one family (its source
+  // address's, or the preferred one without fallback), else AF_UNSPEC.
+  int OnlyFamily() const;
+  bool operator==(const PathConfig&) const = default;
+};
+
 // One entry of `probes:`: the keys every kind has, and the kind's own settings.
 struct ProbeConfig {
   std::string name;                // [a-z0-9_]{1,40}, unique
@@ -46,6 +60,7 @@ struct ProbeConfig {
   Duration interval{};             // integer multiple of global.scrape_interval
   Duration timeout{};              // < interval; default min(kind default, 80% of interval)
   ExpectConfig expect;             // only the kind's expect_keys are ever set
+  PathConfig path;
   std::shared_ptr<const KindSettings> settings;  // the kind's settings type
 
   // Line of the probe's entry in the file, for messages; 0 if unknown.

@@ -1,12 +1,15 @@
 #include "config/dns_config.h"
 
+#include <sys/socket.h>
+
 #include "config/address_syntax.h"
+#include "config/config.h"
 #include "config/yaml_util.h"
 
 namespace hermes::config {
 
 Result<std::shared_ptr<const KindSettings>> ParseDns(const internal::MapReader& m,
-                                                     const KindParseContext&) {
+                                                     const KindParseContext& ctx) {
   auto s = std::make_shared<DnsConfig>();
   HERMES_RETURN_IF_ERROR(m.Required("query", "the DNS name to look up", &s->query));
   if (!internal::IsDnsName(s->query)) {
@@ -23,6 +26,22 @@ Result<std::shared_ptr<const KindSettings>> ParseDns(const internal::MapReader& 
   if (!server.empty()) {
     Status st = internal::CheckHostPort(server, /*default_port=*/53, &s->server);
     if (!st.ok()) return m.KeyError("server", st.message());
+    const std::string host = s->server.substr(0, s->server.rfind(':'));
+    bool unspecified = false;
+    const int family = internal::IpLiteralFamily(
+        host.front() == '[' ? host.substr(1, host.size() - 2) : host, &unspecified);
+    if (unspecified) {
+      return m.KeyError("server", "\"" + server +
+                                      "\" is an unspecified address, which reaches this host "
+                                      "itself; name the DNS server's address");
+    }
+    const int only = ctx.path.OnlyFamily();
+    if (family != 0 && only != AF_UNSPEC && family != only) {
+      return m.KeyError("server", "\"" + server + "\" is not an " +
+                                      (only == AF_INET ? "IPv4" : "IPv6") +
+                                      " address, the only family this probe's "
+                                      "source_ip_address / preferred_ip_protocol allow");
+    }
   }
   HERMES_RETURN_IF_ERROR(m.Enum("transport", kTransports, &s->transport));
   HERMES_RETURN_IF_ERROR(m.StringList("valid_rcodes", &s->valid_rcodes));

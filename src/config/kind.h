@@ -51,11 +51,14 @@ class KindSettingsOf : public KindSettings {
   bool operator==(const KindSettingsOf&) const { return true; }
 };
 
+struct PathConfig;
+
 // What a kind's parser may need besides its own keys.
 struct KindParseContext {
   std::string base_dir;  // relative file paths resolve against it
   Duration interval{};   // already parsed and validated
   Duration timeout{};
+  const PathConfig& path;  // already parsed and validated
 };
 
 using KindParseFn = Result<std::shared_ptr<const KindSettings>> (*)(const internal::MapReader& m,

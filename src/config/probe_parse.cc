@@ -1,9 +1,12 @@
 // Common keys of a probe entry and the dispatch to its kind; see probe_parse.h.
 #include "config/probe_parse.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <span>
 
+#include "config/address_syntax.h"
 #include "config/parse.h"
 
 namespace hermes::config::internal {
@@ -11,7 +14,15 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr std::string_view kCommonKeys[] = {"name", "kind", "interval", "timeout", "expect"};
+constexpr std::string_view kCommonKeys[] = {"name",
+                                            "kind",
+                                            "interval",
+                                            "timeout",
+                                            "expect",
+                                            "source_ip_address",
+                                            "interface",
+                                            "preferred_ip_protocol",
+                                            "ip_protocol_fallback"};
 
 using KeyList = std::span<const std::string_view>;
 
@@ -137,6 +148,46 @@ Status ParseExpect(const MapReader& m, KindCatalog kinds, const KindSpec& spec,
   return Status::Ok();
 }
 
+// The keys of PathConfig; whether the host has that address and interface is
+// checked when the probe is created (net::CheckPath), with --config.check too.
+Status ParsePath(const MapReader& m, PathConfig* path) {
+  int family = 0;
+  HERMES_RETURN_IF_ERROR(m.String("source_ip_address", &path->source_ip_address));
+  if (!path->source_ip_address.empty()) {
+    bool unspecified = false;
+    family = IpLiteralFamily(path->source_ip_address, &unspecified);
+    if (family == 0 || unspecified) {
+      return m.KeyError("source_ip_address",
+                        "\"" + path->source_ip_address +
+                            "\" must be one of this host's IP addresses, e.g. 192.0.2.10 or "
+                            "2001:db8::10; leave it out for the kernel's choice");
+    }
+  }
+  HERMES_RETURN_IF_ERROR(m.String("interface", &path->interface));
+  const std::string& dev = path->interface;
+  if (!dev.empty() && (dev.size() > 15 || dev == "." || dev == ".." ||
+                       dev.find_first_of("/ \t\n\r:") != std::string::npos)) {
+    return m.KeyError("interface", "\"" + dev +
+                                       "\" is not a network interface name (1 to 15 characters, "
+                                       "no '/', ':' or spaces), e.g. eth0");
+  }
+  static constexpr std::string_view kProtocols[] = {"ip4", "ip6", "auto"};
+  HERMES_RETURN_IF_ERROR(m.Enum("preferred_ip_protocol", kProtocols, &path->preferred_ip_protocol));
+  HERMES_RETURN_IF_ERROR(m.Bool("ip_protocol_fallback", &path->ip_protocol_fallback));
+  const std::string& pref = path->preferred_ip_protocol;
+  if (!path->ip_protocol_fallback && pref == "auto") {
+    return m.KeyError("ip_protocol_fallback",
+                      "false needs preferred_ip_protocol ip4 or ip6 (the family to keep to)");
+  }
+  if (family != 0 && pref != "auto" && (pref == "ip4") != (family == AF_INET)) {
+    return m.KeyError("preferred_ip_protocol",
+                      pref + " contradicts source_ip_address " + path->source_ip_address + ", an " +
+                          (family == AF_INET ? "IPv4" : "IPv6") +
+                          " address; a probe keeps to its source address's family");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ProbeConfig> ParseProbe(const YAML::Node& node, size_t index, const GlobalConfig& global,
@@ -153,7 +204,8 @@ Result<ProbeConfig> ParseProbe(const YAML::Node& node, size_t index, const Globa
       CheckKindKeys(*m, kinds, *spec, &KindSpec::keys, kCommonKeys, "remove it or change kind"));
   HERMES_RETURN_IF_ERROR(ParseTiming(*m, global, *spec, &p));
   HERMES_RETURN_IF_ERROR(ParseExpect(*m, kinds, *spec, &p.expect));
-  auto settings = spec->parse(*m, KindParseContext{base_dir, p.interval, p.timeout});
+  HERMES_RETURN_IF_ERROR(ParsePath(*m, &p.path));
+  auto settings = spec->parse(*m, KindParseContext{base_dir, p.interval, p.timeout, p.path});
   if (!settings.ok()) return settings.status();
   p.settings = std::move(settings).value();
   return p;

@@ -62,6 +62,25 @@ bool ApplyTls(CURL* c, const TlsOptions& tls, std::string* error) {
   return true;
 }
 
+// CURLOPT_OPENSOCKETFUNCTION: every connection's socket, bound to the path.
+curl_socket_t OpenSocket(void* p, curlsocktype, curl_sockaddr* a) {
+  auto* s = static_cast<EasyHandle::Sockets*>(p);
+  const SocketAddress to = SocketAddress::FromSockaddr(&a->addr, a->addrlen);
+  if (IsUnspecified(to)) {
+    s->refused = "refused to connect to " + to.IpString() +
+                 ": an unspecified address reaches this host itself";
+    return CURL_SOCKET_BAD;
+  }
+  const int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  if (Status st = BindToPath(fd, s->path); !st.ok()) {
+    close(fd);
+    s->refused = st.message();
+    return CURL_SOCKET_BAD;
+  }
+  return fd;
+}
+
 }  // namespace
 
 Status CurlGlobalInit() {
@@ -173,6 +192,14 @@ Result<std::unique_ptr<EasyHandle>> EasyHandle::Create(const std::string& url,
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   if (opts.http1_only) curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  h->sockets_.path = opts.path;
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &h->sockets_);
+  const int family = opts.path.AllowedFamily();
+  curl_easy_setopt(c, CURLOPT_IPRESOLVE,
+                   family == AF_INET    ? CURL_IPRESOLVE_V4
+                   : family == AF_INET6 ? CURL_IPRESOLVE_V6
+                                        : CURL_IPRESOLVE_WHATEVER);
   h->SetPath("");
   return h;
 }
@@ -184,6 +211,7 @@ EasyHandle::~EasyHandle() {
 }
 
 void EasyHandle::SetPath(const std::string& path) {
+  sockets_.refused.clear();
   const std::string url = base_url_ + path;
   curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());  // libcurl copies the string
 }
@@ -304,6 +332,7 @@ std::string EasyHandle::ErrorText(CURLcode rc) const {
   // same transfer (one libcurl retried), so the final code's text comes first.
   std::string text = curl_easy_strerror(rc);
   if (error_[0] != '\0') text += std::string(": ") + error_;
+  if (!sockets_.refused.empty()) text += "; " + sockets_.refused;
   return text;
 }
 

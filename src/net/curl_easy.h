@@ -17,6 +17,12 @@
 // Proxies: libcurl reads http_proxy, HTTPS_PROXY, ALL_PROXY and NO_PROXY from the
 // environment for every easy handle (uppercase HTTP_PROXY is ignored by libcurl on
 // purpose, see "httpoxy"); hermes adds nothing on top.
+//
+// Sockets: hermes opens every socket itself (CURLOPT_OPENSOCKETFUNCTION), binds it
+// to RequestOptions::path (net/path.h) and refuses an unspecified destination
+// (0.0.0.0, ::), which would reach this host's own listeners: the request then
+// fails as a connect error whose text says why. libcurl resolves only the family
+// the path allows (CURLOPT_IPRESOLVE).
 #pragma once
 
 #include <curl/curl.h>
@@ -30,6 +36,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "net/path.h"
 
 namespace hermes::net {
 
@@ -69,6 +76,7 @@ struct RequestOptions {
   // host, which still names the server (Host header, SNI, certificate): the
   // responsiveness draft's test_endpoint.
   std::string connect_host;
+  PathOptions path;  // source address, interface and family of every connection
 };
 
 // An owned easy handle plus everything libcurl keeps pointers to (header list,
@@ -87,6 +95,7 @@ class EasyHandle {
 
   // Sets the URL of the next request: the base URL given to Create() with `path`
   // appended (e.g. "/__down?bytes=0"); with server_name, the host substituted.
+  // Forgets why an earlier request's socket was refused.
   void SetPath(const std::string& path);
 
   // Applies what remains of the run's deadline as CURLOPT_TIMEOUT_MS (at least 1 ms:
@@ -95,8 +104,15 @@ class EasyHandle {
 
   // curl_easy_strerror(rc), then libcurl's detail for the transfer on this handle
   // when it left one (its CURLOPT_ERRORBUFFER), e.g. "Couldn't connect to server:
-  // Failed to connect to 127.0.0.1 port 9: Connection refused".
+  // Failed to connect to 127.0.0.1 port 9: Connection refused", then why hermes
+  // refused a socket, if it did.
   std::string ErrorText(CURLcode rc) const;
+
+  // What CURLOPT_OPENSOCKETFUNCTION works with (public for the callback).
+  struct Sockets {
+    PathOptions path;
+    std::string refused;  // why the last socket was not opened, "" if none was refused
+  };
 
  private:
   EasyHandle() = default;
@@ -104,6 +120,7 @@ class EasyHandle {
   curl_slist* headers_ = nullptr;
   curl_slist* connect_to_ = nullptr;
   std::string base_url_;  // with server_name substituted, no trailing slash
+  Sockets sockets_;
   char error_[CURL_ERROR_SIZE] = {};
 };
 

@@ -2,6 +2,7 @@
 
 #include <ares.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 #include <vector>
@@ -44,6 +45,47 @@ void OnAnswer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int 
   if (abuf != nullptr && alen > 0) ex->answer.assign(abuf, abuf + alen);
 }
 
+// c-ares' own SO_BINDTODEVICE (ares_set_local_dev) ignores a failure; this
+// configure callback fails the socket instead, so a query never leaves by
+// another interface than the probe names.
+struct PathBinding {
+  const PathOptions* path;
+  std::string error;  // the first failure
+};
+
+int BindSocket(ares_socket_t fd, int /*type*/, void* p) {
+  auto* b = static_cast<PathBinding*>(p);
+  Status st = BindToPath(fd, *b->path);
+  if (st.ok()) return 0;
+  if (b->error.empty()) b->error = st.message();
+  return -1;
+}
+
+// Keeps the servers of the families `path` allows, those of its preferred family
+// first (c-ares asks them in order).
+Status ApplyPathToServers(ares_channel channel, const PathOptions& path) {
+  ares_addr_port_node* servers = nullptr;
+  if (ares_get_servers_ports(channel, &servers) != ARES_SUCCESS) return Status::Ok();
+  std::vector<ares_addr_port_node> kept;
+  for (ares_addr_port_node* n = servers; n != nullptr; n = n->next) {
+    if (path.AllowedFamily() == AF_UNSPEC || n->family == path.AllowedFamily()) kept.push_back(*n);
+  }
+  ares_free_data(servers);
+  if (kept.empty()) {
+    return Status::Invalid("no " + FamilyName(path.AllowedFamily()) +
+                           " name server in the system resolver's configuration");
+  }
+  std::stable_partition(kept.begin(), kept.end(), [&](const ares_addr_port_node& n) {
+    return n.family == path.preferred_family;
+  });
+  for (size_t i = 0; i < kept.size(); ++i)
+    kept[i].next = i + 1 < kept.size() ? &kept[i + 1] : nullptr;
+  const int rc = ares_set_servers_ports(channel, kept.data());
+  return rc == ARES_SUCCESS
+             ? Status::Ok()
+             : Status::Internal(std::string("ares_set_servers_ports: ") + ares_strerror(rc));
+}
+
 Status AresError(int status, const std::string& what) {
   const std::string msg = what + ": " + ares_strerror(status);
   switch (status) {
@@ -68,7 +110,8 @@ class AresDnsClient final : public DnsClient {
     opts.flags = ARES_FLAG_NOCHECKRESP | (q.tcp ? ARES_FLAG_USEVC : 0);
     opts.timeout = AresTimeoutMs(d.Remaining(), 1);
     opts.tries = 1;
-    Exchange ex;  // outlives the channel: its destructor may run the callback
+    Exchange ex;                       // outlives the channel: its destructor may run the callback
+    PathBinding binding{&q.path, ""};  // likewise
     ex.clock = &d.clock;
     auto channel = AresChannel::Create(opts, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
     if (!channel.ok()) return channel.status().WithContext(what);
@@ -77,6 +120,8 @@ class AresDnsClient final : public DnsClient {
       const int rc = ares_set_servers_ports_csv(channel->get(), csv.c_str());
       if (rc != ARES_SUCCESS) return AresError(rc, what + " (server " + csv + ")");
     }
+    HERMES_RETURN_IF_ERROR(ApplyPathToServers(channel->get(), q.path).WithContext(what));
+    ares_set_socket_configure_callback(channel->get(), &BindSocket, &binding);
 
     unsigned char* qbuf = nullptr;
     int qlen = 0;
@@ -87,6 +132,7 @@ class AresDnsClient final : public DnsClient {
     ares_free_string(qbuf);
 
     HERMES_RETURN_IF_ERROR(channel->Run(ex.done, d).WithContext(what));
+    if (!binding.error.empty()) return Status::Unavailable(what + ": " + binding.error);
     if (ex.status != ARES_SUCCESS) return AresError(ex.status, what);
     auto header = ParseDnsHeader(ex.answer);
     if (!header.ok()) return header.status().WithContext(what);

@@ -21,6 +21,7 @@
 #include "common/status.h"
 #include "net/address.h"
 #include "net/deadline.h"
+#include "net/path.h"
 
 namespace hermes::net {
 
@@ -29,6 +30,9 @@ struct DnsQuestion {
   int type = 1;                         // DnsTypeFromName("A")
   bool tcp = false;                     // transport
   std::optional<SocketAddress> server;  // nullopt: servers from /etc/resolv.conf
+  // Sockets are bound to it; servers of a family it excludes are dropped, those of
+  // its preferred family are asked first.
+  PathOptions path;
 };
 
 struct DnsResponse {
@@ -44,9 +48,10 @@ class DnsClient {
   virtual ~DnsClient() = default;
   // Sends `q` and waits for the response. Any rcode is a response, not an error.
   // Errors:
-  //   kUnavailable       the server refused the connection / port unreachable
+  //   kUnavailable       the server refused the connection / port unreachable, or
+  //                      a socket could not be bound to the path
   //   kDeadlineExceeded  no response before the deadline, or cancelled
-  //   kInvalidArgument   the name cannot be encoded
+  //   kInvalidArgument   the name cannot be encoded, or no server of an allowed family
   //   kInternal          malformed response or another resolver failure
   virtual Result<DnsResponse> Query(const DnsQuestion& q, const Deadline& d) = 0;
 };

@@ -98,13 +98,14 @@ std::optional<EchoReply> ParseEchoReply(int family, std::span<const uint8_t> b,
                    static_cast<uint16_t>(b[6] << 8 | b[7])};
 }
 
-Result<IcmpSocket> IcmpSocket::Open(IcmpSocketKind kind, int family) {
+Result<IcmpSocket> IcmpSocket::Open(IcmpSocketKind kind, int family, const PathOptions& path) {
   UniqueFd fd(::socket(family, SocketType(kind) | SOCK_NONBLOCK | SOCK_CLOEXEC, Protocol(family)));
   if (!fd.valid()) {
-    return Status(errno == EACCES || errno == EPERM ? StatusCode::kPermissionDenied
-                                                    : StatusCode::kUnavailable,
-                  std::string("icmp socket: ") + std::strerror(errno));
+    return Status(
+        errno == EACCES || errno == EPERM ? StatusCode::kPermissionDenied : StatusCode::kInternal,
+        std::string("icmp socket: ") + std::strerror(errno));
   }
+  HERMES_RETURN_IF_ERROR(BindToPath(fd.get(), path).WithContext("icmp socket"));
   uint16_t id = 0;
   if (kind == IcmpSocketKind::kRaw) id = static_cast<uint16_t>(std::random_device{}());
   return IcmpSocket(std::move(fd), kind, family, id);

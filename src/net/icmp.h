@@ -23,6 +23,7 @@
 
 #include "common/status.h"
 #include "net/address.h"
+#include "net/path.h"
 #include "net/socket.h"
 
 namespace hermes::net {
@@ -63,8 +64,10 @@ std::optional<EchoReply> ParseEchoReply(int family, std::span<const uint8_t> byt
 
 class IcmpSocket {
  public:
-  // A non-blocking echo socket for `family`; for kRaw, picks a random echo id.
-  static Result<IcmpSocket> Open(IcmpSocketKind kind, int family);
+  // A non-blocking echo socket for `family`, bound to `path` (net/path.h); for
+  // kRaw, picks a random echo id. kUnavailable when the path cannot be bound,
+  // kPermissionDenied / kInternal when no socket can be opened.
+  static Result<IcmpSocket> Open(IcmpSocketKind kind, int family, const PathOptions& path);
 
   // Sends echo request `seq` to `to` (port ignored). kUnavailable with the errno
   // text when the kernel refuses (unreachable network, no route).

@@ -32,10 +32,12 @@ Status ConnectError(const SocketAddress& addr, int err) {
 
 class TcpDialer final : public Dialer {
  public:
-  Result<Duration> ConnectOnce(const SocketAddress& addr, const Deadline& d) override {
+  Result<Duration> ConnectOnce(const SocketAddress& addr, const PathOptions& path,
+                               const Deadline& d) override {
     if (d.Expired()) return ExpiredStatus(d, "connect " + addr.ToString());
     UniqueFd fd(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return Status::Internal(std::string("socket: ") + std::strerror(errno));
+    HERMES_RETURN_IF_ERROR(BindToPath(fd.get(), path).WithContext("connect " + addr.ToString()));
 
     const SteadyTime start = d.clock.SteadyNow();
     int rc;

@@ -1,7 +1,8 @@
 // Socket adapters: an owning file descriptor and the TCP Dialer the tcp probe uses.
 //
 // Dialer is a small interface so probes can take a fake in tests. The system
-// implementation opens a non-blocking socket, connects, waits for writability with
+// implementation opens a non-blocking socket, binds it to the probe's path
+// (net/path.h), connects, waits for writability with
 // WaitFd (so it honours the deadline and polls cancellation every 100 ms), checks
 // SO_ERROR and closes the connection at once; no payload is sent.
 //
@@ -15,6 +16,7 @@
 #include "common/status.h"
 #include "net/address.h"
 #include "net/deadline.h"
+#include "net/path.h"
 
 namespace hermes::net {
 
@@ -40,13 +42,15 @@ class UniqueFd {
 class Dialer {
  public:
   virtual ~Dialer() = default;
-  // Opens a TCP connection to `addr` and closes it again. Returns the connect
-  // time: from connect() until the socket is writable with SO_ERROR == 0, measured
-  // on d.clock. Errors:
-  //   kUnavailable       refused, unreachable, reset (message names the errno)
+  // Opens a TCP connection to `addr` from `path` and closes it again. Returns the
+  // connect time: from connect() until the socket is writable with SO_ERROR == 0,
+  // measured on d.clock. Errors:
+  //   kUnavailable       refused, unreachable, reset, cannot bind to the path
+  //                      (message names the errno)
   //   kDeadlineExceeded  the deadline passed or the run was cancelled
   //   kInternal          could not create a socket
-  virtual Result<Duration> ConnectOnce(const SocketAddress& addr, const Deadline& d) = 0;
+  virtual Result<Duration> ConnectOnce(const SocketAddress& addr, const PathOptions& path,
+                                       const Deadline& d) = 0;
 };
 
 std::unique_ptr<Dialer> NewTcpDialer();

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "probe/path.h"
+
 namespace hermes::probe {
 namespace {
 
@@ -36,7 +38,9 @@ class DnsProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
-    auto resp = client_->Query(question_, run);
+    net::DnsQuestion q = question_;
+    q.path = PathOf(ctx.config.path);
+    auto resp = client_->Query(q, run);
     if (!resp.ok()) {
       if (run.Cancelled()) return ProbeResult::Failure(FailureReason::kTimeout, "cancelled");
       return ProbeResult::Failure(ReasonFor(resp.status()), resp.status().message());

@@ -84,7 +84,7 @@ class HttpProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const config::HttpConfig& cfg = cfg_;
-    auto opts = RequestOptionsFor(cfg.target);
+    auto opts = RequestOptionsFor(cfg.target, ctx);
     if (!opts.ok()) return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
     auto h = net::EasyHandle::Create(cfg.target.url, *opts);
     if (!h.ok()) return ProbeResult::Failure(FailureReason::kUnknown, h.status().message());

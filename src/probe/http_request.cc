@@ -1,6 +1,8 @@
 #include "probe/http_request.h"
 
+#include "net/resolver.h"
 #include "net/tls_files.h"
+#include "probe/path.h"
 
 namespace hermes::probe {
 namespace {
@@ -16,10 +18,30 @@ net::RequestOptions WithoutToken(const config::HttpTarget& target) {
   return opts;
 }
 
+// The path with a preferred family and fallback turned into one family (see the
+// header).
+net::PathOptions PinFamily(const std::string& url, net::PathOptions path, const ProbeContext& ctx) {
+  if (path.preferred_family == AF_UNSPEC || path.AllowedFamily() != AF_UNSPEC) return path;
+  const std::optional<net::UrlParts> parts = net::ParseUrl(url);
+  if (!parts) return path;  // libcurl reports it
+  std::string host = parts->host;
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const net::Deadline d{ctx.clock, ctx.deadline, ctx.cancelled};
+  auto addrs = net::NewSystemResolver()->Resolve(host, 0, d);
+  if (!addrs.ok()) return path;
+  auto chosen = net::ChooseAddress(*addrs, path, host);
+  if (!chosen.ok()) return path;  // libcurl meets (and reports) the same problem
+  path.preferred_family = chosen->family();
+  path.fallback = false;
+  return path;
+}
+
 }  // namespace
 
-Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target) {
+Result<net::RequestOptions> RequestOptionsFor(const config::HttpTarget& target,
+                                              const ProbeContext& ctx) {
   net::RequestOptions opts = WithoutToken(target);
+  opts.path = PinFamily(target.url, PathOf(ctx.config.path), ctx);
   if (!target.bearer_token_file.empty()) {
     auto token = net::ReadBearerToken(target.bearer_token_file);
     if (!token.ok()) return token.status();

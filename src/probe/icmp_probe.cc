@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "probe/path.h"
+
 namespace hermes::probe {
 namespace {
 
@@ -37,9 +39,20 @@ class IcmpProbe final : public Probe {
       return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
                                   addrs.status().message());
     }
-    const net::SocketAddress& peer = addrs->front();
-    auto sock = net::IcmpSocket::Open(kind_, peer.family());
-    if (!sock.ok()) return ProbeResult::Failure(FailureReason::kUnknown, sock.status().message());
+    const net::PathOptions path = PathOf(ctx.config.path);
+    auto chosen = net::ChooseAddress(*addrs, path, host_);
+    if (!chosen.ok()) {
+      const bool dns = chosen.status().code() == StatusCode::kNotFound;
+      return ProbeResult::Failure(dns ? FailureReason::kDns : FailureReason::kConnect,
+                                  chosen.status().message());
+    }
+    const net::SocketAddress& peer = *chosen;
+    auto sock = net::IcmpSocket::Open(kind_, peer.family(), path);
+    if (!sock.ok()) {
+      const bool bind = sock.status().code() == StatusCode::kUnavailable;
+      return ProbeResult::Failure(bind ? FailureReason::kConnect : FailureReason::kUnknown,
+                                  sock.status().message());
+    }
 
     return Exchange(ctx, run, *sock, peer);
   }

@@ -1,5 +1,7 @@
 #include "probe/kind.h"
 
+#include "probe/path.h"
+
 namespace hermes::probe {
 
 const Kind& KindOf(const config::ProbeConfig& cfg) {
@@ -8,6 +10,9 @@ const Kind& KindOf(const config::ProbeConfig& cfg) {
 }
 
 Result<std::unique_ptr<Probe>> CreateProbe(const config::ProbeConfig& cfg) {
+  // Every kind's sockets take the path; an address or interface this host does not
+  // have is a config error, found by --config.check too.
+  HERMES_RETURN_IF_ERROR(net::CheckPath(PathOf(cfg.path)));
   return KindOf(cfg).create(cfg);
 }
 

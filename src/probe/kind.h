@@ -59,7 +59,8 @@ const Kind* FindKind(std::string_view name);
 // The row of `cfg`'s kind.
 const Kind& KindOf(const config::ProbeConfig& cfg);
 
-// Creates the prober for `cfg` through its row (a ProbeFactory).
+// Creates the prober for `cfg` through its row (a ProbeFactory), after checking that
+// this host can use the probe's path (net::CheckPath).
 Result<std::unique_ptr<Probe>> CreateProbe(const config::ProbeConfig& cfg);
 
 }  // namespace hermes::probe

@@ -125,7 +125,7 @@ class ResponsivenessProbe final : public Probe {
   explicit ResponsivenessProbe(const config::ResponsivenessConfig& cfg) : cfg_(cfg) {}
 
   ProbeResult Run(const ProbeContext& ctx) override {
-    auto opts = RequestOptionsFor(cfg_.target);
+    auto opts = RequestOptionsFor(cfg_.target, ctx);
     if (!opts.ok()) return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
     ProbeResult result;
     // (1) The config resource.

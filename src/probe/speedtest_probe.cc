@@ -28,7 +28,7 @@ class SpeedtestProbe final : public Probe {
         resolver_(std::move(resolver)) {}
 
   ProbeResult Run(const ProbeContext& ctx) override {
-    auto opts = RequestOptionsFor(cfg_.target);
+    auto opts = RequestOptionsFor(cfg_.target, ctx);
     if (!opts.ok()) {
       return ProbeResult::Failure(FailureReason::kUnknown, opts.status().message());
     }

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "probe/path.h"
+
 namespace hermes::probe {
 namespace {
 
@@ -27,8 +29,15 @@ class TcpProbe final : public Probe {
       return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
                                   addrs.status().message());
     }
+    const net::PathOptions path = PathOf(ctx.config.path);
+    auto chosen = net::ChooseAddress(*addrs, path, target_.host);
+    if (!chosen.ok()) {
+      const bool dns = chosen.status().code() == StatusCode::kNotFound;
+      return ProbeResult::Failure(dns ? FailureReason::kDns : FailureReason::kConnect,
+                                  chosen.status().message());
+    }
     ProbeResult res;
-    const net::SocketAddress& addr = addrs->front();
+    const net::SocketAddress& addr = *chosen;
 
     LatencyResult& idle = res.latency[Index(Load::kIdle)];
     PacketResult& packets = res.packets[Index(Load::kIdle)];
@@ -37,7 +46,7 @@ class TcpProbe final : public Probe {
     for (int i = 0; i < samples_ && !run.Expired(); ++i) {
       const Duration share = run.Remaining() / (samples_ - i);
       const net::Deadline attempt = run.Sooner(ctx.clock.SteadyNow() + share);
-      auto rtt = dialer_->ConnectOnce(addr, attempt);
+      auto rtt = dialer_->ConnectOnce(addr, path, attempt);
       // A connect cut short by cancellation says nothing about the path.
       if (!rtt.ok() && run.Cancelled()) break;
       ++packets.sent;

@@ -1,15 +1,17 @@
 // tcp probe: `samples` sequential TCP connects to `address` ("host:port").
 //
-// Method (README): resolve the host once, then connect `samples`
-// times in sequence to the first address. Each connect gets an equal share of what
-// remains of the run's deadline (remaining / connects left, so time a fast connect
-// leaves over goes to the later ones) and is closed as soon as it is established;
-// no payload is sent. RTT per connect = connect() -> writable with SO_ERROR 0.
+// Method (README): resolve the host once, then connect `samples` times in sequence
+// to the address the probe's path picks (net::ChooseAddress: family preference,
+// never an unspecified address), from the path's source address / interface. Each connect gets an
+// equal share of what remains of the run's deadline (remaining / connects left, so time a fast
+// connect leaves over goes to the later ones) and is closed as soon as it is established; no
+// payload is sent. RTT per connect = connect() -> writable with SO_ERROR 0.
 //   packets_sent = connects attempted, packets_lost = connects failed,
 //   loss ratio = failed / attempted,
 //   latency{load=idle} = every RTT; median; jitter = mean |rtt[i] - rtt[i-1]|.
 // Success iff at least one connect succeeded (loss < 1). Otherwise the reason is
-// `dns` (name did not resolve), `connect` (any attempt refused/unreachable) or
+// `dns` (name did not resolve, or not to an allowed family), `connect` (any attempt
+// refused/unreachable, or the name resolved to an unspecified address) or
 // `timeout` (every attempt timed out, the deadline passed, or the run was
 // cancelled). Data moved per run: TCP handshakes and FIN/RST only, no payload.
 //

@@ -3,6 +3,7 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include "config/dns_config.h"
 #include "config/http_config.h"
@@ -195,6 +196,10 @@ TEST(ConfigTest, ExampleConfigParsesAndShowsEveryKey) {
           << kind->name << "." << key << " is not shown in " << path;
     }
   }
+  for (const char* key :
+       {"source_ip_address", "interface", "preferred_ip_protocol", "ip_protocol_fallback"}) {
+    EXPECT_NE(text.find(std::string(" ") + key + ":"), std::string::npos) << key;
+  }
 }
 
 TEST(ConfigTest, SpeedtestApiDefaultsToCloudflareAndLibreSpeedTakesPaths) {
@@ -225,6 +230,28 @@ TEST(ConfigTest, LibreSpeedPathsMustBeRelativeUrlPaths) {
         << bad;
   }
   EXPECT_EQ(ErrorOf(head + "'backend/empty.php'}}]"), "<parsed>");
+}
+
+TEST(ConfigTest, PathKeysAreCommonToEveryKind) {
+  Config c = MustParse(R"(
+probes:
+  - {name: s, kind: speedtest, url: "http://h/", interface: wan2}
+  - {name: h, kind: http, url: "http://h/", source_ip_address: "2001:db8::10"}
+  - {name: t, kind: tcp, address: "h:1", preferred_ip_protocol: ip4, ip_protocol_fallback: false}
+  - {name: d, kind: dns, query: example.com, preferred_ip_protocol: ip6}
+  - {name: i, kind: icmp, host: h, source_ip_address: 192.0.2.10, interface: eth1}
+)");
+  EXPECT_EQ(c.probes[0].path.interface, "wan2");
+  EXPECT_EQ(c.probes[0].path.preferred_ip_protocol, "auto");
+  EXPECT_TRUE(c.probes[0].path.ip_protocol_fallback);
+  EXPECT_EQ(c.probes[0].path.OnlyFamily(), AF_UNSPEC);
+  EXPECT_EQ(c.probes[1].path.OnlyFamily(), AF_INET6);  // its source address's
+  EXPECT_EQ(c.probes[2].path.OnlyFamily(), AF_INET);
+  EXPECT_EQ(c.probes[3].path.OnlyFamily(), AF_UNSPEC);  // ip6 preferred, ip4 allowed
+  EXPECT_EQ(c.probes[4].path, (PathConfig{"192.0.2.10", "eth1", "auto", true}));
+  ProbeConfig moved = c.probes[4];
+  moved.path.interface = "eth2";
+  EXPECT_FALSE(moved == c.probes[4]);  // a reload with a new path restarts the probe
 }
 
 TEST(ConfigTest, DefaultTimeoutIsKindDefaultCappedAtEightyPercentOfInterval) {

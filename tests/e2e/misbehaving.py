@@ -203,15 +203,18 @@ def dns_answer(msg, rcode=RCODE_NOERROR, address="127.0.0.1"):
 
 
 class DnsFixture:
-    """A UDP DNS responder on 127.0.0.1 answering every A query with 127.0.0.1.
+    """A UDP DNS responder on `host` (default 127.0.0.1; an IPv6 literal works too)
+    answering every A query with 127.0.0.1. It counts queries and records each
+    client's address in `clients`.
 
     Modes: ok, nxdomain (every name NXDOMAIN), blackhole (queries read and dropped:
     the server "disappeared" behind a firewall). stop() closes the socket so the port
     answers ICMP port-unreachable; start() binds the same port again.
     """
 
-    def __init__(self, mode="ok"):
-        self.mode = mode
+    def __init__(self, mode="ok", host="127.0.0.1"):
+        self.mode, self.host = mode, host
+        self.clients = []
         self.queries = 0
         self.port = None
         self.sock = None
@@ -219,8 +222,9 @@ class DnsFixture:
         self.start()
 
     def start(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", self.port or 0))
+        s = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET,
+                          socket.SOCK_DGRAM)
+        s.bind((self.host, self.port or 0))
         s.settimeout(0.2)
         self.sock = s
         self.port = s.getsockname()[1]
@@ -237,6 +241,7 @@ class DnsFixture:
             except OSError:
                 return
             self.queries += 1
+            self.clients.append(peer[0])
             if self.mode == "blackhole":
                 continue
             rcode = RCODE_NXDOMAIN if self.mode == "nxdomain" else RCODE_NOERROR

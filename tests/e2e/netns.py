@@ -34,6 +34,7 @@ killing the programs still running inside them.
 import atexit
 import contextlib
 import ctypes
+import json
 import os
 import re
 import shutil
@@ -236,6 +237,100 @@ class Path:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
 
 
+class TwoLinks:
+    """A client namespace with two uplinks to one server namespace, for tests of the
+    path a probe takes (multi-WAN, dual stack):
+
+        client ns                                  server ns
+        wan1 10.78.1.1/30 fd78:1::1/64 <--veth--> 10.78.1.2 fd78:1::2
+        wan2 10.78.2.1/30 fd78:2::1/64 <--veth--> 10.78.2.2 fd78:2::2
+                                                  lo 10.78.9.1 (SERVICE_V4)
+                                                     fd78:9::1 (SERVICE_V6)
+
+    Client routes: SERVICE_V4 via wan1 (metric 10) and via wan2 (metric 20), so the
+    routing table picks wan1 unless a socket is bound to wan2; a policy rule sends
+    traffic from wan2's address (10.78.2.1) by wan2, as a multi-WAN router's rules
+    do; SERVICE_V6 only via wan2, so IPv4 to the service crosses wan1 and IPv6
+    crosses wan2 by default. `hosts` (name -> [ip]) becomes the client namespace's
+    /etc/hosts for programs started with cmd() (ip netns exec bind-mounts
+    /etc/netns/<ns>/hosts), so names can resolve to one family or both.
+
+    API: cmd(ns, argv), link_bytes() -> {"wan1": (tx, rx), "wan2": (tx, rx)}
+    (client-side device counters), close(). Namespaces hermes-<tag>-<pid>-{c,s}."""
+
+    SERVICE_V4, SERVICE_V6 = "10.78.9.1", "fd78:9::1"
+    WAN2_V4 = "10.78.2.1"
+
+    def __init__(self, tag, hosts=None):
+        if not re.fullmatch(r"[a-z0-9]{1,8}", tag):
+            raise ValueError("tag must be 1-8 of [a-z0-9]")
+        prefix = f"hermes-{tag}-{os.getpid()}"
+        self.client_ns, self.server_ns = f"{prefix}-c", f"{prefix}-s"
+        self._created = []
+        _sweep(tag)
+        atexit.register(self.close)
+        try:
+            self._build(hosts or {})
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _build(self, hosts):
+        c, s = self.client_ns, self.server_ns
+        os.makedirs(f"/etc/netns/{c}", exist_ok=True)
+        with open(f"/etc/netns/{c}/hosts", "w") as f:
+            f.write("127.0.0.1 localhost\n::1 localhost\n")
+            for name, ips in hosts.items():
+                f.writelines(f"{ip} {name}\n" for ip in ips)
+        for ns in (c, s):
+            _run(["ip", "netns", "add", ns])
+            self._created.append(ns)
+            _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        for i in (1, 2):
+            _run(["ip", "-n", c, "link", "add", f"wan{i}", "type", "veth", "peer", "name", f"up{i}"])
+            _run(["ip", "-n", c, "link", "set", f"up{i}", "netns", s])
+            for ns, dev, host in ((c, f"wan{i}", 1), (s, f"up{i}", 2)):
+                _run(["ip", "-n", ns, "addr", "add", f"10.78.{i}.{host}/30", "dev", dev])
+                _run(["ip", "-n", ns, "-6", "addr", "add", f"fd78:{i}::{host}/64", "dev", dev,
+                      "nodad"])
+                _run(["ip", "-n", ns, "link", "set", dev, "up"])
+        _run(["ip", "-n", s, "addr", "add", f"{self.SERVICE_V4}/32", "dev", "lo"])
+        _run(["ip", "-n", s, "-6", "addr", "add", f"{self.SERVICE_V6}/128", "dev", "lo"])
+        _run(["ip", "-n", c, "route", "add", self.SERVICE_V4, "via", "10.78.1.2", "dev", "wan1",
+              "metric", "10"])
+        _run(["ip", "-n", c, "route", "add", self.SERVICE_V4, "via", "10.78.2.2", "dev", "wan2",
+              "metric", "20"])
+        _run(["ip", "-n", c, "route", "add", self.SERVICE_V4, "via", "10.78.2.2", "dev", "wan2",
+              "table", "102"])
+        _run(["ip", "-n", c, "rule", "add", "from", self.WAN2_V4, "lookup", "102"])
+        _run(["ip", "-n", c, "-6", "route", "add", self.SERVICE_V6, "via", "fd78:2::2", "dev",
+              "wan2"])
+
+    def cmd(self, ns, argv):
+        """argv that runs `argv` inside namespace `ns` (exec'd: same pid)."""
+        return ["ip", "netns", "exec", ns, *argv]
+
+    def link_bytes(self):
+        """{"wan1": (tx, rx), "wan2": (tx, rx)}: bytes the client namespace's uplinks
+        have sent and received (device counters, Ethernet frames)."""
+        links = json.loads(_run(["ip", "-n", self.client_ns, "-s", "-j", "link", "show"]))
+        return {link["ifname"]: (link["stats64"]["tx"]["bytes"], link["stats64"]["rx"]["bytes"])
+                for link in links if link["ifname"] in ("wan1", "wan2")}
+
+    def close(self):
+        """Deletes the namespaces and the hosts file. Idempotent."""
+        while self._created:
+            ns = self._created.pop()
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
+        shutil.rmtree(f"/etc/netns/{self.client_ns}", ignore_errors=True)
+
+
 def _root_qdisc_bytes(ns):
     """{ifindex: sent bytes} of every root qdisc in namespace ns (RTM_GETQDISC dump)."""
     with entered(ns):
@@ -297,6 +392,7 @@ def _sweep(tag):
     for name in names:
         m = re.fullmatch(rf"hermes-{re.escape(tag)}-(\d+)-[crs]", name)
         if m and not os.path.exists(f"/proc/{m.group(1)}"):
+            shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)
             # Programs the dead test started inside would keep the namespace alive.
             pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True,
                                   text=True, timeout=_TIMEOUT).stdout.split()

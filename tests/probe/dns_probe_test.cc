@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +59,10 @@ class DnsFixture {
   }
   std::string Address() const { return "127.0.0.1:" + std::to_string(port_); }
   int queries() const { return queries_; }
+  std::vector<std::string> peers() {  // source IP of every query
+    std::lock_guard<std::mutex> l(mu_);
+    return peers_;
+  }
 
   // Builds the response to `q` (public so parsing can be checked from bytes).
   static std::vector<uint8_t> Respond(const std::vector<uint8_t>& q, Mode mode) {
@@ -102,13 +107,17 @@ class DnsFixture {
     const ssize_t n =
         ::recvfrom(udp_.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n < 12) return;
+    Record(from, len);
     ++queries_;
     if (mode_ == Mode::kSilent) return;
     auto r = Respond(std::vector<uint8_t>(buf, buf + n), mode_);
     ::sendto(udp_.get(), r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
   }
   void ServeTcp() {
-    net::UniqueFd c(::accept(tcp_.get(), nullptr, nullptr));
+    sockaddr_storage from{};
+    socklen_t len = sizeof(from);
+    net::UniqueFd c(::accept(tcp_.get(), reinterpret_cast<sockaddr*>(&from), &len));
+    Record(from, len);
     uint8_t buf[514];
     size_t got = 0;
     while (got < 2 || got < 2u + (buf[0] << 8 | buf[1])) {
@@ -124,7 +133,15 @@ class DnsFixture {
     EXPECT_EQ(::write(c.get(), r.data(), r.size()), static_cast<ssize_t>(r.size()));
   }
 
+  void Record(const sockaddr_storage& from, socklen_t len) {
+    std::lock_guard<std::mutex> l(mu_);
+    peers_.push_back(
+        net::SocketAddress::FromSockaddr(reinterpret_cast<const sockaddr*>(&from), len).IpString());
+  }
+
   const Mode mode_;
+  std::mutex mu_;
+  std::vector<std::string> peers_;  // guarded by mu_
   net::UniqueFd udp_, tcp_;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -164,6 +181,35 @@ TEST(DnsProbeTest, AnswerWithTwoRecordsSucceedsAndReportsCountAndTime) {
   EXPECT_EQ(server.queries(), 1);
   testutil::ExpectFillsExactlyItsLayout(
       r, DnsLayout(hermes::testing::MakeProbeConfig("d", "dns", env.cfg)));
+}
+
+// source_ip_address binds every socket c-ares opens, over UDP and TCP.
+TEST(DnsProbeTest, QueriesLeaveFromTheSourceAddress) {
+  DnsFixture server(DnsFixture::Mode::kAnswer);
+  for (const char* transport : {"udp", "tcp"}) {
+    Env env;
+    env.cfg.server = server.Address();
+    env.cfg.transport = transport;
+    env.named.path.source_ip_address = "127.0.0.9";
+    ProbeResult r = env.Run(seconds(5));
+    ASSERT_TRUE(r.success) << transport << ": " << r.error;
+  }
+  EXPECT_EQ(server.peers(), (std::vector<std::string>{"127.0.0.9", "127.0.0.9"}));
+}
+
+// c-ares ignores a failed SO_BINDTODEVICE of its own; hermes' binding fails the
+// query instead of letting it leave by another interface.
+TEST(DnsProbeTest, InterfaceThatCannotBeBoundFailsAsConnect) {
+  DnsFixture server(DnsFixture::Mode::kAnswer);
+  Env env;
+  env.cfg.server = server.Address();
+  env.named.path.interface = "hermes-gone0";
+  ProbeResult r = env.Run(seconds(5));
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.reason, FailureReason::kConnect) << r.error;
+  EXPECT_NE(r.error.find("bind to interface hermes-gone0: No such device"), std::string::npos)
+      << r.error;
+  EXPECT_EQ(server.queries(), 0);
 }
 
 TEST(DnsProbeTest, NxdomainFailsWithDnsReason) {

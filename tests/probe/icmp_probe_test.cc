@@ -117,7 +117,7 @@ TEST(IcmpProbeTest, PingsLoopbackAndCountsEveryReply) {
 
 TEST(IcmpProbeTest, PingsIpv6Loopback) {
   REQUIRE_ICMP(caps);
-  if (!net::IcmpSocket::Open(*net::ChooseIcmpSocket(caps), AF_INET6).ok()) {
+  if (!net::IcmpSocket::Open(*net::ChooseIcmpSocket(caps), AF_INET6, {}).ok()) {
     GTEST_SKIP() << "no ICMPv6 socket";
   }
   Env env;
@@ -131,7 +131,7 @@ TEST(IcmpProbeTest, PingsIpv6Loopback) {
 }
 
 TEST(IcmpProbeTest, PingSocketPathWhenTheKernelAllowsIt) {
-  if (!net::IcmpSocket::Open(net::IcmpSocketKind::kPing, AF_INET).ok()) {
+  if (!net::IcmpSocket::Open(net::IcmpSocketKind::kPing, AF_INET, {}).ok()) {
     GTEST_SKIP() << "ping sockets not allowed for this gid (net.ipv4.ping_group_range)";
   }
   Env env;

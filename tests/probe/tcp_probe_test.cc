@@ -91,7 +91,8 @@ class ScriptedDialer final : public net::Dialer {
   using Step = std::function<Result<Duration>(const net::Deadline&)>;
   explicit ScriptedDialer(std::vector<Step> steps, std::vector<Duration>* budgets)
       : steps_(std::move(steps)), budgets_(budgets) {}
-  Result<Duration> ConnectOnce(const net::SocketAddress&, const net::Deadline& d) override {
+  Result<Duration> ConnectOnce(const net::SocketAddress&, const net::PathOptions&,
+                               const net::Deadline& d) override {
     budgets_->push_back(d.Remaining());
     return steps_[budgets_->size() - 1](d);
   }

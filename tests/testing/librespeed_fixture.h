@@ -46,6 +46,7 @@ class LibreSpeedFixture {
 
   std::vector<int64_t> chunk_counts();   // ckSize of every garbage request, as sent
   std::vector<uint64_t> upload_sizes();  // Content-Length of every upload
+  std::vector<std::string> peers() { return acceptor_.peers(); }  // client IPs
 
  private:
   void Serve(int fd);

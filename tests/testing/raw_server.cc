@@ -44,12 +44,17 @@ LoopbackAcceptor::LoopbackAcceptor(std::function<void(int fd)> serve) : serve_(s
   port_ = ntohs(addr.sin_port);
   acceptor_ = std::thread([this] {
     for (;;) {
-      const int fd = accept(listen_fd_, nullptr, nullptr);
+      sockaddr_in peer{};
+      socklen_t peer_len = sizeof(peer);
+      const int fd = accept(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
       std::lock_guard<std::mutex> l(mu_);
       if (fd < 0 || stopping_) {
         if (fd >= 0) close(fd);
         return;
       }
+      char ip[INET_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof(ip));
+      peers_.push_back(ip);
       open_fds_.push_back(fd);
       threads_.emplace_back([this, fd] {
         serve_(fd);
@@ -71,6 +76,11 @@ LoopbackAcceptor::~LoopbackAcceptor() {
   acceptor_.join();  // no thread is added after this
   for (auto& t : threads_) t.join();
   close(listen_fd_);
+}
+
+std::vector<std::string> LoopbackAcceptor::peers() {
+  std::lock_guard<std::mutex> l(mu_);
+  return peers_;
 }
 
 ConnectProxy::ConnectProxy() : acceptor_([this](int fd) { Serve(fd); }) {}

@@ -1,7 +1,8 @@
 // Raw-socket test servers on 127.0.0.1 with a kernel-chosen port.
 //
 // LoopbackAcceptor accepts connections and runs `serve(fd)` on a thread per
-// connection; it closes the fd when `serve` returns. The destructor stops
+// connection; it closes the fd when `serve` returns. It records each client's
+// address (peers()), so tests can see which source address a client used. The destructor stops
 // accepting, shuts every open connection down (so a blocked `serve` returns) and
 // joins. Declare it as the last member of the class whose `serve` it runs.
 //
@@ -30,6 +31,7 @@ class LoopbackAcceptor {
   LoopbackAcceptor(const LoopbackAcceptor&) = delete;
   LoopbackAcceptor& operator=(const LoopbackAcceptor&) = delete;
   int port() const { return port_; }
+  std::vector<std::string> peers();  // client IP of every connection, in order
 
  private:
   const std::function<void(int)> serve_;
@@ -37,7 +39,8 @@ class LoopbackAcceptor {
   int port_ = 0;
   std::mutex mu_;
   bool stopping_ = false;
-  std::vector<int> open_fds_;  // guarded by mu_
+  std::vector<int> open_fds_;       // guarded by mu_
+  std::vector<std::string> peers_;  // guarded by mu_
   std::vector<std::thread> threads_;
   std::thread acceptor_;
 };
