@@ -83,7 +83,7 @@ void H2Connection::OnHead(Stream& s, bool end_stream) {
     s.reset_after_response = !end_stream;
     return Reply(s, std::move(*reject));
   }
-  if (s.route->requires_auth) authenticated_ = true;
+  if (Router::AuthRequired(*s.route, s.request.method)) authenticated_ = true;
   if (s.route->max_body_bytes > 0 && !end_stream) {
     s.body_start = now_;
     return;

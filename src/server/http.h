@@ -60,6 +60,9 @@ struct Route {
   std::string path;                  // exact match
   std::vector<std::string> methods;  // allowed; HEAD is implied by GET
   std::string handler_label;         // closed set, for hermes_http_* metrics
+  // OPTIONS, when listed, never needs auth: it is how a browser asks for CORS
+  // permission (a preflight), and a preflight never carries credentials. Its
+  // answer must therefore reveal nothing, and it authenticates no connection.
   bool requires_auth = true;
   uint64_t max_body_bytes = 0;  // 0: any body is rejected (411/413)
   Handler handler;

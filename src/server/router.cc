@@ -83,9 +83,15 @@ std::optional<HttpResponse> Router::CheckHead(const Route* route, std::string_vi
   return std::nullopt;
 }
 
+bool Router::AuthRequired(const Route& route, std::string_view method) {
+  return route.requires_auth && method != "OPTIONS";
+}
+
 std::optional<HttpResponse> Router::CheckAuth(const Route& route,
                                               const HttpRequest& request) const {
-  if (!route.requires_auth || auth_ == nullptr || !auth_->Enabled()) return std::nullopt;
+  if (!AuthRequired(route, request.method) || auth_ == nullptr || !auth_->Enabled()) {
+    return std::nullopt;
+  }
   AuthDecision d = auth_->Check(request.Header("Authorization").value_or(""), request.client_ip);
   AuthFailure failure;
   switch (d) {

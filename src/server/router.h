@@ -44,7 +44,10 @@ class Router {
   // routes that require auth (every route but the health checks), before auth.
   std::optional<HttpResponse> CheckRate(const Route& route) const;
 
-  // 401 / 429 when the route requires auth and the request does not pass it.
+  // Whether `method` on `route` needs credentials (not OPTIONS: see Route).
+  static bool AuthRequired(const Route& route, std::string_view method);
+
+  // 401 / 429 when AuthRequired() and the request does not pass auth.
   std::optional<HttpResponse> CheckAuth(const Route& route, const HttpRequest& request) const;
 
   // Runs the handler; an exception or missing handler becomes a 500.

@@ -187,7 +187,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       case HeadDecision::Kind::kProceed:
         break;
     }
-    if (route_->requires_auth) authenticated_ = true;
+    if (Router::AuthRequired(*route_, request_.method)) authenticated_ = true;
     if (!has_body_) return RunHandler();
     parser_->body_limit(route_->max_body_bytes);
     if (!body_buf_) {

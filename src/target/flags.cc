@@ -28,6 +28,16 @@ FlagSet Define(Flags& f) {
           f.max_bytes_per_request = n.value();
           return Status::Ok();
         });
+  s.Add("web.cors.origin",
+        "browser origins allowed to run speed tests (CORS on __down/__up): a fully anchored "
+        "regular expression, e.g. 'https://speed\\.example\\.net'; default none",
+        [&f](const std::string& v) {
+          if (Status st = CheckCorsOrigin(v); !st.ok()) {
+            return Status::Invalid("--web.cors.origin: " + st.message());
+          }
+          f.cors_origin = v;
+          return Status::Ok();
+        });
   s.AddBool("rpm.anonymous",
             "serve the responsiveness (RPM) resources without auth, for stock RPM clients",
             &f.rpm.anonymous);

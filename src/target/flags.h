@@ -20,7 +20,8 @@ struct Flags {
   int max_connections = 256;
   int max_connections_per_ip = 64;
   uint64_t max_bytes_per_request = 1ull << 30;
-  RpmOptions rpm;  // --rpm.*
+  std::string cors_origin;  // --web.cors.origin; "" = no CORS
+  RpmOptions rpm;           // --rpm.*
   // --stamp.*: the STAMP reflector, off while listen_address is empty.
   StampReflectorOptions stamp;
   std::string log_level = "info";

@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <memory>
+#include <regex>
 
 #include "common/parse_number.h"
 #include "common/version.h"
@@ -21,9 +24,67 @@ constexpr const char* kUploadPath = "/api/v1/upload";
 std::string ServerTiming(TimePoint start) {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "app;dur=%.3f", ms);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "cfRequestDuration;dur=%.3f", ms);
   return buf;
+}
+
+// The request headers a page may send (a bearer token; a body's type) and how long
+// a browser may cache a preflight's answer.
+constexpr const char* kCorsAllowHeaders = "Authorization, Content-Type";
+constexpr const char* kCorsMaxAgeSeconds = "600";
+
+using OriginPattern = std::shared_ptr<const std::regex>;
+
+// The request's Origin when the pattern allows it.
+std::optional<std::string> AllowedOrigin(const OriginPattern& allowed, const HttpRequest& req) {
+  auto origin = req.Header("Origin");
+  if (!origin || !std::regex_match(*origin, *allowed)) return std::nullopt;
+  return origin;
+}
+
+// The answer to OPTIONS: for an allowed origin, a preflight's permission to use
+// `methods` with kCorsAllowHeaders; for another origin, a refusal; without an
+// Origin (not a browser's preflight), the methods allowed.
+HttpResponse Preflight(const OriginPattern& allowed, const HttpRequest& req,
+                       const std::string& methods) {
+  // 200, not 204: the listener always sends a Content-Length, which a 204 must not carry.
+  HttpResponse r = HttpResponse::Text(200, "");
+  r.content_type.clear();
+  r.headers.emplace_back("Vary", "Origin");
+  if (!req.Header("Origin")) {
+    r.headers.emplace_back("Allow", methods + ", OPTIONS");
+  } else if (auto origin = AllowedOrigin(allowed, req)) {
+    r.headers.emplace_back("Access-Control-Allow-Origin", *origin);
+    r.headers.emplace_back("Access-Control-Allow-Methods", methods);
+    r.headers.emplace_back("Access-Control-Allow-Headers", kCorsAllowHeaders);
+    r.headers.emplace_back("Access-Control-Max-Age", kCorsMaxAgeSeconds);
+  } else {
+    r = HttpResponse::Text(403, "origin not allowed (hermes-target --web.cors.origin)\n");
+    r.headers.emplace_back("Vary", "Origin");
+  }
+  return r;
+}
+
+// `handler` for browsers on allowed origins: it answers OPTIONS (see Preflight) and
+// lets the page read its answers, their Resource Timing and their Server-Timing.
+server::Handler WithCors(OriginPattern allowed, std::string methods, server::Handler handler) {
+  return [allowed = std::move(allowed), methods = std::move(methods),
+          handler = std::move(handler)](const HttpRequest& req) {
+    if (req.method == "OPTIONS") return Preflight(allowed, req, methods);
+    HttpResponse r = handler(req);
+    r.headers.emplace_back("Vary", "Origin");
+    if (auto origin = AllowedOrigin(allowed, req)) {
+      r.headers.emplace_back("Access-Control-Allow-Origin", *origin);
+      r.headers.emplace_back("Timing-Allow-Origin", *origin);
+      r.headers.emplace_back("Access-Control-Expose-Headers", "Server-Timing");
+    }
+    return r;
+  };
+}
+
+std::regex CompileOrigin(const std::string& pattern) {
+  return std::regex(pattern, std::regex::ECMAScript | std::regex::optimize);
 }
 
 // The TEST-ONLY status fault, when set: the answer to every transfer request.
@@ -121,17 +182,37 @@ HttpResponse NqConfig(const RouteOptions& o, const HttpRequest& req) {
 
 bool ValidTestEndpoint(std::string_view host) { return ValidAuthority(host); }
 
+Status CheckCorsOrigin(const std::string& pattern) {
+  try {
+    CompileOrigin(pattern);
+  } catch (const std::regex_error& e) {
+    return Status::Invalid("\"" + pattern + "\" is not a valid regular expression: " + e.what());
+  }
+  return Status::Ok();
+}
+
 std::vector<server::Route> TargetRoutes(const RouteOptions& options) {
   const TestFaults& f = options.faults;
   const bool rpm_auth = !options.rpm.anonymous;
   std::vector<server::Route> routes;
-  routes.push_back({"/__down", {"GET"}, "down", true, 0, [options](const HttpRequest& r) {
-                      return Down(options, r);
-                    }});
-  routes.push_back(
-      {"/__up", {"POST"}, "up", true, options.max_bytes_per_request, [f](const HttpRequest& r) {
-         return Up(f, r);
-       }});
+  server::Route down{"/__down", {"GET"},
+                     "down",    true,
+                     0,         [options](const HttpRequest& r) {
+                       return Down(options, r); }};
+  server::Route up{
+      "/__up", {"POST"}, "up", true, options.max_bytes_per_request, [f](const HttpRequest& r) {
+        return Up(f, r);
+      }};
+  if (!options.cors_origin.empty()) {
+    if (!CheckCorsOrigin(options.cors_origin).ok()) std::abort();  // the flags check it
+    auto allowed = std::make_shared<const std::regex>(CompileOrigin(options.cors_origin));
+    for (server::Route* r : {&down, &up}) {
+      r->handler = WithCors(allowed, r->methods.front(), std::move(r->handler));
+      r->methods.push_back("OPTIONS");
+    }
+  }
+  routes.push_back(std::move(down));
+  routes.push_back(std::move(up));
   routes.push_back(
       {"/.well-known/nq", {"GET"}, "rpm_config", rpm_auth, 0, [options](const HttpRequest& r) {
          return NqConfig(options, r);

@@ -5,8 +5,18 @@
 //   GET  /__down?bytes=N  streams N bytes (N <= max_bytes_per_request; 0 answers at once)
 //   POST /__up            reads and discards the body (<= max_bytes_per_request) and
 //                         answers with the byte count
-// Both carry `Server-Timing: app;dur=<ms>` with the server's own processing time,
-// which the speedtest probe subtracts from its RTT samples.
+// Both carry `Server-Timing: cfRequestDuration;dur=<ms>` with the server's own
+// processing time, which the speedtest probe subtracts from its RTT samples; the
+// metric has the name Cloudflare's edge uses, so Cloudflare's own speed-test engine
+// (npm @cloudflare/speedtest) subtracts it too.
+//
+// CORS, for browser speed-test pages on another origin (RouteOptions::cors_origin,
+// flag --web.cors.origin, default: none): for an Origin the pattern matches, both
+// routes answer the OPTIONS preflight (without credentials, which a preflight never
+// carries) and add Access-Control-Allow-Origin, Timing-Allow-Origin (so the
+// browser's Resource Timing has the real request and response instants) and
+// Access-Control-Expose-Headers: Server-Timing (so the page can read it). Requests
+// from other origins get no CORS headers; the browser then withholds the answer.
 //
 // Responsiveness (RPM, draft-ietf-ippm-responsiveness), over HTTP/2 or HTTP/1.1:
 //   GET  /.well-known/nq  the config: {"version": 1, "urls": {...}} with the URLs
@@ -37,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "server/http.h"
 
 namespace hermes::target {
@@ -62,9 +73,17 @@ struct RouteOptions {
   uint64_t max_bytes_per_request = 1ull << 30;
   RpmOptions rpm;
   TestFaults faults;
+  // Origins allowed to use /__down and /__up from a browser: a fully anchored
+  // ECMAScript regular expression, as Prometheus' --web.cors.origin; "" = none.
+  std::string cors_origin;
 };
 
+// options.cors_origin must have passed CheckCorsOrigin (the flags check it).
 std::vector<server::Route> TargetRoutes(const RouteOptions& options);
+
+// OK when `pattern` compiles as RouteOptions::cors_origin; kInvalidArgument with
+// the regex library's reason otherwise.
+Status CheckCorsOrigin(const std::string& pattern);
 
 // True for a host name or address usable as "test_endpoint" (host[:port]).
 bool ValidTestEndpoint(std::string_view host);

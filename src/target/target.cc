@@ -28,7 +28,7 @@ Result<std::unique_ptr<Target>> Target::Create(const Flags& flags, Clock& clock)
   if (!auth.ok()) return auth.status();
   t->auth_ = std::move(auth).value();
 
-  RouteOptions routes{flags.max_bytes_per_request, flags.rpm, flags.faults};
+  RouteOptions routes{flags.max_bytes_per_request, flags.rpm, flags.faults, flags.cors_origin};
   t->http_ = std::make_unique<server::HttpServer>(std::move(opts), TargetRoutes(routes),
                                                   t->auth_.get(), nullptr);
   if (!flags.stamp.listen_address.empty()) {

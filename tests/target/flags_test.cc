@@ -59,6 +59,19 @@ TEST(TargetFlagsTest, RejectsBadSizesNamingTheFlag) {
       << junk.status().message();
 }
 
+TEST(TargetFlagsTest, CorsOriginIsARegularExpression) {
+  EXPECT_EQ(ParseFlags({})->cors_origin, "");
+  auto ok = ParseFlags({R"(--web.cors.origin=https://(www\.)?example\.net)"});
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->cors_origin, R"(https://(www\.)?example\.net)");
+  auto bad = ParseFlags({"--web.cors.origin=https://(example"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind(
+                "--web.cors.origin: \"https://(example\" is not a valid regular expression: ", 0),
+            0u)
+      << bad.status().message();
+}
+
 TEST(TargetFlagsTest, RejectsUnknownFlagsAndBadNumbers) {
   EXPECT_FALSE(ParseFlags({"--config.file=x"}).ok());
   EXPECT_FALSE(ParseFlags({"--test.status=600"}).ok());
@@ -70,7 +83,7 @@ TEST(TargetFlagsTest, UsageListsEveryFlag) {
   std::string usage = FlagsUsage("hermes-target");
   for (const char* name :
        {"--web.listen-address", "--web.config.file", "--web.bearer-token-file",
-        "--max-bytes-per-request", "--test.response-delay", "--log.format",
+        "--max-bytes-per-request", "--web.cors.origin", "--test.response-delay", "--log.format",
         "--stamp.listen-address", "--stamp.stateless", "--stamp.max-rate", "--stamp.max-clients"}) {
     EXPECT_NE(usage.find(name), std::string::npos) << name;
   }

@@ -31,7 +31,7 @@ TEST(TargetTest, ServesDownloadAndUploadOnTheBoundPort) {
   auto down = ReadResponse(c);
   EXPECT_EQ(down.status, 200);
   EXPECT_EQ(down.body_bytes, 100000u);
-  EXPECT_EQ(down.headers["server-timing"].rfind("app;dur=", 0), 0u);
+  EXPECT_EQ(down.headers["server-timing"].rfind("cfRequestDuration;dur=", 0), 0u);
 
   ASSERT_TRUE(c.Send("POST /__up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
   auto up = ReadResponse(c);
