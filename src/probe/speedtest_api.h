@@ -5,7 +5,7 @@
 //
 //   cloudflare  GET {url}/__down?bytes=N answers exactly N bytes; POST {url}/__up;
 //               pings are /__down?bytes=0; Server-Timing reports the server's time
-//               (hermes-target: app;dur=, Cloudflare: cfRequestDuration;dur=).
+//               (hermes-target and Cloudflare: cfRequestDuration;dur=).
 //   librespeed  GET {url}/garbage.php?ckSize=C answers C chunks of 1 MiB whatever
 //               else is asked (C = 1..1024; the Rust backend sends the same bytes as
 //               2C chunks of 512 KiB); POST {url}/empty.php discards the body; pings
