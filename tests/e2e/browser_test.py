@@ -37,7 +37,7 @@ RATE_MBIT = 50
 TOLERANCE = 0.10
 BROWSER_DIR = os.path.join(SOURCE_DIR, "tests", "browser")
 TOKEN = "browser-s3cret"
-ACTIVE = {}
+ACTIVE = {}  # "test": the running test, "group": the browser, for netns.exit_on_sigterm
 
 CONFIG = """
 global:
@@ -120,14 +120,14 @@ class BrowserTest(Harness):
         p = subprocess.Popen(self.net.cmd(self.net.client_ns, argv), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, cwd=self.dir,
                              start_new_session=True)
-        ACTIVE["engine"] = p
+        ACTIVE["group"] = p.pid
         try:
             out, err = p.communicate(timeout=360)
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             out, err = p.communicate()
         finally:
-            ACTIVE.pop("engine", None)
+            ACTIVE.pop("group", None)
         try:
             result = json.loads(out.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):
@@ -183,19 +183,6 @@ class BrowserTest(Harness):
         self.check_completed(f"tbf {RATE_MBIT} Mbit/s, https + token", r)
 
 
-def _terminate(*_):
-    """SIGTERM (ctest's timeout): kill this test's processes, delete the namespaces."""
-    if "engine" in ACTIVE:
-        os.killpg(ACTIVE["engine"].pid, signal.SIGKILL)
-    for p in getattr(ACTIVE.get("test"), "procs", []):
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=5)
-    if hasattr(BrowserTest, "net"):
-        BrowserTest.net.close()
-    os._exit(143)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
+    netns.exit_on_sigterm(ACTIVE, BrowserTest)
     unittest.main(verbosity=2)

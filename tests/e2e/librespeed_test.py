@@ -18,7 +18,6 @@ Every figure goes into one table at the end. Needs root (skips otherwise).
 """
 import json
 import os
-import signal
 import sys
 import time
 import unittest
@@ -33,7 +32,7 @@ EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 TARGET_PORT, LIBRE_PORT = 9517, 8080
 RATE_MBIT = 50
 HERE = os.path.dirname(os.path.abspath(__file__))
-ACTIVE = {}  # "test": the running test, for _terminate
+ACTIVE = {}  # "test": the running test, for netns.exit_on_sigterm
 
 CONFIG = """
 global:
@@ -174,17 +173,6 @@ class LibreSpeedTest(Harness):
                    f"{libre[d][0] / native[d][0]:.3f}", "(info)", True)
 
 
-def _terminate(*_):
-    """SIGTERM (ctest's timeout): kill this test's processes, delete the namespaces."""
-    for p in getattr(ACTIVE.get("test"), "procs", []):
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=5)
-    if hasattr(LibreSpeedTest, "net"):
-        LibreSpeedTest.net.close()
-    os._exit(143)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
+    netns.exit_on_sigterm(ACTIVE, LibreSpeedTest)
     unittest.main(verbosity=2)

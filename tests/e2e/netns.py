@@ -113,16 +113,15 @@ def http(ns, url, method="GET", timeout=10):
             return 0, str(e)
 
 
-class Path:
-    """client ns -- router ns -- server ns, unshaped until shape() is called."""
+class _Namespaces:
+    """Namespaces hermes-<tag>-<pid>-<x>, made by a subclass's _build() with _add();
+    leftovers of dead test processes with the same tag are swept first, and close()
+    (also on __exit__ and at interpreter exit) deletes them."""
 
     def __init__(self, tag):
         if not re.fullmatch(r"[a-z0-9]{1,8}", tag):
             raise ValueError("tag must be 1-8 of [a-z0-9]")
         self.tag = tag
-        prefix = f"hermes-{tag}-{os.getpid()}"
-        self.client_ns, self.router_ns, self.server_ns = (f"{prefix}-{x}" for x in "crs")
-        self.client_ip, self.server_ip = CLIENT_IP, SERVER_IP
         self._created = []
         _sweep(tag)
         atexit.register(self.close)
@@ -139,11 +138,57 @@ class Path:
         self.close()
 
     def _build(self):
+        raise NotImplementedError
+
+    def _add(self, ns):
+        _run(["ip", "netns", "add", ns])
+        self._created.append(ns)
+        _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+
+    def cmd(self, ns, argv):
+        """argv that runs `argv` inside namespace `ns` (exec'd: same pid)."""
+        return ["ip", "netns", "exec", ns, *argv]
+
+    def close(self):
+        """Deletes the namespaces (their veths go with them). Idempotent. Processes
+        still running inside should be stopped first."""
+        while self._created:
+            ns = self._created.pop()
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
+
+
+def exit_on_sigterm(active, topology_owner):
+    """Installs a SIGTERM handler (ctest's timeout; unittest would record an error
+    and go on with the next test) that kills the running test's processes
+    (active["test"].procs) and the process group active["group"] if set, closes
+    topology_owner.net, and exits 143."""
+    def handler(*_):
+        if "group" in active:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(active["group"], signal.SIGKILL)
+        for p in getattr(active.get("test"), "procs", []):
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=5)
+        if hasattr(topology_owner, "net"):
+            topology_owner.net.close()
+        os._exit(143)
+    signal.signal(signal.SIGTERM, handler)
+
+
+class Path(_Namespaces):
+    """client ns -- router ns -- server ns, unshaped until shape() is called."""
+
+    def __init__(self, tag):
+        prefix = f"hermes-{tag}-{os.getpid()}"
+        self.client_ns, self.router_ns, self.server_ns = (f"{prefix}-{x}" for x in "crs")
+        self.client_ip, self.server_ip = CLIENT_IP, SERVER_IP
+        super().__init__(tag)
+
+    def _build(self):
         c, r, s = self.client_ns, self.router_ns, self.server_ns
         for ns in (c, r, s):
-            _run(["ip", "netns", "add", ns])
-            self._created.append(ns)
-            _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+            self._add(ns)
         # Each veth is created inside the router namespace, then one end moved out,
         # so no interface ever appears in the root namespace.
         _run(["ip", "-n", r, "link", "add", "to-client", "type", "veth", "peer", "name", "up0"])
@@ -160,10 +205,6 @@ class Path:
         _run(self.cmd(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
         for ns in (c, s):
             _run(self.cmd(ns, ["sysctl", "-qw", "net.ipv4.tcp_congestion_control=reno"]))
-
-    def cmd(self, ns, argv):
-        """argv that runs `argv` inside namespace `ns` (exec'd: same pid)."""
-        return ["ip", "netns", "exec", ns, *argv]
 
     def _dev(self, direction):
         if direction == "download":
@@ -229,15 +270,7 @@ class Path:
         return {names[self._ifindex[i]]: n for i, n in _root_qdisc_bytes(self.router_ns).items()
                 if self._ifindex.get(i) in names}
 
-    def close(self):
-        """Deletes the namespaces (their veths go with them). Idempotent. Processes
-        still running inside should be stopped first."""
-        while self._created:
-            ns = self._created.pop()
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
-
-
-class TwoLinks:
+class TwoLinks(_Namespaces):
     """A client namespace with two uplinks to one server namespace, for tests of the
     path a probe takes (multi-WAN, dual stack):
 
@@ -262,36 +295,20 @@ class TwoLinks:
     WAN2_V4 = "10.78.2.1"
 
     def __init__(self, tag, hosts=None):
-        if not re.fullmatch(r"[a-z0-9]{1,8}", tag):
-            raise ValueError("tag must be 1-8 of [a-z0-9]")
         prefix = f"hermes-{tag}-{os.getpid()}"
         self.client_ns, self.server_ns = f"{prefix}-c", f"{prefix}-s"
-        self._created = []
-        _sweep(tag)
-        atexit.register(self.close)
-        try:
-            self._build(hosts or {})
-        except BaseException:
-            self.close()
-            raise
+        self.hosts = hosts or {}
+        super().__init__(tag)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _build(self, hosts):
+    def _build(self):
         c, s = self.client_ns, self.server_ns
         os.makedirs(f"/etc/netns/{c}", exist_ok=True)
         with open(f"/etc/netns/{c}/hosts", "w") as f:
             f.write("127.0.0.1 localhost\n::1 localhost\n")
-            for name, ips in hosts.items():
+            for name, ips in self.hosts.items():
                 f.writelines(f"{ip} {name}\n" for ip in ips)
         for ns in (c, s):
-            _run(["ip", "netns", "add", ns])
-            self._created.append(ns)
-            _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+            self._add(ns)
         for i in (1, 2):
             _run(["ip", "-n", c, "link", "add", f"wan{i}", "type", "veth", "peer", "name", f"up{i}"])
             _run(["ip", "-n", c, "link", "set", f"up{i}", "netns", s])
@@ -312,10 +329,6 @@ class TwoLinks:
         _run(["ip", "-n", c, "-6", "route", "add", self.SERVICE_V6, "via", "fd78:2::2", "dev",
               "wan2"])
 
-    def cmd(self, ns, argv):
-        """argv that runs `argv` inside namespace `ns` (exec'd: same pid)."""
-        return ["ip", "netns", "exec", ns, *argv]
-
     def link_bytes(self):
         """{"wan1": (tx, rx), "wan2": (tx, rx)}: bytes the client namespace's uplinks
         have sent and received (device counters, Ethernet frames)."""
@@ -325,9 +338,7 @@ class TwoLinks:
 
     def close(self):
         """Deletes the namespaces and the hosts file. Idempotent."""
-        while self._created:
-            ns = self._created.pop()
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=_TIMEOUT)
+        super().close()
         shutil.rmtree(f"/etc/netns/{self.client_ns}", ignore_errors=True)
 
 

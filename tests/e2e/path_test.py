@@ -18,7 +18,6 @@ counters of each link.
    fails as `dns`, with fallback true it is reached over the other family.
 Every figure goes into one table at the end. Needs root (skips otherwise).
 """
-import signal
 import sys
 import unittest
 import urllib.error
@@ -36,6 +35,7 @@ NOISE = 512  # bytes a link may send besides the probe's (none were seen)
 PATHS = {"default": "", "iface": "interface: wan2, ",
          "source": f"source_ip_address: {netns.TwoLinks.WAN2_V4}, "}
 ROWS = []
+ACTIVE = {}  # "test": the running test, for netns.exit_on_sigterm
 
 
 def kinds():
@@ -103,6 +103,7 @@ class PathTest(Harness):
 
     def setUp(self):
         super().setUp()
+        ACTIVE["test"] = self
         net = self.net
         self.start("target", net.cmd(net.server_ns, [
             binary("hermes-target"), f"--web.listen-address={V4}:{TARGET_PORT}",
@@ -190,10 +191,6 @@ class PathTest(Harness):
         self.assertFalse(failures)
 
 
-def _terminate(*_):
-    raise SystemExit(143)  # unittest's cleanups stop the processes and the namespaces
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
+    netns.exit_on_sigterm(ACTIVE, PathTest)
     unittest.main(verbosity=2)

@@ -18,16 +18,6 @@ constexpr char kNoCache[] =
     "Cache-Control: no-store, no-cache, must-revalidate, max-age=0, s-maxage=0\r\n"
     "Cache-Control: post-check=0, pre-check=0\r\nPragma: no-cache\r\n";
 
-bool SendAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    const ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 bool SendString(int fd, const std::string& s) { return SendAll(fd, s.data(), s.size()); }
 
 // Reads exactly `n` bytes (from `buffered` first), discarding them.

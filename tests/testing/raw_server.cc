@@ -20,6 +20,8 @@ sockaddr_in Loopback(int port) {
   return addr;
 }
 
+}  // namespace
+
 bool SendAll(int fd, const char* p, size_t n) {
   while (n > 0) {
     const ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -29,8 +31,6 @@ bool SendAll(int fd, const char* p, size_t n) {
   }
   return true;
 }
-
-}  // namespace
 
 LoopbackAcceptor::LoopbackAcceptor(std::function<void(int fd)> serve) : serve_(std::move(serve)) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);

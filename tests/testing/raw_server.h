@@ -24,6 +24,9 @@
 
 namespace hermes::testing {
 
+// Sends all `n` bytes (MSG_NOSIGNAL); false when the peer went away.
+bool SendAll(int fd, const char* p, size_t n);
+
 class LoopbackAcceptor {
  public:
   explicit LoopbackAcceptor(std::function<void(int fd)> serve);
