@@ -5,11 +5,14 @@ chromium, driven by playwright-core: tests/browser/speedtest.mjs) from a page on
 its own origin (http://127.0.0.1:PAGE_PORT in the client namespace) against a
 hermes-target on another origin (the server namespace, tests/e2e/netns.py), over a
 link shaped to 50 Mbit/s each way. hermes-target allows the page's origin with
---web.cors.origin.
+--web.cors.origin, and answers every transfer DELAY_MS late, outside the
+Server-Timing it reports: a path delay that every latency figure must include (a
+browser without Timing-Allow-Origin reads 0 ms).
 
 1. Plain HTTP, no token: the engine runs its default measurement list (without the
-   packet-loss step, which needs Cloudflare's TURN servers) to the end, with
-   non-zero resource timings (latency > 0, download and upload measured), and its
+   packet-loss step, which needs Cloudflare's TURN servers) to the end, with real
+   resource timings (every latency sample >= DELAY_MS, download and upload
+   measured), and its
    largest requests' throughput (median of the largest size it reached, per
    direction) is within +-10 % of hermes' own speedtest probe on the same link in
    the same test. The engine's headline figures (90th percentiles that small
@@ -34,6 +37,7 @@ from harness import SOURCE_DIR, Harness, binary, make_pki, metric, wait_for
 EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 PLAIN_PORT, TLS_PORT, PAGE_PORT = 9517, 9518, 8123
 RATE_MBIT = 50
+DELAY_MS = 10
 TOLERANCE = 0.10
 BROWSER_DIR = os.path.join(SOURCE_DIR, "tests", "browser")
 TOKEN = "browser-s3cret"
@@ -90,14 +94,15 @@ class BrowserTest(Harness):
         make_pki(self.dir)
         self.write("token", TOKEN + "\n")
         self.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
-        cors = f"--web.cors.origin=http://127\\.0\\.0\\.1:{PAGE_PORT}"
+        common = [f"--web.cors.origin=http://127\\.0\\.0\\.1:{PAGE_PORT}",
+                  f"--test.response-delay={DELAY_MS}ms"]
         self.start("target", net.cmd(net.server_ns, [
             *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{PLAIN_PORT}",
-            cors]))
+            *common]))
         self.start("target-tls", net.cmd(net.server_ns, [
             *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TLS_PORT}",
             "--web.config.file", self.path("web.yml"),
-            "--web.bearer-token-file", self.path("token"), cors]))
+            "--web.bearer-token-file", self.path("token"), *common]))
         self.write("hermes.yml", CONFIG.format(server=net.server_ip, port=PLAIN_PORT))
         self.exporter = self.start("exporter", net.cmd(net.client_ns, [
             *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
@@ -147,8 +152,14 @@ class BrowserTest(Harness):
                f" Mbit/s, latency {s.get('latency', 0):.2f} ms, jitter {s.get('jitter', 0):.2f} ms",
                "(info)", True)
         self.assertEqual(r["errors"], [])
-        self.assertGreater(s.get("latency", 0), 0, "latency 0: no Timing-Allow-Origin?")
-        self.assertTrue(all(x > 0 for x in r["latency"]), r["latency"])
+        # Each sample is a request answered DELAY_MS late (with a 0.1 ms browser clock).
+        short = [x for x in r["latency"] if x < DELAY_MS - 0.1]
+        record(scenario, "engine latency samples", f">= {DELAY_MS} ms",
+               f"{len(r['latency'])} samples, min {min(r['latency'], default=0):.2f} ms",
+               "none below", not short and bool(r["latency"]))
+        self.assertTrue(r["latency"])
+        self.assertFalse(short, f"latency samples below the {DELAY_MS} ms path delay "
+                                f"(Timing-Allow-Origin missing?): {r['latency']}")
         for d in ("download", "upload"):
             self.assertTrue(r[d], f"no {d} measured")
             self.assertTrue(all(p["bps"] > 0 and p["duration"] > 0 for p in r[d]), r[d])

@@ -16,8 +16,11 @@ counters of each link.
    only or both. preferred_ip_protocol picks the family of a dual-stack name (seen as
    the link it crosses); with ip_protocol_fallback false a target without that family
    fails as `dns`, with fallback true it is reached over the other family.
+3. `hermes-exporter --config.check` exits 1 naming the key for a source address or
+   interface the host lacks, and 0 for ones it has.
 Every figure goes into one table at the end. Needs root (skips otherwise).
 """
+import subprocess
 import sys
 import unittest
 import urllib.error
@@ -168,6 +171,30 @@ class PathTest(Harness):
         self.assertTrue(self.dns.clients)
         self.assertTrue(set(self.dns.clients) <= {"10.78.1.1", netns.TwoLinks.WAN2_V4},
                         self.dns.clients)
+
+    def test_config_check_names_an_address_or_interface_this_host_lacks(self):
+        for key, value, want in (
+                ("source_ip_address", "192.0.2.77",
+                 "source_ip_address: cannot bind 192.0.2.77: Cannot assign requested address; "
+                 "it is not an address of this host"),
+                ("interface", "wan9",
+                 "interface: wan9 is not a network interface of this host")):
+            path = self.write("check.yml", "probes:\n  - {name: gw, kind: tcp, address: "
+                              f"'{V4}:{TARGET_PORT}', {key}: {value}}}\n")
+            p = subprocess.run(self.net.cmd(self.net.client_ns, [
+                binary("hermes-exporter"), "--config.check", "--config.file", path]),
+                capture_output=True, text=True, timeout=30)
+            ROWS.append((f"--config.check {key}: {value}", f"exit {p.returncode}",
+                         p.stderr.strip()[-90:], "", "ok" if p.returncode == 1 else "FAIL"))
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+            self.assertIn(f"{path}: probes[name=gw]: {want}", p.stderr)
+        ok = self.write("ok.yml", "probes:\n  - {name: gw, kind: tcp, address: "
+                        f"'{V4}:{TARGET_PORT}', interface: wan2, "
+                        f"source_ip_address: {netns.TwoLinks.WAN2_V4}}}\n")
+        p = subprocess.run(self.net.cmd(self.net.client_ns, [
+            binary("hermes-exporter"), "--config.check", "--config.file", ok]),
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
 
     def test_family_follows_preference_and_fallback(self):
         failures = []
