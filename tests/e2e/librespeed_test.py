@@ -1,9 +1,9 @@
 """The speedtest probe with `api: librespeed` on a shaped link (ground truth: the link).
 
 hermes-exporter runs in a client namespace; in the server namespace a LibreSpeed
-server (librespeed_server.py: its PHP backend as seen on the wire: ckSize chunks,
-no Content-Length, uploads answered before their body is read) and hermes-target
-listen side by side; a router namespace shapes each direction with tbf
+server (tests/testing/bin/librespeed_fixture: its PHP backend as seen on the wire,
+as the unit tests use it: ckSize chunks, no Content-Length, uploads answered
+before their body is read) and hermes-target listen side by side; a router namespace shapes each direction with tbf
 (tests/e2e/netns.py). Both probes use the same streams, durations and warm-up.
 
 Checked, at 50 Mbit/s each way:
@@ -18,7 +18,6 @@ Every figure goes into one table at the end. Needs root (skips otherwise).
 """
 import json
 import os
-import sys
 import time
 import unittest
 
@@ -26,12 +25,11 @@ import accuracy_test as acc  # its TestCase stays out of this module's namespace
 import netns
 from accuracy_test import (BURST, LINK_TOLERANCE, MBIT, MODERATE_QUEUE, NICE,
                            THROUGHPUT_TOLERANCE, LinkMeter, expected_goodput, print_table, record)
-from harness import Harness, binary, metric, wait_for
+from harness import BUILD_DIR, Harness, binary, metric, wait_for
 
 EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 TARGET_PORT, LIBRE_PORT = 9517, 8080
 RATE_MBIT = 50
-HERE = os.path.dirname(os.path.abspath(__file__))
 ACTIVE = {}  # "test": the running test, for netns.exit_on_sigterm
 
 CONFIG = """
@@ -41,7 +39,7 @@ probes:
   - name: libre
     kind: speedtest
     api: librespeed
-    url: http://{server}:{libre}/backend
+    url: http://{server}:{libre}
     interval: 1h
     timeout: 40s
     latency: {{samples: 10}}
@@ -83,8 +81,8 @@ class LibreSpeedTest(Harness):
         self.start("target", net.cmd(net.server_ns, [
             *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TARGET_PORT}"]))
         server = self.start("librespeed", net.cmd(net.server_ns, [
-            *NICE, sys.executable, os.path.join(HERE, "librespeed_server.py"),
-            net.server_ip, str(LIBRE_PORT)]))
+            *NICE, os.path.join(BUILD_DIR, "tests", "librespeed_fixture"), net.server_ip,
+            str(LIBRE_PORT), "php"]))
         self.write("hermes.yml", CONFIG.format(server=net.server_ip, libre=LIBRE_PORT,
                                                target=TARGET_PORT))
         self.exporter = self.start("exporter", net.cmd(net.client_ns, [

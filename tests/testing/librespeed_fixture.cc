@@ -20,16 +20,19 @@ constexpr char kNoCache[] =
 
 bool SendString(int fd, const std::string& s) { return SendAll(fd, s.data(), s.size()); }
 
-// Reads exactly `n` bytes (from `buffered` first), discarding them.
-bool Discard(int fd, uint64_t n, std::string& buffered) {
+// Reads exactly `n` bytes (from `buffered` first), discarding them; adds what it
+// read to `*counted` as it goes, when given.
+bool Discard(int fd, uint64_t n, std::string& buffered, std::atomic<uint64_t>* counted = nullptr) {
   const uint64_t from_buffer = std::min<uint64_t>(n, buffered.size());
   buffered.erase(0, from_buffer);
   n -= from_buffer;
+  if (counted != nullptr) *counted += from_buffer;
   char tmp[64 * 1024];
   while (n > 0) {
     const ssize_t r = read(fd, tmp, std::min<uint64_t>(sizeof(tmp), n));
     if (r <= 0) return false;
     n -= static_cast<uint64_t>(r);
+    if (counted != nullptr) *counted += static_cast<uint64_t>(r);
   }
   return true;
 }
@@ -110,6 +113,14 @@ void LibreSpeedFixture::Serve(int fd) {
       ok = Discard(fd, body, buf) && Garbage(fd, query);
     } else if ((php_names && path == "/empty.php") || (bare_names && path == "/empty")) {
       ok = Empty(fd, body, buf);
+    } else if (path == "/_fixture/counters") {
+      const std::string json = "{\"sent\": " + std::to_string(down_bytes.load()) +
+                               ", \"received\": " + std::to_string(up_bytes.load()) + "}";
+      ok = Discard(fd, body, buf) &&
+           SendString(fd,
+                      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      "Content-Length: " +
+                          std::to_string(json.size()) + "\r\n\r\n" + json);
     } else {
       ++not_found;
       ok = Discard(fd, body, buf) &&
@@ -169,15 +180,12 @@ bool LibreSpeedFixture::Empty(int fd, uint64_t body, std::string& buffered) {
                              "Connection: keep-alive\r\nContent-Length: 0\r\n\r\n";
   auto read_body = [&] {
     if (backend_ != Backend::kRust) {
-      const bool ok = Discard(fd, body, buffered);
-      if (ok) up_bytes += body;
-      return ok;
+      return Discard(fd, body, buffered, &up_bytes);
     }
     // 1 KiB read_exact blocks until at least `body` bytes: a partial last block
     // waits for bytes that never come.
     for (uint64_t got = 0; got < body; got += 1024) {
-      if (!Discard(fd, 1024, buffered)) return false;
-      up_bytes += 1024;
+      if (!Discard(fd, 1024, buffered, &up_bytes)) return false;
     }
     return true;
   };

@@ -15,8 +15,10 @@
 //          not a whole number of KiB is never answered (the server waits for the
 //          rest of the block).
 //
-// Any other path is a 404. Counters let tests compare what hermes counted with
-// what the server sent and read.
+// Any other path is a 404, but for GET /_fixture/counters (test-only): the counters
+// as JSON {"sent": down_bytes, "received": up_bytes}, for tests that run the
+// fixture as a separate program (tests/testing/bin/librespeed_fixture.cc). Counters
+// let tests compare what hermes counted with what the server sent and read.
 //
 // Thread-safety: counters are atomic, the recorded lists are guarded; connections
 // are served on their own threads and shut down by the destructor.
@@ -35,9 +37,11 @@ namespace hermes::testing {
 class LibreSpeedFixture {
  public:
   enum class Backend { kPhp, kGo, kRust };
-  explicit LibreSpeedFixture(Backend backend) : backend_(backend) {}
+  // On 127.0.0.1 (or `ip`, inside a test's network namespace), port `port` (0: any).
+  explicit LibreSpeedFixture(Backend backend, const std::string& ip = "127.0.0.1", int port = 0)
+      : backend_(backend), ip_(ip), acceptor_([this](int fd) { Serve(fd); }, ip, port) {}
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.port()); }
+  std::string url() const { return "http://" + ip_ + ":" + std::to_string(acceptor_.port()); }
 
   std::atomic<uint64_t> down_bytes{0};  // garbage body bytes offered to the socket
   std::atomic<uint64_t> up_bytes{0};    // request body bytes read by empty
@@ -54,10 +58,11 @@ class LibreSpeedFixture {
   bool Empty(int fd, uint64_t body, std::string& buffered);
 
   const Backend backend_;
+  const std::string ip_;
   std::mutex mu_;
   std::vector<int64_t> chunk_counts_;
   std::vector<uint64_t> upload_sizes_;
-  LoopbackAcceptor acceptor_{[this](int fd) { Serve(fd); }};  // last: uses the above
+  LoopbackAcceptor acceptor_;  // last: its threads use the members above
 };
 
 }  // namespace hermes::testing

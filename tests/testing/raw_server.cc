@@ -32,9 +32,12 @@ bool SendAll(int fd, const char* p, size_t n) {
   return true;
 }
 
-LoopbackAcceptor::LoopbackAcceptor(std::function<void(int fd)> serve) : serve_(std::move(serve)) {
+LoopbackAcceptor::LoopbackAcceptor(std::function<void(int fd)> serve, const std::string& ip,
+                                   int port)
+    : serve_(std::move(serve)) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = Loopback(0);
+  sockaddr_in addr = Loopback(port);
+  if (inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) std::abort();
   socklen_t len = sizeof(addr);
   if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       listen(listen_fd_, 16) != 0 ||

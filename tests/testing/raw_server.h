@@ -29,7 +29,10 @@ bool SendAll(int fd, const char* p, size_t n);
 
 class LoopbackAcceptor {
  public:
-  explicit LoopbackAcceptor(std::function<void(int fd)> serve);
+  // Listens on `ip` (IPv4; 127.0.0.1 unless a test runs the server inside its own
+  // network namespace) and `port` (0: the kernel's choice).
+  explicit LoopbackAcceptor(std::function<void(int fd)> serve, const std::string& ip = "127.0.0.1",
+                            int port = 0);
   ~LoopbackAcceptor();
   LoopbackAcceptor(const LoopbackAcceptor&) = delete;
   LoopbackAcceptor& operator=(const LoopbackAcceptor&) = delete;
