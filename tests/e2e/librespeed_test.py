@@ -3,17 +3,17 @@
 hermes-exporter runs in a client namespace; in the server namespace a LibreSpeed
 server (tests/testing/bin/librespeed_fixture: its PHP backend as seen on the wire,
 as the unit tests use it: ckSize chunks, no Content-Length, uploads answered
-before their body is read) and hermes-target listen side by side; a router namespace shapes each direction with tbf
-(tests/e2e/netns.py). Both probes use the same streams, durations and warm-up.
+before their body is read) and hermes-target listen side by side; a router
+namespace shapes each direction with tbf (tests/e2e/netns.py). Both probes use the same streams, durations and warm-up.
 
 Checked, at 50 Mbit/s each way:
 1. LibreSpeed-mode goodput within +-3 % of what the link carried in the same run
-   (accuracy_test.LinkMeter) and +-5 % of the shaped rate's goodput (a second run is
-   allowed for the rate bound: a CPU-starved host may not fill the link).
+   (accuracy_test.LinkMeter); the shaped rate's goodput is printed, not asserted.
 2. Every byte counted: the download bytes hermes counted are at most what the server
    offered, and the upload bytes the server read are at most what hermes counted.
 3. The same link measured through hermes-target (api: cloudflare) in the same test,
-   printed beside it: the two APIs carry the same method, so they should agree.
+   also within +-3 % of its link, and the two APIs within +-8 % of each other (the
+   accuracy test's bound against a peer): one method, whichever API carries it.
 Every figure goes into one table at the end. Needs root (skips otherwise).
 """
 import json
@@ -23,8 +23,8 @@ import unittest
 
 import accuracy_test as acc  # its TestCase stays out of this module's namespace
 import netns
-from accuracy_test import (BURST, LINK_TOLERANCE, MBIT, MODERATE_QUEUE, NICE,
-                           THROUGHPUT_TOLERANCE, LinkMeter, expected_goodput, print_table, record)
+from accuracy_test import (BURST, LINK_TOLERANCE, MBIT, MODERATE_QUEUE, NICE, PEER_TOLERANCE,
+                           LinkMeter, expected_goodput, print_table, record)
 from harness import BUILD_DIR, Harness, binary, metric, wait_for
 
 EXPORTER = "127.0.0.1:9516"  # inside the client namespace
@@ -107,34 +107,27 @@ class LibreSpeedTest(Harness):
         return sum(self.net.sent_bytes().values()) - before < 2 * 1514
 
     def measure(self, probe):
-        """One run of `probe` on the shaped link: {direction: (hermes B/s, link B/s)},
-        retried once if it misses the shaped rate (never if it misses the link)."""
+        """One run of `probe` on the shaped link: {direction: (hermes B/s, link B/s)}.
+        hermes must agree with what the link carried; the shaped rate is printed only
+        (whether TCP fills the tbf is not hermes' measurement)."""
         net, expected = self.net, expected_goodput(RATE_MBIT)
-        for attempt in (1, 2):
-            # The kernel keeps sending what a closed upload socket still held: the
-            # link meter must not take the last run's tail for this run's start.
-            wait_for(self.link_quiet, timeout=15, what="the link to go quiet")
-            with LinkMeter(net) as link:
-                m = self.run_probe(probe)
-            got = {d: (metric(m, "hermes_throughput_bytes_per_second", probe=probe, direction=d),
-                       link.goodput(d, RATE_MBIT * MBIT)) for d in ("download", "upload")}
-            for d, (hermes, carried) in got.items():
-                rel_link = hermes / carried - 1 if carried else float("inf")
-                self.assertLessEqual(abs(rel_link), LINK_TOLERANCE,
-                                     f"{probe} {d}: hermes {hermes:.0f} B/s, link carried "
-                                     f"{carried:.0f} B/s")
-            if all(abs(h / expected - 1) <= THROUGHPUT_TOLERANCE for h, _ in got.values()):
-                break
+        # The kernel keeps sending what a closed upload socket still held: the link
+        # meter must not take the last run's tail for this run's start.
+        wait_for(self.link_quiet, timeout=15, what="the link to go quiet")
+        with LinkMeter(net) as link:
+            m = self.run_probe(probe)
+        got = {d: (metric(m, "hermes_throughput_bytes_per_second", probe=probe, direction=d),
+                   link.goodput(d, RATE_MBIT * MBIT)) for d in ("download", "upload")}
         for d, (hermes, carried) in got.items():
-            rel = hermes / expected - 1
-            record(f"tbf {RATE_MBIT} Mbit/s #{attempt}", f"{probe} {d} goodput",
-                   f"{expected / 1e6:.3f} MB/s",
-                   f"{hermes / 1e6:.3f} MB/s ({rel:+.1%}); link carried {carried / 1e6:.3f} "
-                   f"({hermes / carried - 1:+.1%} vs it)",
-                   f"+-{THROUGHPUT_TOLERANCE:.0%}, link +-{LINK_TOLERANCE:.0%}",
-                   abs(rel) <= THROUGHPUT_TOLERANCE)
-            self.assertLessEqual(abs(rel), THROUGHPUT_TOLERANCE,
-                                 f"{probe} {d} off the shaped rate twice")
+            rel_link = hermes / carried - 1 if carried else float("inf")
+            record(f"tbf {RATE_MBIT} Mbit/s", f"{probe} {d} goodput vs link",
+                   f"carried {carried / 1e6:.3f} MB/s",
+                   f"{hermes / 1e6:.3f} MB/s ({rel_link:+.1%}); shaped-rate goodput "
+                   f"{expected / 1e6:.3f} ({hermes / expected - 1:+.1%})",
+                   f"+-{LINK_TOLERANCE:.0%}", abs(rel_link) <= LINK_TOLERANCE)
+            self.assertLessEqual(abs(rel_link), LINK_TOLERANCE,
+                                 f"{probe} {d}: hermes {hermes:.0f} B/s, link carried "
+                                 f"{carried:.0f} B/s")
         return m, got
 
     def test_librespeed_on_a_shaped_link(self):
@@ -164,11 +157,13 @@ class LibreSpeedTest(Harness):
                "< 5 ms", idle < 0.005)
         self.assertLess(idle, 0.005)
 
-        # The same link through hermes-target, for comparison (printed).
+        # The same link through hermes-target: one method, two APIs, one answer.
         _, native = self.measure("native")
         for d in ("download", "upload"):
-            record(f"tbf {RATE_MBIT} Mbit/s", f"{d}: librespeed / cloudflare API", "1",
-                   f"{libre[d][0] / native[d][0]:.3f}", "(info)", True)
+            rel = libre[d][0] / native[d][0] - 1
+            record(f"tbf {RATE_MBIT} Mbit/s", f"{d}: librespeed vs cloudflare API", "0 %",
+                   f"{rel:+.1%}", f"+-{PEER_TOLERANCE:.0%}", abs(rel) <= PEER_TOLERANCE)
+            self.assertLessEqual(abs(rel), PEER_TOLERANCE, f"{d}: {libre[d]} vs {native[d]}")
 
 
 if __name__ == "__main__":
