@@ -34,12 +34,19 @@ std::string ServerTiming(TimePoint start) {
 constexpr const char* kCorsAllowHeaders = "Authorization, Content-Type";
 constexpr const char* kCorsMaxAgeSeconds = "600";
 
+// An origin is scheme://host[:port] (RFC 6454), host at most 253 characters; a
+// longer Origin is no browser's and never matches, which also bounds the work (and
+// the recursion depth of std::regex) a client can make one match cost.
+constexpr size_t kMaxOriginBytes = 512;
+
 using OriginPattern = std::shared_ptr<const std::regex>;
 
 // The request's Origin when the pattern allows it.
 std::optional<std::string> AllowedOrigin(const OriginPattern& allowed, const HttpRequest& req) {
   auto origin = req.Header("Origin");
-  if (!origin || !std::regex_match(*origin, *allowed)) return std::nullopt;
+  if (!origin || origin->size() > kMaxOriginBytes || !std::regex_match(*origin, *allowed)) {
+    return std::nullopt;
+  }
   return origin;
 }
 

@@ -104,6 +104,20 @@ TEST_F(CorsTest, OtherOriginsGetNoPermissionAndOptionsOpensNothing) {
   EXPECT_EQ(ReadResponse(c).status, 401);
 }
 
+TEST_F(CorsTest, AnOverlongOriginNeverMatches) {
+  // The pattern would match it; no browser sends such an Origin (a host name has at
+  // most 253 characters), and the regex engine never sees one.
+  StartTarget(R"(https://.*\.example\.net)");
+  Conn c(port());
+  for (size_t host : {size_t{400}, size_t{7000}}) {
+    const std::string origin = "https://" + std::string(host, 'a') + ".example.net";
+    ASSERT_TRUE(c.Send(Preflight("/__down", origin, "GET")));
+    auto pre = ReadResponse(c);
+    EXPECT_EQ(pre.status, host < 500 ? 200 : 403) << host;
+    EXPECT_EQ(pre.headers.count("access-control-allow-origin"), host < 500 ? 1u : 0u) << host;
+  }
+}
+
 TEST_F(CorsTest, WithoutTheFlagThereIsNoCorsAtAll) {
   StartTarget("");
   Conn c(port());
