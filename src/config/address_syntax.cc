@@ -88,7 +88,7 @@ Status CheckHttpUrl(std::string_view url) {
   if (!parts || !IsValidHost(parts->host) || (parts->port && ParsePort(*parts->port) == 0)) {
     return Status::Invalid("URL has an invalid host or port: \"" + std::string(authority) + "\"");
   }
-  return Status::Ok();
+  return CheckNotUnspecified(parts->host);
 }
 
 int IpLiteralFamily(std::string_view text, bool* unspecified) {
@@ -96,14 +96,24 @@ int IpLiteralFamily(std::string_view text, bool* unspecified) {
   in_addr a4{};
   in6_addr a6{};
   if (inet_pton(AF_INET, ip.c_str(), &a4) == 1) {
-    *unspecified = a4.s_addr == 0;
+    *unspecified = (ntohl(a4.s_addr) >> 24) == 0;
     return AF_INET;
   }
   if (inet_pton(AF_INET6, ip.c_str(), &a6) == 1) {
-    *unspecified = IN6_IS_ADDR_UNSPECIFIED(&a6);
+    *unspecified =
+        IN6_IS_ADDR_UNSPECIFIED(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 0);
     return AF_INET6;
   }
   return 0;
+}
+
+Status CheckNotUnspecified(std::string_view host) {
+  bool unspecified = false;
+  IpLiteralFamily(host, &unspecified);
+  if (!unspecified) return Status::Ok();
+  return Status::Invalid("\"" + std::string(host) +
+                         "\" is an unspecified address, which reaches this host itself; name "
+                         "the far end's address");
 }
 
 Status CheckHostPort(std::string_view text, int default_port, std::string* normalized) {
@@ -115,6 +125,7 @@ Status CheckHostPort(std::string_view text, int default_port, std::string* norma
     return Status::Invalid("\"" + std::string(text) + "\" is not a valid address; write it" +
                            example);
   }
+  HERMES_RETURN_IF_ERROR(CheckNotUnspecified(parts->host));
   int port = default_port;
   if (parts->port) {
     port = ParsePort(*parts->port);

@@ -27,14 +27,9 @@ Result<std::shared_ptr<const KindSettings>> ParseDns(const internal::MapReader& 
     Status st = internal::CheckHostPort(server, /*default_port=*/53, &s->server);
     if (!st.ok()) return m.KeyError("server", st.message());
     const std::string host = s->server.substr(0, s->server.rfind(':'));
-    bool unspecified = false;
+    bool unspecified = false;  // refused by CheckHostPort
     const int family = internal::IpLiteralFamily(
         host.front() == '[' ? host.substr(1, host.size() - 2) : host, &unspecified);
-    if (unspecified) {
-      return m.KeyError("server", "\"" + server +
-                                      "\" is an unspecified address, which reaches this host "
-                                      "itself; name the DNS server's address");
-    }
     const int only = ctx.path.OnlyFamily();
     if (family != 0 && only != AF_UNSPEC && family != only) {
       return m.KeyError("server", "\"" + server + "\" is not an " +

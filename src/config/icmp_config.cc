@@ -12,6 +12,9 @@ Result<std::shared_ptr<const KindSettings>> ParseIcmp(const internal::MapReader&
   if (!internal::IsValidHost(s->host)) {
     return m.KeyError("host", "\"" + s->host + "\" is not a valid host name or IP address");
   }
+  if (Status st = internal::CheckNotUnspecified(s->host); !st.ok()) {
+    return m.KeyError("host", st.message());
+  }
   HERMES_RETURN_IF_ERROR(m.Int("samples", 1, 100, &s->samples));
   return std::shared_ptr<const KindSettings>(std::move(s));
 }
