@@ -29,12 +29,11 @@ import statistics
 import subprocess
 import unittest
 
-import accuracy_test as acc  # its TestCase stays out of this module's namespace
 import netns
-from accuracy_test import BURST, MBIT, MODERATE_QUEUE, NICE, print_table, record
-from harness import SOURCE_DIR, Harness, binary, make_pki, metric, wait_for
+from accuracy_test import BURST, MBIT, MODERATE_QUEUE, NICE, record
+from harness import SOURCE_DIR, binary, make_pki, metric
+from shaped_link import ShapedLinkTest
 
-EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 PLAIN_PORT, TLS_PORT, PAGE_PORT = 9517, 9518, 8123
 RATE_MBIT = 50
 DELAY_MS = 10
@@ -68,24 +67,14 @@ def missing_tools():
     return None
 
 
-class BrowserTest(Harness):
-    url, http = acc.AccuracyTest.url, acc.AccuracyTest.http
-    metrics, run_probe = acc.AccuracyTest.metrics, acc.AccuracyTest.run_probe
+class BrowserTest(ShapedLinkTest):
+    NS_PREFIX = "br"
 
     @classmethod
-    def setUpClass(cls):
-        reason = netns.unavailable()
-        if reason:
-            raise unittest.SkipTest(reason)
+    def check_tools(cls):
         missing = missing_tools()
         if missing:
             raise RuntimeError(f"{missing} is missing; run scripts/deps.sh test")
-        cls.net = netns.Path("br")
-        cls.addClassCleanup(cls.net.close)
-
-    @classmethod
-    def tearDownClass(cls):
-        print_table()
 
     def setUp(self):
         super().setUp()
@@ -96,21 +85,12 @@ class BrowserTest(Harness):
         self.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
         common = [f"--web.cors.origin=http://127\\.0\\.0\\.1:{PAGE_PORT}",
                   f"--test.response-delay={DELAY_MS}ms"]
-        self.start("target", net.cmd(net.server_ns, [
-            *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{PLAIN_PORT}",
-            *common]))
         self.start("target-tls", net.cmd(net.server_ns, [
             *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TLS_PORT}",
             "--web.config.file", self.path("web.yml"),
             "--web.bearer-token-file", self.path("token"), *common]))
-        self.write("hermes.yml", CONFIG.format(server=net.server_ip, port=PLAIN_PORT))
-        self.exporter = self.start("exporter", net.cmd(net.client_ns, [
-            *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
-            f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle"]))
-        wait_for(lambda: self.http(f"http://{net.server_ip}:{PLAIN_PORT}/-/healthy")[0] == 200,
-                 timeout=15, what="hermes-target")
-        wait_for(lambda: self.exporter.poll() is None and self.http(self.url("/-/ready"))[0] == 200,
-                 timeout=15, what="hermes-exporter ready")
+        self.start_target(PLAIN_PORT, *common)
+        self.start_exporter(CONFIG.format(server=net.server_ip, port=PLAIN_PORT))
         for d in ("download", "upload"):
             net.shape(d, RATE_MBIT * MBIT, BURST, MODERATE_QUEUE)
             self.addCleanup(net.unshape, d)

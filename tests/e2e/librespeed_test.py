@@ -21,13 +21,12 @@ import os
 import time
 import unittest
 
-import accuracy_test as acc  # its TestCase stays out of this module's namespace
 import netns
 from accuracy_test import (BURST, LINK_TOLERANCE, MBIT, MODERATE_QUEUE, NICE, PEER_TOLERANCE,
-                           LinkMeter, expected_goodput, print_table, record)
-from harness import BUILD_DIR, Harness, binary, metric, wait_for
+                           LinkMeter, expected_goodput, record)
+from harness import BUILD_DIR, metric, wait_for
+from shaped_link import ShapedLinkTest
 
-EXPORTER = "127.0.0.1:9516"  # inside the client namespace
 TARGET_PORT, LIBRE_PORT = 9517, 8080
 RATE_MBIT = 50
 ACTIVE = {}  # "test": the running test, for netns.exit_on_sigterm
@@ -56,44 +55,21 @@ probes:
 """
 
 
-class LibreSpeedTest(Harness):
-    # The namespace-side helpers of the accuracy test (exporter address, metrics,
-    # triggering a run): the same exporter setup, so the same code.
-    url, http = acc.AccuracyTest.url, acc.AccuracyTest.http
-    metrics, run_probe = acc.AccuracyTest.metrics, acc.AccuracyTest.run_probe
-
-    @classmethod
-    def setUpClass(cls):
-        reason = netns.unavailable()
-        if reason:
-            raise unittest.SkipTest(reason)
-        cls.net = netns.Path("ls")
-        cls.addClassCleanup(cls.net.close)
-
-    @classmethod
-    def tearDownClass(cls):
-        print_table()
+class LibreSpeedTest(ShapedLinkTest):
+    NS_PREFIX = "ls"
 
     def setUp(self):
         super().setUp()
         ACTIVE["test"] = self
         net = self.net
-        self.start("target", net.cmd(net.server_ns, [
-            *NICE, binary("hermes-target"), f"--web.listen-address={net.server_ip}:{TARGET_PORT}"]))
+        self.start_target(TARGET_PORT)
         server = self.start("librespeed", net.cmd(net.server_ns, [
             *NICE, os.path.join(BUILD_DIR, "tests", "librespeed_fixture"), net.server_ip,
             str(LIBRE_PORT), "php"]))
-        self.write("hermes.yml", CONFIG.format(server=net.server_ip, libre=LIBRE_PORT,
-                                               target=TARGET_PORT))
-        self.exporter = self.start("exporter", net.cmd(net.client_ns, [
-            *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
-            f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle"]))
-        wait_for(lambda: self.http(f"http://{net.server_ip}:{TARGET_PORT}/-/healthy")[0] == 200,
-                 timeout=15, what="hermes-target")
         wait_for(lambda: server.poll() is None and self.server_counters() is not None,
                  timeout=15, what="librespeed server")
-        wait_for(lambda: self.exporter.poll() is None and self.http(self.url("/-/ready"))[0] == 200,
-                 timeout=15, what="hermes-exporter ready")
+        self.start_exporter(CONFIG.format(server=net.server_ip, libre=LIBRE_PORT,
+                                          target=TARGET_PORT))
         for d in ("download", "upload"):
             self.addCleanup(net.unshape, d)
 
