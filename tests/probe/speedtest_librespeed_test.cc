@@ -3,6 +3,7 @@
 // API a far end speaks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "probe/curl_probe_test_util.h"
@@ -32,8 +33,10 @@ config::SpeedtestConfig LibreConfig(const std::string& url, Backend backend) {
   cfg.target.url = url;
   if (backend == Backend::kRust) cfg.paths = {"garbage", "empty", "empty"};
   cfg.latency.samples = 5;
-  cfg.download = {true, 2, milliseconds(700), milliseconds(200), 50'000'000'000ull};
-  cfg.upload = {true, 2, milliseconds(700), milliseconds(200), 50'000'000'000ull};
+  // 1 s after the warm-up: throughput samples (readings >= 100 ms apart) even when a
+  // loaded host deschedules the probe for a few hundred milliseconds.
+  cfg.download = {true, 2, milliseconds(1200), milliseconds(200), 50'000'000'000ull};
+  cfg.upload = {true, 2, milliseconds(1200), milliseconds(200), 50'000'000'000ull};
   return cfg;
 }
 
@@ -112,7 +115,9 @@ TEST(SpeedtestLibreSpeedTest, MaxBytesHoldsWithWholeChunks) {
   cfg.upload = {true, 1, seconds(5), milliseconds(100), 3'500'000};
   const auto run = RunLibre(cfg);
   ASSERT_TRUE(run.result.success) << run.result.error;
-  EXPECT_EQ(fx.chunk_counts(), (std::vector<int64_t>{2, 2, 1}));
+  std::vector<int64_t> chunks = fx.chunk_counts();  // in the order the server saw them
+  std::sort(chunks.begin(), chunks.end());
+  EXPECT_EQ(chunks, (std::vector<int64_t>{1, 2, 2}));
   EXPECT_EQ(fx.upload_sizes(), (std::vector<uint64_t>{3 * kMiB}));
   EXPECT_EQ(fx.down_bytes.load(), 5 * kMiB);
   EXPECT_EQ(run.result.transferred_bytes[kUp], 3 * kMiB);
@@ -121,7 +126,7 @@ TEST(SpeedtestLibreSpeedTest, MaxBytesHoldsWithWholeChunks) {
   EXPECT_EQ(run.result.transferred_bytes[kDown], 5 * kMiB);
   EXPECT_LE(run.result.transferred_bytes[kDown] + run.result.transferred_bytes[kUp],
             cfg.MaxBytesPerRun());
-  EXPECT_LT(run.elapsed_seconds, 4.0);
+  EXPECT_LT(run.elapsed_seconds, 5.0);  // max_bytes ended it, not a 5 s duration
 }
 
 // What a user sees when the API does not match the server: a clear failure, and
