@@ -23,8 +23,6 @@ Every figure goes into one table at the end. Needs root (skips otherwise).
 import subprocess
 import sys
 import unittest
-import urllib.error
-import urllib.request
 
 import netns
 from harness import Harness, binary, metric, parse_metrics, wait_for
@@ -122,15 +120,8 @@ class PathTest(Harness):
                  timeout=15, what=f"hermes-exporter ready\n{self.log_of(self.exporter)}")
 
     def http(self, path, method="GET"):
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        req = urllib.request.Request(f"http://{EXPORTER}{path}", method=method,
-                                     data=b"" if method == "POST" else None)
-        with netns.entered(self.net.client_ns):
-            try:
-                with opener.open(req, timeout=10) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as e:
-                return e.code, e.read().decode()
+        """(status, body) of a request to the exporter, from the client namespace."""
+        return netns.http(self.net.client_ns, f"http://{EXPORTER}{path}", method)
 
     def metrics(self):
         return parse_metrics(self.http("/metrics")[1])
