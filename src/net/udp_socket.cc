@@ -90,9 +90,10 @@ Result<UdpSocket> UdpSocket::Bind(const SocketAddress& local, bool dual_stack) {
   return UdpSocket(std::move(fd).value());
 }
 
-Result<UdpSocket> UdpSocket::Connect(const SocketAddress& peer) {
+Result<UdpSocket> UdpSocket::Connect(const SocketAddress& peer, const PathOptions& path) {
   auto fd = Open(peer.family());
   if (!fd.ok()) return fd.status();
+  HERMES_RETURN_IF_ERROR(BindToPath(fd->get(), path));
   if (::connect(fd->get(), peer.get(), peer.len) < 0) return Errno("connect " + peer.ToString());
   return UdpSocket(std::move(fd).value());
 }

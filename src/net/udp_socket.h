@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "net/address.h"
+#include "net/path.h"
 #include "net/socket.h"
 
 namespace hermes::net {
@@ -49,9 +50,10 @@ class UdpSocket {
   // A socket bound to `local` (port 0: an ephemeral port). An IPv6 wildcard address
   // with `dual_stack` also receives IPv4 (as IPv4-mapped addresses).
   static Result<UdpSocket> Bind(const SocketAddress& local, bool dual_stack);
-  // A socket on an ephemeral port, connected to `peer`: it receives only `peer`'s
-  // datagrams, and an ICMP port-unreachable from it surfaces as kUnavailable.
-  static Result<UdpSocket> Connect(const SocketAddress& peer);
+  // A socket on an ephemeral port, bound to `path` (BindToPath) and connected to
+  // `peer`: it receives only `peer`'s datagrams, and an ICMP port-unreachable from it
+  // surfaces as kUnavailable (as does a path this host cannot bind to).
+  static Result<UdpSocket> Connect(const SocketAddress& peer, const PathOptions& path = {});
 
   // Connected sockets only.
   Status Send(std::span<const uint8_t> data);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "net/deadline.h"
+#include "probe/path.h"
 #include "probe/stamp_probe.h"
 
 namespace hermes::probe {
@@ -20,7 +21,10 @@ Result<std::unique_ptr<LoadedStamp>> LoadedStamp::Start(const config::LoadedStam
   StampSessionOptions o;
   o.interval = cfg.interval;
   o.count = cfg.max_packets;
-  auto session = StampSession::Open(addrs->front(), o);
+  o.path = PathOf(ctx.config.path);  // the speedtest probe's path keys
+  auto peer = net::ChooseAddress(*addrs, o.path, target->host);
+  if (!peer.ok()) return peer.status();
+  auto session = StampSession::Open(*peer, o);
   if (!session.ok()) return session.status();
   std::unique_ptr<LoadedStamp> s(new LoadedStamp(std::move(session).value(), ctx));
   s->thread_ = std::thread([p = s.get()] {

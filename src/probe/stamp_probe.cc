@@ -7,6 +7,7 @@
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/stamp_packet.h"
+#include "probe/path.h"
 #include "probe/stamp_session.h"
 
 namespace hermes::probe {
@@ -33,8 +34,15 @@ class StampProbe final : public Probe {
       return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
                                   addrs.status().message());
     }
-    const net::SocketAddress& peer = addrs->front();
     StampSessionOptions o;
+    o.path = PathOf(ctx.config.path);
+    auto chosen = net::ChooseAddress(*addrs, o.path, target_.host);
+    if (!chosen.ok()) {
+      const bool dns = chosen.status().code() == StatusCode::kNotFound;
+      return ProbeResult::Failure(dns ? FailureReason::kDns : FailureReason::kConnect,
+                                  chosen.status().message());
+    }
+    const net::SocketAddress& peer = *chosen;
     o.count = static_cast<uint32_t>(cfg_.count);
     o.interval = cfg_.packet_interval;
     o.packet_bytes = static_cast<size_t>(cfg_.packet_size);

@@ -29,7 +29,7 @@ Result<StampSession> StampSession::Open(const net::SocketAddress& reflector,
       options.interval <= Duration::zero()) {
     return Status::Invalid("STAMP session: packet size, count or interval out of range");
   }
-  auto sock = net::UdpSocket::Connect(reflector);
+  auto sock = net::UdpSocket::Connect(reflector, options.path);
   if (!sock.ok()) return sock.status();
   return StampSession(std::move(sock).value(), reflector, options, RandomSsid());
 }

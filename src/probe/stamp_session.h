@@ -54,6 +54,7 @@ struct StampSessionOptions {
   Duration interval = std::chrono::milliseconds(20);
   size_t packet_bytes = net::stamp::kBasePacketBytes;  // 44 .. kMaxPacketBytes
   uint32_t count = 100;
+  net::PathOptions path;  // the probe's path keys; the socket is bound to it
 };
 
 class StampSession {

@@ -141,6 +141,37 @@ TEST(StampProbeTest, UnresolvableAddressIsDns) {
   EXPECT_EQ(IdlePackets(res).sent, 0u);
 }
 
+// The path keys (net/path.h) apply to the session's socket as to every kind's.
+TEST(StampProbeTest, PacketsLeaveFromTheSourceAddress) {
+  ScriptedReflector r([](uint32_t) { return Act::kReply; });
+  Env env(r.address());
+  env.cfg.count = 3;
+  env.named.path.source_ip_address = "127.0.0.7";
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  ASSERT_TRUE(res.success) << res.error;
+  EXPECT_EQ(r.sources(), std::vector<std::string>(3, "127.0.0.7"));
+  // A source address of the other family leaves no address to use.
+  env.named.path.source_ip_address = "::1";
+  const ProbeResult other = env.Run(**p);
+  EXPECT_EQ(other.reason, FailureReason::kDns) << other.error;
+}
+
+// A name that resolves to an unspecified address would reach this host's own sockets.
+TEST(StampProbeTest, UnspecifiedAddressIsRefusedAsConnect) {
+  ScriptedReflector r([](uint32_t) { return Act::kReply; });
+  Env env(*net::SocketAddress::FromIp("0.0.0.0", r.address().port()));
+  auto p = env.Make();
+  ASSERT_TRUE(p.ok());
+  const ProbeResult res = env.Run(**p);
+  EXPECT_EQ(res.reason, FailureReason::kConnect);
+  EXPECT_NE(res.error.find("an unspecified address reaches this host itself"), std::string::npos)
+      << res.error;
+  EXPECT_EQ(IdlePackets(res).sent, 0u);
+  EXPECT_TRUE(r.sources().empty());
+}
+
 TEST(StampProbeTest, CancelledRunIsATimeout) {
   std::atomic<bool>* flag = nullptr;
   ScriptedReflector r([&](uint32_t s) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -43,6 +44,11 @@ class ScriptedReflector {
     std::lock_guard<std::mutex> l(mu_);
     return sizes_;
   }
+  // The source address of every sender packet, in arrival order.
+  std::vector<std::string> sources() {
+    std::lock_guard<std::mutex> l(mu_);
+    return sources_;
+  }
   // Sender sequence numbers in arrival order.
   std::vector<uint32_t> sequences() {
     std::lock_guard<std::mutex> l(mu_);
@@ -66,6 +72,7 @@ class ScriptedReflector {
         std::lock_guard<std::mutex> l(mu_);
         sizes_.push_back(in.size);
         sequences_.push_back(req->sequence);
+        sources_.push_back(in.from.IpString());
       }
       const Act act = script_(req->sequence);
       if (act == Act::kDropForward) continue;
@@ -103,6 +110,7 @@ class ScriptedReflector {
   std::mutex mu_;
   std::vector<size_t> sizes_;
   std::vector<uint32_t> sequences_;
+  std::vector<std::string> sources_;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
