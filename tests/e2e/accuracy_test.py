@@ -31,7 +31,6 @@ Every figure is printed in one table at the end. Needs root (skips otherwise).
 """
 import json
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -295,21 +294,6 @@ class AccuracyTest(NetnsHarness):
         except (ValueError, KeyError, TypeError):
             return None, link, (r.stdout + r.stderr)[-300:].replace("\n", " ")
         return received, link, ""
-
-    def hermes_window(self, probe, direction):
-        """(start, end) of the window hermes' last `probe` run measured
-        `direction` in, from its debug log: CLOCK_MONOTONIC seconds, like LinkMeter's.
-        On a CPU-starved host the window's ends are readings taken when hermes got a
-        CPU, so it can be hundreds of ms longer or shorter than duration - warmup."""
-        found = None
-        for line in self.log_of(self.exporter).splitlines():
-            f = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
-            if (f.get("msg") == '"speedtest window"' and f.get("probe") == probe
-                    and f.get("direction") == direction):
-                end = float(f["end_monotonic"])
-                found = (end - float(f["seconds"]), end)
-        self.assertIsNotNone(found, f"no speedtest window logged for {probe} {direction}")
-        return found
 
     def check_throughput(self, rate_mbit, probe="shaped", starved_ok=False):
         """hermes' goodput judged against (a) what the shaped link carried in the same

@@ -170,7 +170,7 @@ def exit_on_sigterm(active, topology_owner):
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=5)
-        if hasattr(topology_owner, "net"):
+        if getattr(topology_owner, "net", None) is not None:
             topology_owner.net.close()
         os._exit(143)
     signal.signal(signal.SIGTERM, handler)

@@ -10,10 +10,10 @@ netns.Path and measure against ground truth (accuracy_test.py, stamp_test.py).
     exit_on_sigterm(MyTest)             # in __main__, before unittest.main()
 
 The exporter listens on EXPORTER inside the client namespace, with
---web.enable-lifecycle (for /-/trigger).
+--web.enable-lifecycle (for /-/trigger), and --log.level=debug where a test reads
+hermes_window() (the "speedtest window" lines).
 """
-import os
-import signal
+import re
 import sys
 import time
 
@@ -92,6 +92,21 @@ class NetnsHarness(Harness):
             return m
         return wait
 
+    def hermes_window(self, probe, direction):
+        """(start, end) of the window hermes' last `probe` run measured
+        `direction` in, from its debug log: CLOCK_MONOTONIC seconds, like LinkMeter's.
+        On a CPU-starved host the window's ends are readings taken when hermes got a
+        CPU, so it can be hundreds of ms longer or shorter than duration - warmup."""
+        found = None
+        for line in self.log_of(self.exporter).splitlines():
+            f = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+            if (f.get("msg") == '"speedtest window"' and f.get("probe") == probe
+                    and f.get("direction") == direction):
+                end = float(f["end_monotonic"])
+                found = (end - float(f["seconds"]), end)
+        self.assertIsNotNone(found, f"no speedtest window logged for {probe} {direction}")
+        return found
+
     def run_probe(self, probe):
         """Triggers one run of `probe`, waits for it and returns the metrics after it."""
         return self.trigger(probe)()
@@ -100,12 +115,4 @@ class NetnsHarness(Harness):
 def exit_on_sigterm(test_class):
     """On SIGTERM (ctest's timeout) unittest would record an error and go on with the
     next test: kill the running test's processes, delete the namespaces and exit."""
-    def handler(*_):
-        for p in getattr(_ACTIVE.get("test"), "procs", []):
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=5)
-        if test_class.net is not None:
-            test_class.net.close()
-        os._exit(143)
-    signal.signal(signal.SIGTERM, handler)
+    netns.exit_on_sigterm(_ACTIVE, test_class)

@@ -1,19 +1,18 @@
 """The setup the shaped-link tests beside the accuracy test share (librespeed_test,
-browser_test): hermes-exporter in the client namespace of a netns.Path, far ends in
-its server namespace, the accuracy test's namespace-side helpers (exporter address,
-metrics, triggering a run) and its table of figures, printed at the end."""
+browser_test): hermes-exporter in the client namespace of a netns.Path
+(netns_harness.NetnsHarness: exporter address, metrics, triggering a run), far ends
+in its server namespace, and the accuracy test's table of figures, printed at the end."""
 import unittest
 
 import accuracy_test as acc  # its TestCase stays out of this module's namespace
 import netns
-from accuracy_test import EXPORTER, NICE, print_table
-from harness import Harness, binary, wait_for
+from accuracy_test import NICE
+from harness import binary, wait_for
+from netns_harness import EXPORTER, NetnsHarness
 
 
-class ShapedLinkTest(Harness):
+class ShapedLinkTest(NetnsHarness):
     NS_PREFIX = ""  # a subclass names its namespaces (netns.Path adds the pid)
-    url, http = acc.AccuracyTest.url, acc.AccuracyTest.http
-    metrics, run_probe = acc.AccuracyTest.metrics, acc.AccuracyTest.run_probe
 
     @classmethod
     def setUpClass(cls):
@@ -30,7 +29,7 @@ class ShapedLinkTest(Harness):
 
     @classmethod
     def tearDownClass(cls):
-        print_table()
+        acc.TABLE.print()
 
     def start_target(self, port, *flags, name="target", **kw):
         """A hermes-target on the server address, started and healthy."""
@@ -46,6 +45,7 @@ class ShapedLinkTest(Harness):
         self.write("hermes.yml", config)
         self.exporter = self.start("exporter", self.net.cmd(self.net.client_ns, [
             *NICE, binary("hermes-exporter"), "--config.file", self.path("hermes.yml"),
-            f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle"]))
+            f"--web.listen-address={EXPORTER}", "--web.enable-lifecycle",
+            "--log.level=debug"]))  # for hermes_window()
         wait_for(lambda: self.exporter.poll() is None and self.http(self.url("/-/ready"))[0] == 200,
                  timeout=15, what="hermes-exporter ready")
