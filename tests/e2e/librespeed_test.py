@@ -16,7 +16,8 @@ Checked, at 50 Mbit/s each way, per backend:
    offered, and the upload bytes the server read are at most what hermes counted.
 3. The same link measured through hermes-target (api: cloudflare) in the same test,
    also within +-3 % of its link, and each backend within +-8 % of it (the accuracy
-   test's bound against a peer): one method, whichever API carries it.
+   test's bound against a peer): one method, whichever API carries it. Waived, as in
+   the accuracy test, when either run's link carried under 95 % of the shaped rate.
 Every figure goes into one table at the end. Needs root (skips otherwise).
 """
 import json
@@ -144,15 +145,21 @@ class LibreSpeedTest(ShapedLinkTest):
             self.assertLess(idle, 0.005)
             results[probe] = libre
 
-        # The same link through hermes-target: one method, two APIs, one answer.
+        # The same link through hermes-target: one method, two APIs, one answer. When
+        # a run's link carried under 95 % of the shaped rate (a fixture starved of CPU
+        # on a loaded host cannot fill it), the comparison is waived, as the accuracy
+        # test does: each run still agreed with its own link above.
         _, native = self.measure("native")
+        full = expected_goodput(RATE_MBIT) * 0.95
         bad = []
         for probe, libre in results.items():
             for d in ("download", "upload"):
                 rel = libre[d][0] / native[d][0] - 1
-                ok = abs(rel) <= PEER_TOLERANCE
+                starved = min(libre[d][1], native[d][1]) < full
+                ok = abs(rel) <= PEER_TOLERANCE or starved
                 record(f"tbf {RATE_MBIT} Mbit/s", f"{d}: {probe} vs cloudflare API", "0 %",
-                       f"{rel:+.1%}", f"+-{PEER_TOLERANCE:.0%}", ok)
+                       f"{rel:+.1%}" + ("; link starved, waived" if starved else ""),
+                       f"+-{PEER_TOLERANCE:.0%}", ok)
                 if not ok:
                     bad.append(f"{probe} {d}: {libre[d]} vs {native[d]}")
         self.assertFalse(bad)
