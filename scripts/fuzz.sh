@@ -48,9 +48,11 @@ for t in "${targets[@]}"; do
   repeat=()
   [ -z "${FUZZ_SEED:-}" ] || repeat+=(-seed="$FUZZ_SEED")
   [ -z "${FUZZ_RUNS:-}" ] || repeat+=(-runs="$FUZZ_RUNS")
+  inputs=("$work/corpus")  # plus the target's regression inputs, once it has any
+  [ ! -d "tests/fuzz/regressions/$t" ] || inputs+=("tests/fuzz/regressions/$t")
   "$build/tests/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 "${repeat[@]}" \
     -max_len="${FUZZ_MAX_LEN:-16384}" -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
-    "$work/corpus" "tests/fuzz/regressions/$t" >"$log" 2>&1
+    "${inputs[@]}" >"$log" 2>&1
   rc=$?
   set -e
   # "Done N runs in S second(s)" on a clean exit; otherwise the last "#N" status line.
