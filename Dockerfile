@@ -2,7 +2,7 @@
 # hermes container image: hermes-exporter (entrypoint) and hermes-target.
 #
 #   docker build -t hermes-exporter:0.1.0 .
-#   docker run --rm -p 9516:9516 -v "$PWD/config:/etc/hermes/config:ro" \
+#   docker run --rm -p 10516:10516 -v "$PWD/config:/etc/hermes/config:ro" \
 #     hermes-exporter:0.1.0 --config.file=/etc/hermes/config/hermes.yml
 #
 # The tag matches the Helm chart's default image (repository hermes-exporter, tag =
@@ -51,7 +51,7 @@ COPY --from=build /src/config/hermes.example.yml /etc/hermes/hermes.example.yml
 # Nothing is written at run time: the image works with readOnlyRootFilesystem.
 WORKDIR /etc/hermes
 USER 65532:65532
-EXPOSE 9516
+EXPOSE 10516
 # Exec form: no shell is involved at run time.
 ENTRYPOINT ["/usr/local/bin/hermes-exporter"]
 CMD ["--config.file=/etc/hermes/config/hermes.yml"]

@@ -33,7 +33,7 @@ def shaped(env, rows, opts):
     procs = env.procs
     with netns.Path("bench") as path:
         tgt = env.start_target(tls=False, name="acc-target", host=path.server_ip,
-                               netns=path.server_ns, port=9517,
+                               netns=path.server_ns, port=10517,
                                extra=["--max-bytes-per-request", "64GiB"])
         ipport = 5201
         ip = procs.start("acc-iperf3", ["iperf3", "-s", "-p", str(ipport)], netns=path.server_ns)
@@ -102,14 +102,14 @@ def _loaded_latency(env, rows, opts, path, tgt, ip, ipport):
              probes.metric(m, "hermes_latency_seconds", probe="bloat", load="idle")) * 1e3
         # Peer: TCP connect time (SYN-ACK crosses the shaped queue) idle, then under iperf3.
         idle, loaded, stop = [], [], threading.Event()
-        th = threading.Thread(target=_connect_rtts, args=(path.client_ns, path.server_ip, 9517,
+        th = threading.Thread(target=_connect_rtts, args=(path.client_ns, path.server_ip, 10517,
                                                          stop, idle))
         th.start()
         time.sleep(min(2.0, d))  # idle samples, every 0.2 s
         stop.set()
         th.join()
         stop = threading.Event()
-        th = threading.Thread(target=_connect_rtts, args=(path.client_ns, path.server_ip, 9517,
+        th = threading.Thread(target=_connect_rtts, args=(path.client_ns, path.server_ip, 10517,
                                                          stop, loaded))
         sampler_start = threading.Timer(opts.acc_warmup, th.start)
         sampler_start.start()

@@ -72,9 +72,9 @@ class Env:
 
     def start_exporter(self, config_text, name="hermes-exporter", tls=True, netns=None,
                        host="127.0.0.1", wait=True):
-        """netns: run inside that namespace (port 9516 there) and talk to it from inside."""
+        """netns: run inside that namespace (port 10516 there) and talk to it from inside."""
         cfg = self.write(f"{name}.yml", config_text)
-        port = 9516 if netns else util.free_port()
+        port = 10516 if netns else util.free_port()
         args = [self.binary("hermes-exporter"), "--config.file", cfg,
                 "--web.listen-address", f"{host}:{port}", "--web.enable-lifecycle",
                 # wrk opens up to 50 connections from one address; the defaults (64 / 8

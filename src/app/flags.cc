@@ -12,7 +12,7 @@ FlagSet Define(Flags& f) {
               &f.config_file);
   s.AddBool("config.check", "validate the config and web config, then exit 0 (valid) or 1",
             &f.config_check);
-  s.AddRepeated("web.listen-address", "address to listen on, repeatable (default :9516)",
+  s.AddRepeated("web.listen-address", "address to listen on, repeatable (default :10516)",
                 &f.listen_addresses);
   s.AddString("web.config.file", "exporter-toolkit web config (TLS, basic auth, headers)",
               &f.web_config_file);
@@ -52,7 +52,7 @@ FlagSet Define(Flags& f) {
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
   auto flags = FlagSet::ParseInto(Define, args);
-  if (flags.ok() && flags->listen_addresses.empty()) flags->listen_addresses.push_back(":9516");
+  if (flags.ok() && flags->listen_addresses.empty()) flags->listen_addresses.push_back(":10516");
   return flags;
 }
 

@@ -13,7 +13,7 @@ namespace hermes::app {
 struct Flags {
   std::string config_file = "config/hermes.yml";
   bool config_check = false;
-  std::vector<std::string> listen_addresses;  // default {":9516"} when none given
+  std::vector<std::string> listen_addresses;  // default {":10516"} when none given
   std::string web_config_file;
   std::vector<std::string> bearer_token_files;
   std::string telemetry_path = "/metrics";

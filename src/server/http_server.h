@@ -75,7 +75,7 @@ class ServerObserver {
 };
 
 struct ServerOptions {
-  std::vector<std::string> listen_addresses;  // ":9516", "127.0.0.1:0", "[::1]:9516"
+  std::vector<std::string> listen_addresses;  // ":10516", "127.0.0.1:0", "[::1]:10516"
   config::WebConfig web;                      // TLS, headers, basic auth
   ServerLimits limits;
   Http2Options http2;

@@ -8,7 +8,7 @@ namespace {
 
 FlagSet Define(Flags& f) {
   FlagSet s;
-  s.AddRepeated("web.listen-address", "address to listen on, repeatable (default :9517)",
+  s.AddRepeated("web.listen-address", "address to listen on, repeatable (default :10517)",
                 &f.listen_addresses);
   s.AddString("web.config.file", "exporter-toolkit web config (TLS, basic auth)",
               &f.web_config_file);
@@ -88,7 +88,7 @@ FlagSet Define(Flags& f) {
 
 Result<Flags> ParseFlags(const std::vector<std::string>& args) {
   auto flags = FlagSet::ParseInto(Define, args);
-  if (flags.ok() && flags->listen_addresses.empty()) flags->listen_addresses.push_back(":9517");
+  if (flags.ok() && flags->listen_addresses.empty()) flags->listen_addresses.push_back(":10517");
   return flags;
 }
 

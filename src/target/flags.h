@@ -14,7 +14,7 @@
 namespace hermes::target {
 
 struct Flags {
-  std::vector<std::string> listen_addresses;  // default {":9517"} when none given
+  std::vector<std::string> listen_addresses;  // default {":10517"} when none given
   std::string web_config_file;
   std::vector<std::string> bearer_token_files;
   int max_connections = 256;

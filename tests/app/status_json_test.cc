@@ -46,7 +46,7 @@ TEST(FlagsTest, DefaultsFollowTheSpec) {
   auto f = ParseFlags({});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->config_file, "config/hermes.yml");
-  EXPECT_EQ(f->listen_addresses, std::vector<std::string>{":9516"});
+  EXPECT_EQ(f->listen_addresses, std::vector<std::string>{":10516"});
   EXPECT_EQ(f->telemetry_path, "/metrics");
   EXPECT_EQ(f->max_connections, 64);
   EXPECT_EQ(f->max_connections_per_ip, 8);

@@ -57,7 +57,7 @@ SHORT_QUEUE = 0.005
 DELAY = 0.020
 MAX_SHORT_SAMPLES = 0  # of 20 idle samples at or below DELAY: none since PingOnce stamps
 # its own send/first-byte instants (0 of 60 in 3 runs; was ~1 in 300 with PRETRANSFER)
-PLAIN_PORT, DELAYED_PORT = 9517, 9518
+PLAIN_PORT, DELAYED_PORT = 10517, 10518
 # The machine running the tests is often saturated by compilers: a runnable
 # process then waits several ms for a CPU, which would show up as latency (a 20 ms
 # timer read 25-28 ms with ~10 ms jitter at load 12 on 2 cores). hermes is judged

@@ -355,7 +355,7 @@ class Matrix(unittest.TestCase):
                 with self.subTest(name, pod=owner):
                     args = hermes_container(spec)["args"]
                     self.assertIn("--config.file=/etc/hermes/config/hermes.yml", args)
-                    self.assertIn("--web.listen-address=:9516", args)
+                    self.assertIn("--web.listen-address=:10516", args)
                     tls = v.get("tls", {}).get("enabled", False)
                     self.assertEqual("--web.config.file=/etc/hermes/web/web.yml" in args, tls)
                     log = v.get("log", {})
@@ -545,7 +545,7 @@ class Monitoring(unittest.TestCase):
             first = spec["ingress"][0]
             self.assertEqual(first["from"][0]["namespaceSelector"],
                              {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}})
-            self.assertEqual(first["ports"], [{"port": 9516, "protocol": "TCP"}])
+            self.assertEqual(first["ports"], [{"port": 10516, "protocol": "TCP"}])
             self.assertEqual(spec["policyTypes"], ["Ingress", "Egress"])
             self.assertIn({"ipBlock": {"cidr": "192.0.2.0/24"}}, [t for r in spec["egress"] for t in r.get("to", [])])
             # the helm test Pod is admitted and matches the rule's selector
@@ -567,8 +567,8 @@ class HelmTestHook(unittest.TestCase):
                 scheme = "https" if v.get("tls", {}).get("enabled") else "http"
                 health, = spec["initContainers"]
                 metrics, = spec["containers"]
-                self.assertEqual(health["args"][-1], f"{scheme}://{SVC_DNS}:9516/-/healthy")
-                self.assertEqual(metrics["args"][-1], f"{scheme}://{SVC_DNS}:9516/metrics")
+                self.assertEqual(health["args"][-1], f"{scheme}://{SVC_DNS}:10516/-/healthy")
+                self.assertEqual(metrics["args"][-1], f"{scheme}://{SVC_DNS}:10516/metrics")
                 for c in (health, metrics):
                     self.assertIn("--fail", c["args"])
                     self.assertEqual("--cacert" in c["args"], scheme == "https")
@@ -597,13 +597,13 @@ class Notes(unittest.TestCase):
 
     def test_notes_explain_access(self):
         text = self.notes(TLS_EXISTING)
-        self.assertIn(f"port-forward svc/{FULLNAME} 9516:9516", text)
+        self.assertIn(f"port-forward svc/{FULLNAME} 10516:10516", text)
         self.assertIn(f"get secret {FULLNAME}-token", text)
         self.assertIn('-H "Authorization: Bearer $TOKEN"', text)
         self.assertIn("--cacert", text)
-        self.assertIn(f"https://{SVC_DNS}:9516/metrics", text)
+        self.assertIn(f"https://{SVC_DNS}:10516/metrics", text)
         plain = self.notes({})
-        self.assertIn('curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:9516/metrics', plain)
+        self.assertIn('curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:10516/metrics', plain)
 
 
 class Rejections(unittest.TestCase):
@@ -681,7 +681,7 @@ class Dockerfile(unittest.TestCase):
         self.assertRegex(rt, r"^debian:12-slim")
         self.assertRegex(rt, r"(?m)^USER\s+65532(:65532)?\s*$")
         self.assertRegex(rt, r'(?m)^ENTRYPOINT\s+\["/usr/local/bin/hermes-exporter"\]')
-        self.assertRegex(rt, r"(?m)^EXPOSE\s+9516")
+        self.assertRegex(rt, r"(?m)^EXPOSE\s+10516")
         self.assertRegex(rt, r"(?m)^COPY --from=build \S*hermes-exporter \S*hermes-target /usr/local/bin/")
         self.assertNotRegex(rt, r"(?m)^\s*(RUN\s.*)?apt-get install[^\n]*-dev\b")
 

@@ -20,7 +20,7 @@ import time
 import netns
 from harness import Harness, metric, parse_metrics, wait_for
 
-EXPORTER = "127.0.0.1:9516"  # inside the client namespace (ports are per namespace)
+EXPORTER = "127.0.0.1:10516"  # inside the client namespace (ports are per namespace)
 _ACTIVE = {}  # "test": the running test, for the SIGTERM handler
 
 

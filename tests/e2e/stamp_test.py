@@ -40,7 +40,7 @@ from harness import binary, metric, wait_for
 from netns_harness import EXPORTER, NetnsHarness, ResultTable, exit_on_sigterm
 
 MBIT = 1e6
-TARGET_PORT, STAMP_PORT, IRTT_PORT = 9517, 862, 2112
+TARGET_PORT, STAMP_PORT, IRTT_PORT = 10517, 862, 2112
 COUNT, INTERVAL_MS = 400, 10
 LOADED_COUNT = 300
 RATE = 20 * MBIT

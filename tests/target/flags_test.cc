@@ -8,7 +8,7 @@ namespace {
 TEST(TargetFlagsTest, DefaultsMatchTheReadme) {
   auto f = ParseFlags({});
   ASSERT_TRUE(f.ok()) << f.status().message();
-  EXPECT_EQ(f->listen_addresses, std::vector<std::string>{":9517"});
+  EXPECT_EQ(f->listen_addresses, std::vector<std::string>{":10517"});
   EXPECT_EQ(f->max_connections, 256);
   EXPECT_EQ(f->max_connections_per_ip, 64);
   EXPECT_EQ(f->max_bytes_per_request, 1ull << 30);
