@@ -66,7 +66,8 @@ void FlagSet::AddDuration(const std::string& name, std::string help, DurationPar
 
 Status FlagSet::Parse(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
+    // -h is the one short flag, as in the Prometheus tools: --help.
+    const std::string arg = args[i] == "-h" && specs_.contains("help") ? "--help" : args[i];
     if (arg.rfind("--", 0) != 0) {
       return Status::Invalid("unexpected argument \"" + arg + "\"; flags start with --");
     }
@@ -95,7 +96,8 @@ Status FlagSet::Parse(const std::vector<std::string>& args) {
 std::string FlagSet::Usage(const std::string& program) const {
   std::string out = "usage: " + program + " [flags]\n\nFlags:\n";
   for (const auto& [name, spec] : specs_) {
-    out += "  --" + name + (spec.boolean ? "" : "=VALUE") + "\n      " + spec.help + "\n";
+    out += std::string(name == "help" ? "  -h, --" : "  --") + name +
+           (spec.boolean ? "" : "=VALUE") + "\n      " + spec.help + "\n";
   }
   return out;
 }

@@ -2,8 +2,9 @@
 //
 // Flags are registered with a setter that validates the value and returns a
 // Status naming the flag. "--name=value" and "--name value" are accepted; boolean
-// flags take no value ("--name") or "--name=true|false". Unknown flags, missing
-// values and stray arguments are errors. Not thread-safe; used once at startup.
+// flags take no value ("--name") or "--name=true|false"; "-h" means "--help" when a
+// "help" flag is registered. Unknown flags, missing values and stray arguments are
+// errors. Not thread-safe; used once at startup.
 #pragma once
 
 #include <chrono>

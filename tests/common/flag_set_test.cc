@@ -45,6 +45,18 @@ TEST(FlagSetTest, AcceptsBothValueForms) {
   EXPECT_EQ(o.d, std::chrono::seconds(90));
 }
 
+TEST(FlagSetTest, ShortHIsHelpWhenHelpIsDefined) {
+  Opts o;
+  bool help = false;
+  FlagSet f = Make(o);
+  EXPECT_FALSE(f.Parse({"-h"}).ok());  // no help flag yet: a stray argument
+  f.AddBool("help", "print this help", &help);
+  ASSERT_TRUE(f.Parse({"--s=x", "-h"}).ok());
+  EXPECT_TRUE(help);
+  EXPECT_NE(f.Usage("prog").find("  -h, --help\n"), std::string::npos);
+  EXPECT_FALSE(f.Parse({"-x"}).ok());
+}
+
 TEST(FlagSetTest, RejectsUnknownFlagNamingIt) {
   Opts o;
   EXPECT_EQ(Make(o).Parse({"--nope=1"}).message(), "unknown flag --nope (see --help)");
