@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/memory.h"
 #include "common/version.h"
+#include "config/parse.h"
 
 namespace hermes::app {
 
@@ -188,9 +189,17 @@ std::vector<server::Route> Exporter::Routes() {
   return routes;
 }
 
-HttpResponse Exporter::HandleMetrics(const HttpRequest& r) {
-  scheduler_->ObserveScrape(clock_.WallNow());
-  return MetricsResponse(*metrics_, r);
+HttpResponse Exporter::HandleMetrics(const HttpRequest& req) {
+  if (auto every = scheduler_->ObserveScrape(clock_.WallNow(), req.client_ip)) {
+    const std::string expected = config::FormatDuration(CurrentConfig()->global.scrape_interval);
+    LogWarn(
+        "scrapes arrive at another interval than global.scrape_interval; set the scrape "
+        "job's scrape_interval to it (probe runs are aligned to it)",
+        {{"client", req.client_ip},
+         {"interval", config::FormatDuration(*every)},
+         {"scrape_interval", expected}});
+  }
+  return MetricsResponse(*metrics_, req);
 }
 
 HttpResponse Exporter::HandleStatus(const HttpRequest&) {

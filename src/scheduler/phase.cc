@@ -119,4 +119,43 @@ std::vector<Duration> ScrapeOffsetEstimator::Offsets(WallTime now, Duration s) c
   return out;
 }
 
+std::optional<Duration> ScrapeIntervalWatch::Observe(const std::string& client, WallTime t,
+                                                     Duration expected) {
+  ++tick_;
+  auto it = clients_.find(client);
+  if (it == clients_.end()) {
+    if (clients_.size() >= kMaxClients) {
+      clients_.erase(std::min_element(clients_.begin(), clients_.end(), [](auto& a, auto& b) {
+        return a.second.seen < b.second.seen;
+      }));
+    }
+    clients_.emplace(client, Client{t, {}, std::nullopt, tick_});
+    return std::nullopt;
+  }
+  Client& c = it->second;
+  c.seen = tick_;
+  const auto gap = std::chrono::duration_cast<Duration>(t - c.last);
+  c.last = t;
+  if (gap <= Duration::zero()) return std::nullopt;
+  c.gaps.push_back(gap);
+  if (c.gaps.size() > kGaps) c.gaps.pop_front();
+  if (c.gaps.size() < kGaps) return std::nullopt;
+
+  std::vector<Duration> sorted(c.gaps.begin(), c.gaps.end());
+  std::sort(sorted.begin(), sorted.end());
+  const auto within = [](Duration a, Duration b, Duration of) {
+    return std::abs(static_cast<double>((a - b).count())) <=
+           kTolerance * static_cast<double>(of.count());
+  };
+  if (!within(sorted.back(), sorted.front(), sorted.back())) return std::nullopt;  // irregular
+  const Duration steady = sorted[sorted.size() / 2];
+  if (within(steady, expected, expected)) {
+    c.reported.reset();
+    return std::nullopt;
+  }
+  if (c.reported && within(steady, *c.reported, steady)) return std::nullopt;
+  c.reported = steady;
+  return steady;
+}
+
 }  // namespace hermes::scheduler

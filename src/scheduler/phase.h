@@ -12,6 +12,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -64,6 +67,36 @@ class ScrapeOffsetEstimator {
 
  private:
   std::deque<WallTime> arrivals_;  // oldest first, at most kCapacity
+};
+
+// Notices scrapers that scrape at another interval than global.scrape_interval (probe
+// runs are aligned to it, so results would be read late or not at all).
+//
+// Method: per client address, the last arrival and the last kGaps gaps between
+// arrivals. When those gaps agree within kTolerance of the largest and their median
+// differs from the expected interval by more than kTolerance of it, the median is
+// reported once; again only after it changed by more than kTolerance or came back into
+// line. Irregular gaps (a person with curl, two scrapers behind one address) report
+// nothing. At most kMaxClients addresses are kept; the least recently seen goes first.
+class ScrapeIntervalWatch {
+ public:
+  static constexpr size_t kMaxClients = 16;
+  static constexpr size_t kGaps = 3;
+  static constexpr double kTolerance = 0.10;
+
+  // A /metrics request from `client` at `t`. Returns the client's steady scrape
+  // interval when it is newly known to differ from `expected`.
+  std::optional<Duration> Observe(const std::string& client, WallTime t, Duration expected);
+
+ private:
+  struct Client {
+    WallTime last;
+    std::deque<Duration> gaps;  // oldest first, at most kGaps
+    std::optional<Duration> reported;
+    uint64_t seen = 0;  // tick_ of the last arrival, for eviction
+  };
+  std::map<std::string, Client, std::less<>> clients_;
+  uint64_t tick_ = 0;
 };
 
 }  // namespace hermes::scheduler

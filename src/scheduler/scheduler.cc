@@ -179,19 +179,22 @@ bool Scheduler::Running() const {
   return impl_->running && !impl_->stopping;
 }
 
-void Scheduler::ObserveScrape(WallTime t) {
+std::optional<Duration> Scheduler::ObserveScrape(WallTime t, const std::string& client) {
   Impl& d = *impl_;
   MutexLock l(d.mu);
   d.scrapes.Observe(t);
+  const Duration interval = d.ScrapeInterval();
   // The planning loop re-reads the offsets whenever it wakes, so only a scrape that
   // moves them by more than a plan's precision (1 % of the scrape interval, within
   // the 5 % margin) needs to wake it; waking it for every scrape would cost a context
   // switch per /metrics request.
-  const Duration interval = d.ScrapeInterval();
   std::vector<Duration> offsets = d.scrapes.Offsets(t, interval);
-  if (!OffsetsMoved(d.observed_offsets, offsets, interval / 100)) return;
-  d.observed_offsets = std::move(offsets);
-  d.sched_cv.notify_one();
+  if (OffsetsMoved(d.observed_offsets, offsets, interval / 100)) {
+    d.observed_offsets = std::move(offsets);
+    d.sched_cv.notify_one();
+  }
+  if (interval <= Duration::zero()) return std::nullopt;
+  return d.scrape_intervals.Observe(client, t, interval);
 }
 
 TriggerResult Scheduler::Trigger(const std::string& name) {

@@ -100,8 +100,10 @@ class Scheduler {
   void Stop();
 
   bool Running() const;
-  // A /metrics request arrived at `t` (feeds the phase lock).
-  void ObserveScrape(WallTime t);
+  // A /metrics request from address `client` arrived at `t` (feeds the phase lock).
+  // Returns that scraper's steady interval when it is newly known to differ from
+  // global.scrape_interval (ScrapeIntervalWatch), for the caller to log.
+  std::optional<Duration> ObserveScrape(WallTime t, const std::string& client);
   // Runs `probe` now: at most once per scrape_interval per probe.
   TriggerResult Trigger(const std::string& probe);
   std::vector<ProbeStatus> Snapshot() const;

@@ -98,6 +98,7 @@ struct Scheduler::Impl {
   std::deque<Job> bulk_queue HERMES_GUARDED_BY(mu);                       // <= one entry per probe
   ScrapeOffsetEstimator scrapes HERMES_GUARDED_BY(mu);
   std::vector<Duration> observed_offsets HERMES_GUARDED_BY(mu);  // at the last scrape
+  ScrapeIntervalWatch scrape_intervals HERMES_GUARDED_BY(mu);
   ByteWindow bytes HERMES_GUARDED_BY(mu);
 
   // Helpers, called with `mu` held.

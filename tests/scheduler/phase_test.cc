@@ -127,5 +127,71 @@ TEST(ScrapeOffsetTest, KeepsABoundedRing) {
   EXPECT_EQ(e.size(), ScrapeOffsetEstimator::kCapacity);
 }
 
+// Feeds `n` arrivals from `client` every `every` starting at `start`; returns what the
+// last Observe() reported.
+std::optional<Duration> Feed(ScrapeIntervalWatch& w, const std::string& client, WallTime start,
+                             Duration every, int n, Duration expected = 15s) {
+  std::optional<Duration> last;
+  for (int k = 0; k < n; ++k) last = w.Observe(client, start + k * every, expected);
+  return last;
+}
+
+TEST(ScrapeIntervalTest, ReportsAScraperAtAnotherIntervalOnce) {
+  ScrapeIntervalWatch w;
+  // First arrival plus three gaps: known only at the fourth scrape.
+  EXPECT_EQ(Feed(w, "10.0.0.1", At(1'000s), 30s, 3), std::nullopt);
+  EXPECT_EQ(w.Observe("10.0.0.1", At(1'090s + 40ms), 15s), Duration(30s));
+  EXPECT_EQ(Feed(w, "10.0.0.1", At(1'120s), 30s, 10), std::nullopt);  // said once
+}
+
+TEST(ScrapeIntervalTest, MatchingIntervalWithJitterIsQuiet) {
+  ScrapeIntervalWatch w;
+  for (int k = 0; k < 40; ++k) {
+    const auto jitter = std::chrono::milliseconds((k * 397) % 900);  // < 10% of 15 s
+    EXPECT_EQ(w.Observe("10.0.0.1", At(1'000s + k * 15s + jitter), 15s), std::nullopt) << k;
+  }
+}
+
+TEST(ScrapeIntervalTest, IrregularArrivalsAndHaPairsAreQuiet) {
+  ScrapeIntervalWatch w;
+  // Two scrapers behind one address, 4 s apart: gaps 4 s, 11 s, 4 s, ...
+  for (int k = 0; k < 20; ++k) {
+    EXPECT_EQ(w.Observe("nat", At(1'000s + k * 15s), 15s), std::nullopt);
+    EXPECT_EQ(w.Observe("nat", At(1'004s + k * 15s), 15s), std::nullopt);
+  }
+  // A person with curl.
+  for (Duration t : {0s, 3s, 50s, 52s, 140s}) {
+    EXPECT_EQ(w.Observe("10.9.9.9", At(2'000s) + t, 15s), std::nullopt);
+  }
+  // An HA pair from two addresses at the right interval.
+  EXPECT_EQ(Feed(w, "10.0.0.1", At(3'000s), 15s, 10), std::nullopt);
+  EXPECT_EQ(Feed(w, "10.0.0.2", At(3'006s), 15s, 10), std::nullopt);
+}
+
+TEST(ScrapeIntervalTest, ReportsAgainOnlyAfterAChange) {
+  ScrapeIntervalWatch w;
+  EXPECT_EQ(Feed(w, "p", At(1'000s), 5s, 4), Duration(5s));  // too fast
+  EXPECT_EQ(Feed(w, "p", At(1'020s), 5s, 4), std::nullopt);
+  // Fixed: 15 s again (quiet, and forgets the report) ...
+  EXPECT_EQ(Feed(w, "p", At(1'035s), 15s, 5), std::nullopt);
+  // ... so a relapse is reported; a new wrong interval is reported too.
+  EXPECT_EQ(Feed(w, "p", At(1'200s), 5s, 4), Duration(5s));
+  EXPECT_EQ(Feed(w, "p", At(1'300s), 60s, 4), Duration(60s));
+}
+
+TEST(ScrapeIntervalTest, ForgetsTheLeastRecentlySeenClient) {
+  ScrapeIntervalWatch w;
+  EXPECT_EQ(Feed(w, "kept", At(1'000s), 30s, 3), std::nullopt);  // one arrival short
+  EXPECT_EQ(Feed(w, "old", At(1'000s), 30s, 3), std::nullopt);
+  (void)w.Observe("kept", At(1'090s), 15s);  // reported; now the most recently seen
+  for (size_t i = 0; i + 2 < ScrapeIntervalWatch::kMaxClients + 1; ++i) {
+    (void)w.Observe("c" + std::to_string(i), At(2'000s), 15s);
+  }
+  // "old" was evicted: its next arrival starts over instead of completing three gaps
+  // (which would report 30 s); "kept" is still known.
+  EXPECT_EQ(w.Observe("old", At(1'090s), 15s), std::nullopt);
+  EXPECT_EQ(Feed(w, "kept", At(1'120s), 60s, 4), Duration(60s));
+}
+
 }  // namespace
 }  // namespace hermes::scheduler

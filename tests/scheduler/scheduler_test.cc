@@ -208,7 +208,7 @@ TEST(SchedulerTest, PhaseLockPlansTheRunToFinishBeforeAScrape) {
   Fixture f;
   // Scrapes arrived at offset 7 s of each 15 s cycle.
   const WallTime cycle = SlotContaining(f.clock.WallNow(), 15s, 0s);
-  for (int k = 1; k <= 4; ++k) f.sched.ObserveScrape(cycle - k * 15s + 7s);
+  for (int k = 1; k <= 4; ++k) (void)f.sched.ObserveScrape(cycle - k * 15s + 7s, "10.0.0.1");
   ASSERT_TRUE(f.sched.Start(MakeConfig({Light("a", 60s, 10s)})).ok());
 
   const WallTime planned = f.sched.Snapshot().at(0).next_run;
