@@ -60,6 +60,7 @@ test   clang-format-14                        clang-format-14
 test   h2load                                 nghttp2-client
 test   irtt                                   irtt
 test   chromium                               chromium
+test   jsonnet                                jsonnet
 all    clang++-14                             clang-14
 all    /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a  libclang-rt-14-dev
 '

@@ -38,6 +38,7 @@ import unittest
 import urllib.parse
 import urllib.request
 
+from assets_test import yaml_load
 from harness import SOURCE_DIR, Harness, binary, free_port, wait_for
 
 ALERTS = os.path.join(SOURCE_DIR, "alerts")
@@ -144,27 +145,28 @@ NO_DATA_EXEMPT = {}
 
 
 def fast_rules(text):
-    """The alert rules with every `for:` shortened (see FOR_OVERRIDES)."""
-    out, alert, replaced = [], None, set()
-    for line in text.splitlines(keepends=True):
-        m = re.match(r"\s*- alert: (\S+)\s*$", line)
-        if m:
-            alert = m.group(1)
-        m = re.match(r"(\s*)for: \S+\s*$", line)
-        if m:
-            line = f"{m.group(1)}for: {FOR_OVERRIDES.get(alert, FOR_DEFAULT)}\n"
-            replaced.add(alert)
-        out.append(line)
-    alerts = set(re.findall(r"^\s*- alert: (\S+)\s*$", text, re.M))
-    assert replaced == alerts, f"alerts without a `for:` line: {alerts - replaced}"
-    return "".join(out)
+    """The alert rules with every `for:` shortened (see FOR_OVERRIDES), as JSON (which
+    Prometheus reads as YAML)."""
+    doc = yaml_load(text, "hermes-alerts.yml")
+    for group in doc["groups"]:
+        for rule in group["rules"]:
+            assert "for" in rule, f"{rule['alert']}: no `for:`"
+            rule["for"] = FOR_OVERRIDES.get(rule["alert"], FOR_DEFAULT)
+    return json.dumps(doc, indent=1)
 
 
 def fast_recording_rules(text):
     """Recording rules evaluated every second instead of every minute (windows kept)."""
-    new, n = re.subn(r"(?m)^(\s+)interval: 1m\s*$", r"\1interval: 1s", text)
-    assert n == 1, "hermes-recording.yml: expected one `interval: 1m` group"
-    return new
+    doc = yaml_load(text, "hermes-recording.yml")
+    assert [g.get("interval") for g in doc["groups"]] == ["1m"], "expected one 1m group"
+    doc["groups"][0]["interval"] = "1s"
+    return json.dumps(doc, indent=1)
+
+
+def recorded_names():
+    with open(os.path.join(ALERTS, "hermes-recording.yml")) as f:
+        doc = yaml_load(f.read(), "hermes-recording.yml")
+    return [r["record"] for g in doc["groups"] for r in g["rules"]]
 
 
 def alertmanager_config(text, webhook_url):
@@ -363,8 +365,7 @@ class FullStackTest(Harness):
         # Nothing alerts while everything is healthy.
         self.assertEqual(self.query('ALERTS{alertstate="firing"}'), [])
         # Every recording rule yields data here (a rule that never does is broken).
-        with open(os.path.join(ALERTS, "hermes-recording.yml")) as f:
-            records = re.findall(r"^\s*- record: (\S+)", f.read(), re.M)
+        records = recorded_names()
         self.assertGreater(len(records), 5)
         for rec in records:
             with self.subTest(record=rec):
@@ -533,7 +534,7 @@ class FullStackTest(Harness):
               file=sys.stderr)
         unexempted = {w: v for w, v in missing.items() if w not in NO_DATA_EXEMPT}
         self.assertEqual(unexempted, {}, "dashboard queries without data "
-                         "(fix dashboards/generate.py or make the test exercise the family)")
+                         "(fix the dashboard in mixin/dashboards/ or make the test exercise the family)")
 
 
 if __name__ == "__main__":

@@ -503,14 +503,14 @@ class Monitoring(unittest.TestCase):
                  for f in ("hermes-alerts.yml", "hermes-recording.yml")]
         src_dash = sorted(f for f in os.listdir(os.path.join(ROOT, "dashboards")) if f.endswith(".json"))
         chart_dash = sorted(os.listdir(os.path.join(CHART, "files", "dashboards")))
-        self.assertEqual(src_dash, chart_dash, "run helm/sync-assets.sh")
+        self.assertEqual(src_dash, chart_dash, "run scripts/mixin.sh")
         pairs += [(os.path.join(ROOT, "dashboards", f), os.path.join(CHART, "files", "dashboards", f))
                   for f in src_dash]
         for src, dst in pairs:
             with open(src, "rb") as a, open(dst, "rb") as b:
                 self.assertEqual(hashlib.sha256(a.read()).hexdigest(), hashlib.sha256(b.read()).hexdigest(),
                                  f"{os.path.relpath(dst, ROOT)} differs from {os.path.relpath(src, ROOT)}: "
-                                 "run helm/sync-assets.sh")
+                                 "run scripts/mixin.sh")
 
     def test_dashboards(self):
         cms = [o for o in rendered("deployment_full") if o["kind"] == "ConfigMap"
