@@ -6,10 +6,10 @@
 Runs scripts/helm-tools.sh first (installs helm and the node validators into
 build/tools and tests/helm/node_modules, once). No cluster is needed:
 
-- `helm lint --strict` with representative values;
-- `helm template` over a matrix of values (each mode; TLS from an existing Secret and
-  from cert-manager; monitors, rules, dashboards, NetworkPolicy on/off; icmp) and the
-  sidecar parent example (helm/examples/sidecar-parent, hermes as a file:// dependency);
+- `helm lint --strict` and `helm template` over the defaults and every
+  helm/hermes-exporter/ci/*-values.yaml (each mode; TLS from an existing Secret and from
+  cert-manager; monitors, rules, dashboards, NetworkPolicy, PDB, extras, host network,
+  icmp) and the sidecar parent example (hermes as a file:// dependency);
 - every rendered object validated against the Kubernetes / prometheus-operator /
   cert-manager schemas (tests/helm/validate.mjs, kubernetes-models);
 - the protections: Pod Security "restricted" on every pod and container in every mode,
@@ -17,6 +17,8 @@ build/tools and tests/helm/node_modules, once). No cluster is needed:
   (no subPath), HTTPS probes with TLS, checksum annotation, monitors with tlsConfig and
   authorization, PrometheusRule = alerts/, dashboard ConfigMaps = dashboards/;
 - values.schema.json and template checks reject bad values, naming the field;
+- Chart.yaml's Artifact Hub metadata, and README.md's values table is what
+  tests/helm/chart-readme.mjs generates from values.yaml;
 - the Dockerfile's runtime packages exist in apt (when apt-cache is available) and the
   chart's default image is what the Dockerfile builds.
 
@@ -36,6 +38,7 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHART = os.path.join(ROOT, "helm", "hermes-exporter")
 PARENT = os.path.join(ROOT, "helm", "examples", "sidecar-parent")
+CI = os.path.join(CHART, "ci")
 VALIDATE = os.path.join(ROOT, "tests", "helm", "validate.mjs")
 RELEASE, NS = "hx", "netmon"
 FULLNAME = f"{RELEASE}-hermes-exporter"
@@ -50,8 +53,6 @@ TLS_CM = {"tls": {"enabled": True, "certManager": {"enabled": True,
 MONITORS = {"serviceMonitor": {"enabled": True, "additionalLabels": {"release": "kube-prometheus-stack"}},
             "podMonitor": {"enabled": True, "additionalLabels": {"release": "kube-prometheus-stack"}},
             "prometheusRule": {"enabled": True}, "dashboards": {"enabled": True}}
-NETPOL = {"networkPolicy": {"enabled": True, "egress": {"enabled": True, "extraRules": [
-    {"to": [{"ipBlock": {"cidr": "192.0.2.0/24"}}], "ports": [{"port": 443, "protocol": "TCP"}]}]}}}
 
 
 def merge(*dicts):
@@ -65,28 +66,9 @@ def merge(*dicts):
     return out
 
 
-MATRIX = {
-    "default": {},
-    "deployment_full": merge({"replicas": 2}, TLS_EXISTING, MONITORS, NETPOL),
-    "deployment_plain_monitors": merge(MONITORS, {"auth": {"enabled": False}}),
-    "deployment_minimal": {"auth": {"enabled": False}, "service": {"enabled": False},
-                           "test": {"enabled": False}, "serviceAccount": {"create": False}},
-    "daemonset_certmanager": merge({"mode": "daemonset"}, TLS_CM, MONITORS, NETPOL),
-    "daemonset_icmp_capability": merge({"mode": "daemonset", "icmp": {"enabled": True, "mode": "capability"}}),
-    "deployment_icmp_sysctl": merge({"icmp": {"enabled": True}}, TLS_EXISTING),
-    "sidecar": merge({"mode": "sidecar"}, TLS_EXISTING, MONITORS),
-    "sidecar_certmanager_native": merge({"mode": "sidecar", "sidecar": {"native": True}}, TLS_CM,
-                                        {"podMonitor": {"enabled": True}}),
-    "stamp_probes": {"config": {"global": {"scrape_interval": "30s"}, "probes": [
-        {"name": "branch_loss", "kind": "stamp", "address": "target.example.net:862",
-         "interval": "30s", "count": 100, "packet_interval": "20ms"},
-        {"name": "branch_bloat", "kind": "speedtest", "url": "https://target.example.net:9517",
-         "interval": "1h", "timeout": "30s",
-         "loaded_stamp": {"address": "target.example.net", "interval": "20ms"}}]}},
-    "lifecycle_extra": {"enableLifecycle": True, "extraArgs": ["--web.max-connections=128"],
-                        "log": {"level": "debug", "format": "json"},
-                        "auth": {"existingSecret": "my-token", "secretKey": "bearer"}},
-}
+# name -> values: the chart's defaults and every ci/*-values.yaml (loaded in setUpModule;
+# chart-testing's convention, so `ct lint`/`ct install` use the same files).
+MATRIX = {"default": {}}
 PARENT_MATRIX = {
     "parent_default": {},
     "parent_native_tls_icmp": {"hermes-exporter": merge({"sidecar": {"native": True}, "icmp": {"enabled": True},
@@ -148,6 +130,17 @@ def values_of(name):
     return PARENT_MATRIX[name].get("hermes-exporter", {})
 
 
+def extra_manifest_names(name):
+    """metadata.name of the entry's extraManifests (strings: {{ .Release.Name }} expanded)."""
+    out = set()
+    for m in values_of(name).get("extraManifests", []):
+        if isinstance(m, dict):
+            out.add(m["metadata"]["name"])
+        else:
+            out.update(re.findall(r"(?m)^  name: (\S+)", m.replace("{{ .Release.Name }}", RELEASE)))
+    return out
+
+
 def kinds(objs, kind):
     return [o for o in objs if o["kind"] == kind]
 
@@ -200,6 +193,9 @@ def setUpModule():
     p = run([HELM, "dependency", "build", PARENT_COPY])
     if p.returncode != 0:
         raise RuntimeError("helm dependency build of the sidecar parent failed:\n" + p.stderr)
+    for f in sorted(os.listdir(CI)):
+        if f.endswith("-values.yaml"):
+            MATRIX[f[:-len("-values.yaml")]] = parse_yaml_file(os.path.join(CI, f))[0] or {}
 
 
 def tearDownModule():
@@ -209,8 +205,8 @@ def tearDownModule():
 
 class Lint(unittest.TestCase):
     def test_lint_strict(self):
-        for name in ("default", "deployment_full", "daemonset_certmanager", "sidecar",
-                     "deployment_icmp_sysctl"):
+        self.assertGreaterEqual(len(MATRIX), 10, "ci/*-values.yaml not loaded")
+        for name in MATRIX:
             p = run([HELM, "lint", "--strict", CHART, "-n", NS, "-f", write_values(MATRIX[name])])
             self.assertEqual(p.returncode, 0, f"helm lint --strict ({name}):\n{p.stdout}{p.stderr}")
 
@@ -229,7 +225,9 @@ class Lint(unittest.TestCase):
 class Matrix(unittest.TestCase):
     """Every matrix entry renders and validates; the protections hold everywhere."""
 
-    ALL = list(MATRIX) + list(PARENT_MATRIX)
+    @property
+    def ALL(self):  # noqa: N802 - reads like the constant it was
+        return list(MATRIX) + list(PARENT_MATRIX)
 
     def test_all_render_and_validate(self):
         for name in self.ALL:
@@ -239,6 +237,8 @@ class Matrix(unittest.TestCase):
     def test_labels(self):
         for name in MATRIX:
             for o in rendered(name):
+                if o["metadata"]["name"] in extra_manifest_names(name):
+                    continue  # the user's objects, as given
                 with self.subTest(name, obj=o["metadata"]["name"], kind=o["kind"]):
                     labels = o["metadata"].get("labels", {})
                     for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance",
@@ -262,7 +262,7 @@ class Matrix(unittest.TestCase):
                 else:
                     self.assertEqual([o["kind"] for o in own],
                                      ["Deployment" if mode == "deployment" else "DaemonSet"])
-                if name == "deployment_full":
+                if name == "deployment-full":
                     self.assertEqual(own[0]["spec"]["replicas"], 2)
 
     def test_restricted_security_everywhere(self):
@@ -277,8 +277,11 @@ class Matrix(unittest.TestCase):
                     self.assertIs(psc.get("runAsNonRoot"), True)
                     self.assertEqual(psc.get("seccompProfile", {}).get("type"), "RuntimeDefault")
                     self.assertIs(spec.get("automountServiceAccountToken"), False)
-                    for key in ("hostNetwork", "hostPID", "hostIPC"):
+                    for key in ("hostPID", "hostIPC"):
                         self.assertFalse(spec.get(key, False))
+                    # host networking only for the DaemonSet that asks for it ("privileged")
+                    self.assertEqual(spec.get("hostNetwork", False),
+                                     bool(v.get("hostNetwork")) and owner.startswith("DaemonSet/"))
                     for c in all_containers(spec):
                         sc = c.get("securityContext", {})
                         self.assertIs(sc.get("allowPrivilegeEscalation"), False, c["name"])
@@ -300,11 +303,11 @@ class Matrix(unittest.TestCase):
         def sysctls(name):
             return [s for _, spec, _ in hermes_pods(rendered(name))
                     for s in spec.get("securityContext", {}).get("sysctls", [])]
-        self.assertEqual(sysctls("deployment_icmp_sysctl"),
+        self.assertEqual(sysctls("deployment-icmp-sysctl"),
                          [{"name": "net.ipv4.ping_group_range", "value": "65532 65532"}])
         self.assertEqual(sysctls("parent_native_tls_icmp"),
                          [{"name": "net.ipv4.ping_group_range", "value": "65532 65532"}])
-        self.assertEqual(sysctls("daemonset_icmp_capability"), [])
+        self.assertEqual(sysctls("daemonset-icmp-capability"), [])
         self.assertEqual(sysctls("default"), [])
 
     def test_secrets_mounted_as_directories(self):
@@ -366,7 +369,7 @@ class Matrix(unittest.TestCase):
                         self.assertIn(extra, args)
 
     def test_web_config(self):
-        objs = rendered("deployment_full")
+        objs = rendered("deployment-full")
         web = [o for o in objs if o["kind"] == "ConfigMap" and "web.yml" in o.get("data", {})]
         self.assertEqual(len(web), 1)
         text = web[0]["data"]["web.yml"]
@@ -406,6 +409,120 @@ class Matrix(unittest.TestCase):
             self.assertIn("checksum/config", meta.get("annotations", {}))
 
 
+class CommunityShape(unittest.TestCase):
+    """What the prometheus-community charts offer: registry, PDB, extras, host network,
+    scrape limits, Artifact Hub metadata, a README generated from values.yaml."""
+
+    def test_image_registry(self):
+        (_, spec, _), = hermes_pods(rendered("deployment-extras"))
+        self.assertEqual(hermes_container(spec)["image"],
+                         "registry.example.com/netmon/hermes-exporter:0.1.0")
+        rc, out, err = template({"image": {"registry": "registry.example.com:5000/", "digest": "sha256:" + "a" * 64},
+                                 "test": {"image": {"registry": "mirror.example.com"}}})
+        self.assertEqual(rc, 0, err)
+        objs = validate(out)
+        (_, spec, _), = hermes_pods(objs)
+        self.assertEqual(hermes_container(spec)["image"],
+                         "registry.example.com:5000/hermes-exporter@sha256:" + "a" * 64)
+        pod, = kinds(objs, "Pod")
+        self.assertEqual(pod["spec"]["containers"][0]["image"], "mirror.example.com/curlimages/curl:8.11.1")
+
+    def test_pod_disruption_budget(self):
+        pdb, = kinds(rendered("deployment-full"), "PodDisruptionBudget")
+        dep, = kinds(rendered("deployment-full"), "Deployment")
+        self.assertEqual(pdb["spec"]["maxUnavailable"], 1)
+        self.assertEqual(pdb["spec"]["selector"], dep["spec"]["selector"])
+        self.assertEqual(kinds(rendered("default"), "PodDisruptionBudget"), [])
+
+    def test_extra_containers_volumes_manifests(self):
+        objs = rendered("deployment-extras")
+        (_, spec, _), = hermes_pods(objs)
+        self.assertEqual([c["name"] for c in spec["containers"]], ["hermes-exporter", "pause"])
+        self.assertIn({"name": "probe-ca", "configMap": {"name": "probe-ca"}}, spec["volumes"])
+        self.assertIn({"name": "probe-ca", "mountPath": "/etc/hermes/probe-ca", "readOnly": True},
+                      hermes_container(spec)["volumeMounts"])
+        cms = {o["metadata"]["name"]: o for o in kinds(objs, "ConfigMap")}
+        self.assertIn("probe-ca", cms)  # an object, as given
+        self.assertEqual(cms[f"{RELEASE}-notes"]["data"], {"release": RELEASE})  # a string, through tpl
+
+    def test_host_network_daemonset(self):
+        objs = rendered("daemonset-hostnetwork")
+        (owner, spec, _), = hermes_pods(objs)
+        self.assertTrue(owner.startswith("DaemonSet/"))
+        self.assertIs(spec["hostNetwork"], True)
+        self.assertEqual(spec["dnsPolicy"], "ClusterFirstWithHostNet")
+        self.assertNotIn("sysctls", spec["securityContext"])
+        c = hermes_container(spec)
+        self.assertEqual(c["ports"][0]["containerPort"], 10516)
+        self.assertEqual(c["securityContext"]["capabilities"]["add"], ["NET_RAW"])
+        svc, = [o for o in kinds(objs, "Service") if o["metadata"]["name"] == FULLNAME]
+        self.assertEqual(svc["spec"]["internalTrafficPolicy"], "Local")
+
+    def test_scrape_limits(self):
+        objs = rendered("deployment-full")
+        sm, = kinds(objs, "ServiceMonitor")
+        pm, = kinds(objs, "PodMonitor")
+        self.assertEqual((sm["spec"]["sampleLimit"], sm["spec"]["labelLimit"]), (3000, 20))
+        self.assertEqual(pm["spec"]["sampleLimit"], 3000)
+        self.assertNotIn("labelLimit", pm["spec"])
+        for m in kinds(rendered("deployment-plain-monitors"), "ServiceMonitor"):
+            for k in ("sampleLimit", "labelLimit", "labelNameLengthLimit", "labelValueLengthLimit"):
+                self.assertNotIn(k, m["spec"])
+        self.assertEqual(kinds(rendered("deployment-full"), "ServiceMonitor")[0]["spec"]["endpoints"][0]
+                         .get("metricRelabelings"), None)
+
+    def test_chart_metadata(self):
+        chart = parse_yaml_file(os.path.join(CHART, "Chart.yaml"))[0]
+        self.assertRegex(chart["icon"], r"^https://\S+\.svg$")
+        self.assertTrue(os.path.exists(os.path.join(ROOT, "docs", chart["icon"].rsplit("/", 1)[1])))
+        self.assertTrue(chart["maintainers"] and chart["maintainers"][0]["name"])
+        ann = chart["annotations"]
+        self.assertEqual(ann["artifacthub.io/license"], "Apache-2.0")
+        path = os.path.join(TMP, "ah.yaml")
+        for key in ("artifacthub.io/images", "artifacthub.io/links", "artifacthub.io/changes"):
+            with open(path, "w") as f:
+                f.write(ann[key])
+            items = parse_yaml_file(path)[0]
+            self.assertTrue(items and all(isinstance(i, dict) for i in items), key)
+            if key.endswith("images"):
+                # the images this chart really deploys by default
+                (_, spec, _), = hermes_pods(rendered("default"))
+                pod, = kinds(rendered("default"), "Pod")
+                self.assertEqual(sorted(i["image"] for i in items),
+                                 sorted([hermes_container(spec)["image"], pod["spec"]["containers"][0]["image"]]))
+            if key.endswith("changes"):
+                for i in items:
+                    self.assertIn(i["kind"], ("added", "changed", "deprecated", "removed", "fixed", "security"))
+
+    def test_readme_generated_from_values(self):
+        gen = os.path.join(ROOT, "tests", "helm", "chart-readme.mjs")
+        p = run(["node", gen, "--check"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(CHART, "README.md")) as f:
+            text = f.read()
+        for key in ("image.registry", "hostNetwork", "podDisruptionBudget", "extraManifests",
+                    "serviceMonitor.sampleLimit"):
+            self.assertIn(f"| `{key}` |", text)
+        # A key without a description is an error naming it; a changed one is noticed.
+        copy_dir = os.path.join(TMP, "readme-chart")
+        shutil.copytree(CHART, copy_dir)
+        with open(os.path.join(copy_dir, "values.yaml"), "a") as f:
+            f.write("\nundocumentedKey: 1\n")
+        p = run(["node", gen, "--chart", copy_dir])
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("undocumentedKey", p.stderr)
+        with open(os.path.join(copy_dir, "values.yaml"), "a") as f:
+            f.write("# -- Now documented.\nanotherKey: 2\n")
+        with open(os.path.join(copy_dir, "values.yaml")) as f:
+            fixed = f.read().replace("\nundocumentedKey: 1\n", "\n")
+        with open(os.path.join(copy_dir, "values.yaml"), "w") as f:
+            f.write(fixed)
+        self.assertEqual(run(["node", gen, "--chart", copy_dir, "--check"]).returncode, 1)
+        self.assertEqual(run(["node", gen, "--chart", copy_dir]).returncode, 0)
+        with open(os.path.join(copy_dir, "README.md")) as f:
+            self.assertIn("| `anotherKey` | int | `2` | Now documented. |", f.read())
+
+
 class Checksums(unittest.TestCase):
     def test_checksum_annotation_rolls_pods(self):
         def checksum(values, chart=CHART):
@@ -441,8 +558,8 @@ class Checksums(unittest.TestCase):
 
 class Monitoring(unittest.TestCase):
     def test_service_monitor(self):
-        for name, tls, auth in (("deployment_full", True, True), ("daemonset_certmanager", True, True),
-                                ("deployment_plain_monitors", False, False), ("sidecar", True, True)):
+        for name, tls, auth in (("deployment-full", True, True), ("daemonset-certmanager", True, True),
+                                ("deployment-plain-monitors", False, False), ("sidecar", True, True)):
             objs = rendered(name)
             sm, = kinds(objs, "ServiceMonitor")
             pm, = kinds(objs, "PodMonitor")
@@ -481,16 +598,16 @@ class Monitoring(unittest.TestCase):
         self.assertEqual(sm["spec"]["endpoints"][0]["interval"], "1m")
 
     def test_certificate(self):
-        cert, = kinds(rendered("daemonset_certmanager"), "Certificate")
+        cert, = kinds(rendered("daemonset-certmanager"), "Certificate")
         self.assertEqual(cert["spec"]["dnsNames"][:4], [FULLNAME, f"{FULLNAME}.{NS}", SVC_DNS,
                                                          f"{SVC_DNS}.cluster.local"])
         self.assertEqual(cert["spec"]["issuerRef"], {"name": "internal-ca", "kind": "ClusterIssuer",
                                                      "group": "cert-manager.io"})
         self.assertEqual(cert["spec"]["secretName"], f"{FULLNAME}-tls")
-        self.assertEqual(kinds(rendered("deployment_full"), "Certificate"), [])
+        self.assertEqual(kinds(rendered("deployment-full"), "Certificate"), [])
 
     def test_prometheus_rule_equals_alerts(self):
-        rule, = kinds(rendered("deployment_full"), "PrometheusRule")
+        rule, = kinds(rendered("deployment-full"), "PrometheusRule")
         want = []
         for f in ("hermes-alerts.yml", "hermes-recording.yml"):
             want += parse_yaml_file(os.path.join(ROOT, "alerts", f))[0]["groups"]
@@ -513,7 +630,7 @@ class Monitoring(unittest.TestCase):
                                  "run scripts/mixin.sh")
 
     def test_dashboards(self):
-        cms = [o for o in rendered("deployment_full") if o["kind"] == "ConfigMap"
+        cms = [o for o in rendered("deployment-full") if o["kind"] == "ConfigMap"
                and o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
         names = sorted(f for f in os.listdir(os.path.join(ROOT, "dashboards")) if f.endswith(".json"))
         self.assertEqual(sorted(k for cm in cms for k in cm["data"]), names)
@@ -537,7 +654,7 @@ class Monitoring(unittest.TestCase):
             self.assertNotIn(kind, got)
 
     def test_network_policy(self):
-        for name in ("deployment_full", "daemonset_certmanager"):
+        for name in ("deployment-full", "daemonset-certmanager"):
             np, = kinds(rendered(name), "NetworkPolicy")
             spec = np["spec"]
             self.assertEqual(spec["podSelector"]["matchLabels"],
@@ -557,7 +674,7 @@ class Monitoring(unittest.TestCase):
 
 class HelmTestHook(unittest.TestCase):
     def test_hook_pod(self):
-        for name in ("default", "deployment_full", "sidecar", "deployment_plain_monitors"):
+        for name in ("default", "deployment-full", "sidecar", "deployment-plain-monitors"):
             v = values_of(name)
             pod, = kinds(rendered(name), "Pod")
             with self.subTest(name):
@@ -580,7 +697,7 @@ class HelmTestHook(unittest.TestCase):
                 # the test Pod must not be selected (or adopted) by the workload
                 labels = pod["metadata"]["labels"]
                 self.assertNotEqual(labels.get("app.kubernetes.io/name"), "hermes-exporter")
-        self.assertEqual(kinds(rendered("deployment_minimal"), "Pod"), [])
+        self.assertEqual(kinds(rendered("deployment-minimal"), "Pod"), [])
 
     def test_curl_image_configurable(self):
         rc, out, err = template({"test": {"image": {"repository": "registry.local/tools/curl", "tag": "8.5.0"}}})
@@ -646,6 +763,15 @@ class Rejections(unittest.TestCase):
          "mutually exclusive"),
         ({"mode": "sidecar", "networkPolicy": {"enabled": True}}, "networkPolicy.enabled"),
         ({"serviceMonitor": {"enabled": True}, "service": {"enabled": False}}, "service.enabled"),
+        ({"hostNetwork": True}, "hostNetwork is for mode daemonset"),
+        ({"mode": "daemonset", "hostNetwork": True, "networkPolicy": {"enabled": True}}, "NetworkPolicies do not apply"),
+        ({"mode": "daemonset", "hostNetwork": True, "icmp": {"enabled": True}}, "icmp.mode capability"),
+        ({"mode": "daemonset", "podDisruptionBudget": {"maxUnavailable": 1}}, "podDisruptionBudget is for mode deployment"),
+        ({"podDisruptionBudget": {"maxSurge": 1}}, "/podDisruptionBudget"),
+        ({"mode": "sidecar", "extraContainers": [{"name": "x", "image": "x"}]}, "extraContainers"),
+        ({"extraContainers": [{"name": "x"}]}, "/extraContainers/0"),
+        ({"image": {"registry": "Registry.Example.com"}}, "/image/registry"),
+        ({"serviceMonitor": {"sampleLimit": -1}}, "/serviceMonitor/sampleLimit"),
     ]
 
     def test_bad_values_rejected(self):

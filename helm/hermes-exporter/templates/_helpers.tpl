@@ -61,13 +61,23 @@ app.kubernetes.io/part-of: hermes
 {{- end }}
 {{- end }}
 
-{{- define "hermes-exporter.image" -}}
-{{- $img := .Values.image }}
-{{- if $img.digest }}
-{{- printf "%s@%s" $img.repository $img.digest }}
-{{- else }}
-{{- printf "%s:%s" $img.repository (default .Chart.AppVersion $img.tag) }}
+{{/* [registry/]repository:tag, or [registry/]repository@digest when a digest is set, of
+an image value (image, test.image); the tag defaults to .default. */}}
+{{- define "hermes-exporter.imageRef" -}}
+{{- $img := .image }}
+{{- $repo := $img.repository }}
+{{- if $img.registry }}
+{{- $repo = printf "%s/%s" (trimSuffix "/" $img.registry) $repo }}
 {{- end }}
+{{- if $img.digest }}
+{{- printf "%s@%s" $repo $img.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo (default .default $img.tag) }}
+{{- end }}
+{{- end }}
+
+{{- define "hermes-exporter.image" -}}
+{{- include "hermes-exporter.imageRef" (dict "image" .Values.image "default" .Chart.AppVersion) }}
 {{- end }}
 
 {{/* ---- Secrets, config maps, DNS names ---- */}}
@@ -140,6 +150,21 @@ app.kubernetes.io/part-of: hermes
 {{- end }}
 {{- if and .Values.serviceMonitor.enabled (not .Values.service.enabled) }}
 {{- fail "serviceMonitor.enabled needs service.enabled" }}
+{{- end }}
+{{- if and .Values.hostNetwork (ne .Values.mode "daemonset") }}
+{{- fail "hostNetwork is for mode daemonset (each node's own network path)" }}
+{{- end }}
+{{- if and .Values.hostNetwork .Values.networkPolicy.enabled }}
+{{- fail "hostNetwork and networkPolicy.enabled do not mix: NetworkPolicies do not apply to host-network pods; restrict the node's port with its firewall" }}
+{{- end }}
+{{- if and .Values.hostNetwork .Values.icmp.enabled (eq .Values.icmp.mode "sysctl") }}
+{{- fail "hostNetwork with icmp.enabled needs icmp.mode capability: the pod sysctl net.ipv4.ping_group_range is not allowed with host networking (or set it on the nodes and leave icmp.enabled off)" }}
+{{- end }}
+{{- if and .Values.podDisruptionBudget (ne .Values.mode "deployment") }}
+{{- fail "podDisruptionBudget is for mode deployment (a DaemonSet's pods are not evicted by drains; in mode sidecar the parent owns the pods)" }}
+{{- end }}
+{{- if and .Values.extraContainers (eq .Values.mode "sidecar") }}
+{{- fail "extraContainers is not available in mode sidecar: the parent chart owns the pod" }}
 {{- end }}
 {{- $cfg := .Values.config | default dict }}
 {{- if not (kindIs "map" $cfg) }}
@@ -327,11 +352,18 @@ spec:
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- if .Values.hostNetwork }}
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  {{- end }}
   securityContext:
     {{- include "hermes-exporter.podSecurityContext" . | nindent 4 }}
   terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
   containers:
     - {{ include "hermes-exporter.container" . | nindent 6 | trim }}
+    {{- with .Values.extraContainers }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   volumes:
     {{- include "hermes-exporter.volumes" . | nindent 4 }}
   {{- with .Values.nodeSelector }}

@@ -32,3 +32,12 @@ metricRelabelings:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/* Per-scrape limits (spec level of both monitors); 0 means none and is left out. */}}
+{{- define "hermes-exporter.scrapeLimits" -}}
+{{- range $k := list "sampleLimit" "labelLimit" "labelNameLengthLimit" "labelValueLengthLimit" }}
+{{- with index $ $k }}
+{{ $k }}: {{ . }}
+{{- end }}
+{{- end }}
+{{- end }}
