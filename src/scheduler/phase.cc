@@ -148,7 +148,9 @@ std::optional<Duration> ScrapeIntervalWatch::Observe(const std::string& client, 
            kTolerance * static_cast<double>(of.count());
   };
   if (!within(sorted.back(), sorted.front(), sorted.back())) return std::nullopt;  // irregular
-  const Duration steady = sorted[sorted.size() / 2];
+  // Rounded to 100 ms: scrapers run on whole intervals; the rest is network and queueing.
+  const Duration steady =
+      std::chrono::round<std::chrono::duration<int64_t, std::deci>>(sorted[sorted.size() / 2]);
   if (within(steady, expected, expected)) {
     c.reported.reset();
     return std::nullopt;

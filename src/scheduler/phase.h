@@ -74,10 +74,11 @@ class ScrapeOffsetEstimator {
 //
 // Method: per client address, the last arrival and the last kGaps gaps between
 // arrivals. When those gaps agree within kTolerance of the largest and their median
-// differs from the expected interval by more than kTolerance of it, the median is
-// reported once; again only after it changed by more than kTolerance or came back into
-// line. Irregular gaps (a person with curl, two scrapers behind one address) report
-// nothing. At most kMaxClients addresses are kept; the least recently seen goes first.
+// differs from the expected interval by more than kTolerance of it, the median (rounded
+// to 100 ms) is reported once; again only after it changed by more than kTolerance or
+// came back into line. Irregular gaps (a person with curl, two scrapers behind one
+// address) report nothing. At most kMaxClients addresses are kept; the least recently
+// seen goes first.
 class ScrapeIntervalWatch {
  public:
   static constexpr size_t kMaxClients = 16;

@@ -24,7 +24,6 @@ Run: HERMES_BUILD_DIR=build/release python3 tests/e2e/fullstack_test.py
 """
 import http.server
 import json
-import math
 import os
 import re
 import shutil
@@ -38,11 +37,12 @@ import unittest
 import urllib.parse
 import urllib.request
 
+import dashboard_check
 from assets_test import yaml_load
+from dashboard_check import finite_values
 from harness import SOURCE_DIR, Harness, binary, free_port, wait_for
 
 ALERTS = os.path.join(SOURCE_DIR, "alerts")
-DASHBOARDS = os.path.join(SOURCE_DIR, "dashboards")
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
 PROBES = ("st", "web", "tcp", "dns", "icmp", "stamp", "rpm")
@@ -119,24 +119,9 @@ scrape_configs:
 # all three become true about two intervals after the last success (stale can even
 # be first), and Alertmanager only inhibits once the failing alert has arrived; the
 # shipped config gets that margin from group_wait (30s), the test's 1s does not give
-# it. HermesExporterAbsent keeps a longer `for:` because
-# absent(up) is true until Prometheus' first scrape: the shipped 15m rides out
-# startup, 2s would not.
+# it.
 FOR_DEFAULT = "2s"
-FOR_OVERRIDES = {"HermesProbeStale": "6s", "HermesPacketLoss": "6s",
-                 "HermesExporterAbsent": "1m"}
-
-
-# Dashboard variables -> values matching this setup.
-def dashboard_substitutions(port):
-    return {
-        "$__rate_interval": "1m",
-        "$__interval": "15s",
-        "$__range": "5m",
-        "$job": JOB,
-        "$instance": f"127.0.0.1:{port}",
-        "$probe": "|".join(PROBES),
-    }
+FOR_OVERRIDES = {"HermesProbeStale": "6s", "HermesPacketLoss": "6s"}
 
 
 # Queries allowed to return no data, with the reason. Keep this empty unless a panel
@@ -252,21 +237,6 @@ class DnsResponder:
 
     def close(self):
         self.sock.close()
-
-
-def panels(dashboard):
-    for p in dashboard.get("panels", []):
-        yield p
-        yield from p.get("panels", [])  # collapsed rows
-
-
-def finite_values(result):
-    out = []
-    for r in result:
-        v = float(r["value"][1])
-        if not math.isnan(v) and not math.isinf(v):
-            out.append(v)
-    return out
 
 
 class FullStackTest(Harness):
@@ -473,65 +443,12 @@ class FullStackTest(Harness):
                          f"hermes exporter 127.0.0.1:{self.port} is down")
 
     def dashboard_queries(self):
-        subst = dashboard_substitutions(self.port)
-        keys = sorted(subst, key=len, reverse=True)
-
-        def expand(e):
-            for k in keys:
-                e = e.replace(k, subst[k])
-            self.assertNotIn("$", e, "unknown dashboard variable")
-            return e
-
-        queries = []  # (where, expr)
-        # Heatmaps hide zero cells (filterValues le 1e-9): all-zero buckets show nothing.
-        positive = set()
-        for name in sorted(os.listdir(DASHBOARDS)):
-            if not name.endswith(".json"):
-                continue
-            with open(os.path.join(DASHBOARDS, name)) as f:
-                d = json.load(f)
-            for v in d["templating"]["list"]:
-                if v["type"] != "query":
-                    continue
-                q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
-                m = re.fullmatch(r"label_values\((.+),\s*([A-Za-z_]+)\)", q)
-                self.assertIsNotNone(m, f"{name} ${v['name']}: {q}")
-                queries.append((f"{name} variable ${v['name']}",
-                                f"count by ({m.group(2)}) ({expand(m.group(1))})"))
-            for p in panels(d):
-                for t in p.get("targets", []):
-                    where = f"{name} {p['title']!r} {t['refId']}"
-                    queries.append((where, expand(t["expr"])))
-                    if p["type"] == "heatmap":
-                        positive.add(where)
-        self.assertGreater(len(queries), 40)
-
+        qs = dashboard_check.queries(dashboard_check.substitutions(JOB, f"127.0.0.1:{self.port}", PROBES))
+        self.assertGreater(len(qs), 40)
         # Variables must offer exactly this setup's values.
-        for var, label, want in (("job", "job", {JOB}),
-                                 ("instance", "instance", {f"127.0.0.1:{self.port}"}),
-                                 ("probe", "probe", set(PROBES))):
-            for where, e in queries:
-                if where.endswith(f"variable ${var}"):
-                    got = {r["metric"].get(label) for r in self.query(e)}
-                    self.assertEqual(got, want, where)
-
-        # A query gets a few chances: some look at the last minute only.
-        pending, last = list(queries), {}
-        deadline = time.monotonic() + 45
-        while pending:
-            for where, e in pending:
-                last[where] = (e, self.query(e))
-            pending = [(w, e) for w, e in pending
-                       if not [v for v in finite_values(last[w][1]) if w not in positive or v > 0]]
-            if not pending or time.monotonic() > deadline:
-                break
-            time.sleep(2)
-        missing = {w: last[w] for w, _ in pending}
-        if os.environ.get("HERMES_FULLSTACK_VERBOSE"):
-            for where, (e, result) in sorted(last.items()):
-                print(f"{len(result):3d} series  {where}: {e}", file=sys.stderr)
-        print(f"\n{len(queries)} dashboard queries, {len(missing)} without data",
-              file=sys.stderr)
+        for var, want in (("job", {JOB}), ("instance", {f"127.0.0.1:{self.port}"}), ("probe", set(PROBES))):
+            self.assertEqual(dashboard_check.variable_values(self.query, qs, var, var), want, var)
+        missing = dashboard_check.without_data(self.query, qs)
         unexempted = {w: v for w, v in missing.items() if w not in NO_DATA_EXEMPT}
         self.assertEqual(unexempted, {}, "dashboard queries without data "
                          "(fix the dashboard in mixin/dashboards/ or make the test exercise the family)")

@@ -144,6 +144,12 @@ TEST(ScrapeIntervalTest, ReportsAScraperAtAnotherIntervalOnce) {
   EXPECT_EQ(Feed(w, "10.0.0.1", At(1'120s), 30s, 10), std::nullopt);  // said once
 }
 
+TEST(ScrapeIntervalTest, ReportsTheIntervalRoundedTo100Ms) {
+  ScrapeIntervalWatch w;
+  EXPECT_EQ(Feed(w, "a", At(1'000s), 2s + 3ms, 4, 1s), Duration(2s));
+  EXPECT_EQ(Feed(w, "b", At(1'000s), 7s + 480ms, 4, 1s), Duration(7s + 500ms));
+}
+
 TEST(ScrapeIntervalTest, MatchingIntervalWithJitterIsQuiet) {
   ScrapeIntervalWatch w;
   for (int k = 0; k < 40; ++k) {
