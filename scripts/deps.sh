@@ -61,7 +61,13 @@ test   h2load                                 nghttp2-client
 test   irtt                                   irtt
 test   chromium                               chromium
 test   jsonnet                                jsonnet
+test   lintian                                lintian
+test   systemd-analyze                        systemd
+test   dpkg-shlibdeps                         dpkg-dev
+test   strace                                 strace
+test   man                                    man-db
 all    clang++-14                             clang-14
+all    debootstrap                            debootstrap
 all    /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a  libclang-rt-14-dev
 '
 
