@@ -28,7 +28,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
-from harness import SOURCE_DIR, Harness, binary, free_port, metric, parse_metrics, wait_for  # noqa: E402
+from harness import SOURCE_DIR, Harness, binary, free_port, wait_for  # noqa: E402
+from package_test import speedtest_item, wait_probe_success  # noqa: E402
 
 
 def run(cmd, **kw):
@@ -108,24 +109,14 @@ probes:
         wait_for(lambda: exporter.poll() is None and self.get("/-/ready").status == 200, timeout=30,
                  what="the installed hermes-exporter ready")
         self.assertEqual(self.get("/metrics", use_token=False).status, 401)
-        wait_for(lambda: metric(parse_metrics(self.get("/metrics").text()), "hermes_probe_success",
-                                probe="self") == 1, timeout=30, what="its probe, as user hermes")
+        wait_probe_success(self, "self", "its probe, as user hermes", timeout=30)
         with open(f"/proc/{exporter.pid}/status") as f:
             self.assertRegex(f.read(), rf"(?m)^Uid:\s+{user[2]}\s")
         # ExecReload: SIGHUP re-reads /etc/hermes/hermes.yml (a speed test now).
         with open(os.path.join(etc, "hermes.yml"), "a") as f:
-            f.write(f"""  - name: st
-    kind: speedtest
-    url: http://127.0.0.1:{target_port}
-    interval: 2s
-    timeout: 1500ms
-    latency: {{samples: 2}}
-    download: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
-    upload: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
-""")
+            f.write(speedtest_item(f"http://127.0.0.1:{target_port}"))
         exporter.send_signal(signal.SIGHUP)
-        wait_for(lambda: metric(parse_metrics(self.get("/metrics").text()), "hermes_probe_success",
-                                probe="st") == 1, timeout=60, what="the speed test against the installed target")
+        wait_probe_success(self, "st", "the speed test against the installed target")
         for p in (exporter, target):
             self.assertEqual(self.stop(p)[0], 0, self.log_of(p))
 

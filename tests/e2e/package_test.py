@@ -47,6 +47,27 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=kw.pop("timeout", 300), **kw)
 
 
+def speedtest_item(url, ca_file=None):
+    """A quick speedtest probe named st (every 2 s, 300 ms per direction) as a hermes.yml
+    list item."""
+    tls = f"\n    tls_config: {{ca_file: {ca_file}}}" if ca_file else ""
+    return f"""  - name: st
+    kind: speedtest
+    url: {url}
+    interval: 2s
+    timeout: 1500ms{tls}
+    latency: {{samples: 2}}
+    download: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
+    upload: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
+"""
+
+
+def wait_probe_success(test, probe, what, timeout=60):
+    """Waits until `test`'s exporter (test.base, test.token) reports `probe` successful."""
+    wait_for(lambda: (metric(parse_metrics(test.get("/metrics").text()), "hermes_probe_success",
+                             probe=probe) or 0) == 1, timeout=timeout, what=what)
+
+
 def syscall_groups():
     """{"@group": {syscalls}} from `systemd-analyze syscall-filter`, nested groups expanded."""
     text = run(["systemd-analyze", "syscall-filter"]).stdout
@@ -187,19 +208,10 @@ class PackageTest(Harness):
                                      os.path.join(tree_bin, name), *args]), out
         target, target_trace = traced("hermes-target", [
             "--web.listen-address", f"127.0.0.1:{target_port}", "--web.config.file", self.path("web.yml")])
-        self.write("hermes.yml", f"""
-global: {{scrape_interval: 1s}}
+        self.write("hermes.yml", """
+global: {scrape_interval: 1s}
 probes:
-  - name: st
-    kind: speedtest
-    url: https://127.0.0.1:{target_port}
-    interval: 3s
-    timeout: 2s
-    tls_config: {{ca_file: {self.dir}/ca.crt}}
-    latency: {{samples: 2}}
-    download: {{streams: 2, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
-    upload: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
-  - {{name: web, kind: http, url: "https://127.0.0.1:{target_port}/-/healthy", interval: 1s,
+""" + speedtest_item(f"https://127.0.0.1:{target_port}", f"{self.dir}/ca.crt") + f"""  - {{name: web, kind: http, url: "https://127.0.0.1:{target_port}/-/healthy", interval: 1s,
      timeout: 900ms, tls_config: {{ca_file: {self.dir}/ca.crt}}}}
   - {{name: tcp, kind: tcp, address: "127.0.0.1:{target_port}", interval: 1s, timeout: 900ms}}
   - {{name: dns, kind: dns, query: hermes.test, type: A, server: "127.0.0.1:{dns.port}", interval: 1s,
@@ -295,22 +307,9 @@ probes:
         # ExecReload: SIGHUP re-reads /etc/hermes/hermes.yml - here a speed test against
         # the installed hermes-target.
         with open(os.path.join(root, "etc/hermes/hermes.yml"), "w") as f:
-            f.write(f"""
-global: {{scrape_interval: 1s}}
-probes:
-  - name: st
-    kind: speedtest
-    url: http://127.0.0.1:{target_port}
-    interval: 2s
-    timeout: 1500ms
-    latency: {{samples: 2}}
-    download: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
-    upload: {{streams: 1, duration: 300ms, warmup: 100ms, max_bytes: 1GB}}
-""")
+            f.write("global: {scrape_interval: 1s}\nprobes:\n" + speedtest_item(f"http://127.0.0.1:{target_port}"))
         exporter.send_signal(signal.SIGHUP)
-        wait_for(lambda: (metric(parse_metrics(self.get("/metrics").text()), "hermes_probe_success",
-                                 probe="st") or 0) == 1,
-                 timeout=60, what="the reloaded config's speed test against the installed hermes-target")
+        wait_probe_success(self, "st", "the reloaded config's speed test against the installed hermes-target")
         for p in (exporter, target):
             self.assertEqual(self.stop(p)[0], 0)
 
