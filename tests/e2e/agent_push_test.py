@@ -23,7 +23,6 @@ scrapes every 2 s a hermes whose global.scrape_interval is 1s gets logged.
 Run: HERMES_BUILD_DIR=build/release python3 tests/e2e/agent_push_test.py
 """
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -33,7 +32,7 @@ import urllib.parse
 import urllib.request
 
 import dashboard_check
-from fullstack_test import HERMES_CONFIG, PROBES, DnsResponder
+from fullstack_test import HERMES_CONFIG, PROBES, SCRAPE_JOB, DnsResponder, refuse_token_and_handshake
 from harness import SOURCE_DIR, Harness, binary, free_port, wait_for
 
 JOB = "hermes"
@@ -53,13 +52,7 @@ global:
   scrape_interval: {interval}
   scrape_timeout: 900ms
   external_labels: {{site: {site}}}
-scrape_configs:
-  - job_name: {job}
-    scheme: https
-    tls_config: {{ca_file: {dir}/ca.crt}}
-    authorization: {{credentials_file: {dir}/token}}
-    static_configs: [{{targets: ["127.0.0.1:{port}"]}}]
-    relabel_configs:
+scrape_configs:""" + SCRAPE_JOB + """    relabel_configs:
       - {{target_label: instance, replacement: "{instance}"}}
 remote_write:
   - url: http://127.0.0.1:{central_port}/api/v1/write
@@ -85,14 +78,6 @@ local m = (import 'mixin/mixin.libsonnet') + {
 
 
 class AgentPushTest(Harness):
-    def query(self, expr, port=None):
-        url = f"http://127.0.0.1:{port or self.central_port}/api/v1/query?" + \
-            urllib.parse.urlencode({"query": expr})
-        with urllib.request.urlopen(url, timeout=5) as r:
-            body = json.load(r)
-        self.assertEqual(body["status"], "success", body)
-        return body["data"]["result"]
-
     def query_error(self, expr):
         """The error of a query that Prometheus refuses (None if it succeeds)."""
         try:
@@ -101,25 +86,11 @@ class AgentPushTest(Harness):
         except urllib.error.HTTPError as e:
             return json.load(e).get("error", "")
 
-    def start_prometheus(self, name, config, *flags):
-        port = free_port()
-        path = self.write(f"{name}.yml", config)
-        p = self.start(name, ["prometheus", f"--config.file={path}",
-                              f"--web.listen-address=127.0.0.1:{port}", *flags])
-
-        def ready():
-            self.assertIsNone(p.poll(), self.log_of(p))
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2) as r:
-                return r.status == 200
-        wait_for(ready, timeout=60, what=f"{name} ready")
-        return p, port
-
-    def start_agent(self, site, hermes_port, interval="1s"):
-        return self.start_prometheus(
-            f"agent-{site}",
+    def start_agent(self, site, hermes_port, central_port, interval="1s"):
+        return self.run_prometheus(
             AGENT_CONFIG.format(interval=interval, site=site, job=JOB, dir=self.dir, port=hermes_port,
-                                instance=INSTANCE, central_port=self.central_port),
-            "--enable-feature=agent", f"--storage.agent.path={self.path('wal-' + site)}")
+                                instance=INSTANCE, central_port=central_port),
+            ["--enable-feature=agent"], name=f"agent-{site}")
 
     def start_site_exporter(self, name, config):
         """hermes-exporter on a free port with `config` (shares the TLS files and token)."""
@@ -157,11 +128,10 @@ class AgentPushTest(Harness):
         for key in ("alerts", "recording"):
             with open(self.path(f"central-{key}.yml"), "w") as f:
                 json.dump(rules[key], f)  # JSON is YAML
-        central, self.central_port = self.start_prometheus(
-            "central", CENTRAL_CONFIG.format(dir=self.dir), f"--storage.tsdb.path={self.path('tsdb')}",
-            "--web.enable-remote-write-receiver",
-            # An offline site's last samples count for 15 s instead of 5 minutes.
-            "--query.lookback-delta=15s")
+        central = self.run_prometheus(
+            CENTRAL_CONFIG.format(dir=self.dir), ["--web.enable-remote-write-receiver",
+                                                  # An offline site's last samples count for 15 s, not 5 minutes.
+                                                  "--query.lookback-delta=15s"], name="central")
 
         # Site a: every probe kind. Site b: light probes, one failing.
         with socket.socket() as s:
@@ -169,20 +139,11 @@ class AgentPushTest(Harness):
             closed_port = s.getsockname()[1]
             hermes_a, port_a = self.start_site_exporter("hermes-a", HERMES_CONFIG.format(
                 target_port=target_port, dns_port=dns.port, dir=self.dir))
-            # Conditions some exporter-health panels need: a refused token and a failed
-            # TLS handshake.
-            self.assertEqual(self.get("/metrics", token="wrong-token").status, 401)
-            with socket.create_connection(("127.0.0.1", port_a), timeout=5) as c:
-                c.sendall(b"not a TLS client hello\r\n\r\n")
-                c.settimeout(5)
-                try:
-                    c.recv(100)
-                except OSError:
-                    pass
+            refuse_token_and_handshake(self, port_a)
             hermes_b, port_b = self.start_site_exporter("hermes-b", SITE_B_CONFIG.format(
                 target_port=target_port, closed_port=closed_port))
-            self.start_agent("a", port_a)
-            agent_b, _ = self.start_agent("b", port_b)
+            self.start_agent("a", port_a, central.port)
+            agent_b = self.start_agent("b", port_b, central.port)
 
             # 1. Series arrive centrally with each site's label.
             def arrived():
@@ -205,7 +166,7 @@ class AgentPushTest(Harness):
 
             # 2. Rules for several sites evaluate cleanly; the single-site join cannot.
             def unhealthy():
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.central_port}/api/v1/rules",
+                with urllib.request.urlopen(f"http://127.0.0.1:{central.port}/api/v1/rules",
                                             timeout=5) as r:
                     groups = json.load(r)["data"]["groups"]
                 rs = [x for g in groups for x in g["rules"]]
@@ -240,14 +201,14 @@ class AgentPushTest(Harness):
 
     def test_scraper_at_another_interval_is_logged(self):
         """global.scrape_interval 1s, scraped every 2s by a real Prometheus agent."""
-        self.central_port = free_port()  # remote write goes nowhere; the agent keeps retrying
         hermes, port = self.start_site_exporter("hermes", """
 global:
   scrape_interval: 1s
 probes:
   - {name: local, kind: tcp, address: "127.0.0.1:9", interval: 10s, timeout: 1s, samples: 1}
 """)
-        self.start_agent("x", port, interval="2s")
+        # Remote write goes to a free port, nowhere; the agent keeps retrying.
+        self.start_agent("x", port, free_port(), interval="2s")
         line = wait_for(lambda: [l for l in self.log_of(hermes).splitlines()
                                  if "scrapes arrive at another interval" in l],
                         timeout=60, what="the interval warning")[0]

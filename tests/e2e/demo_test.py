@@ -13,7 +13,6 @@
 The demo runs on free ports from the kernel (HERMES_DEMO_PORT) with the binaries of
 HERMES_BUILD_DIR (HERMES_DEMO_BIN), so nothing is built or installed here.
 """
-import json
 import os
 import re
 import signal
@@ -22,8 +21,6 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.parse
-import urllib.request
 
 from harness import SOURCE_DIR, Harness, binary, free_port, wait_for
 
@@ -88,18 +85,11 @@ class DemoTest(Harness):
         lines = block.splitlines()
         indent = len(lines[0]) - len(lines[0].lstrip())
         scrape = "\n".join("  " + line[indent:] for line in lines)
-        self.write("prometheus.yml", "global: {evaluation_interval: 1m}\nscrape_configs:\n" + scrape + "\n")
-        prom_port = free_port()
-        prom = self.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('tsdb')}",
-            f"--web.listen-address=127.0.0.1:{prom_port}"])
+        prom = self.run_prometheus("global: {evaluation_interval: 1m}\nscrape_configs:\n" + scrape + "\n")
 
         def up():
             self.assertIsNone(prom.poll(), self.log_of(prom))
-            q = urllib.parse.urlencode({"query": 'up{job="hermes"} == 1'})
-            with urllib.request.urlopen(f"http://127.0.0.1:{prom_port}/api/v1/query?{q}", timeout=5) as resp:
-                return json.load(resp)["data"]["result"]
+            return self.query('up{job="hermes"} == 1')
         # A new target is first scraped within one scrape_interval (15 s).
         wait_for(up, timeout=60, what="Prometheus scraping the demo with its printed config")
 

@@ -94,6 +94,14 @@ probes:
     expect: {{rpm: 1}}
 """
 
+# A Prometheus scrape job for hermes with TLS and the token (str.format: job, dir, port).
+SCRAPE_JOB = """
+  - job_name: {job}
+    scheme: https
+    tls_config: {{ca_file: {dir}/ca.crt}}
+    authorization: {{credentials_file: {dir}/token}}
+    static_configs: [{{targets: ["127.0.0.1:{port}"]}}]
+"""
 PROMETHEUS_CONFIG = """
 global:
   scrape_interval: 1s
@@ -103,13 +111,7 @@ rule_files: [{dir}/hermes-alerts.yml, {dir}/hermes-recording.yml]
 alerting:
   alertmanagers:
     - static_configs: [{{targets: ["127.0.0.1:{am_port}"]}}]
-scrape_configs:
-  - job_name: {job}
-    scheme: https
-    tls_config: {{ca_file: {dir}/ca.crt}}
-    authorization: {{credentials_file: {dir}/token}}
-    static_configs: [{{targets: ["127.0.0.1:{port}"]}}]
-"""
+scrape_configs:""" + SCRAPE_JOB
 
 # `for:` per alert in the test copy of the rules. The shipped durations (5m-30m) would
 # make this test take an hour; what the test checks (routing, labels, annotations,
@@ -239,6 +241,20 @@ class DnsResponder:
         self.sock.close()
 
 
+def refuse_token_and_handshake(test, port):
+    """Conditions some exporter-health panels need, on the hermes at test.base (`port`): a
+    refused token and a failed TLS handshake (counted by hermes, shown by the
+    auth/rejected-connection panels)."""
+    test.assertEqual(test.get("/metrics", token="wrong-token").status, 401)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"this is not a TLS client hello\r\n\r\n")
+        s.settimeout(5)
+        try:
+            s.recv(100)
+        except OSError:
+            pass
+
+
 class FullStackTest(Harness):
     maxDiff = None
 
@@ -351,16 +367,7 @@ class FullStackTest(Harness):
         self.assertIn("test_families_exposed", r.stderr)
         self.assertNotIn("skipped", r.stderr)
 
-        # Conditions some exporter-health panels need: a refused token and a failed TLS
-        # handshake (counted by hermes, shown by the auth/rejected-connection panels).
-        self.assertEqual(self.get("/metrics", token="wrong-token").status, 401)
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            s.sendall(b"this is not a TLS client hello\r\n\r\n")
-            s.settimeout(5)
-            try:
-                s.recv(100)
-            except OSError:
-                pass
+        refuse_token_and_handshake(self, self.port)
         # The rejected handshake raises a warning, routed to the ticket receiver.
         got = wait_for(lambda: [x for x in self.webhook.alerts(
             alertname="HermesConnectionsRejected") if x[1]["status"] == "firing"],

@@ -144,18 +144,33 @@ class Harness(unittest.TestCase):
         return rc, time.monotonic() - t0
 
     # --- Prometheus -----------------------------------------------------------
-    def run_prometheus(self, config_text, extra=()):
-        """Starts Prometheus with `config_text` on a free port (self.prom_port)."""
-        self.prom_port = free_port()
-        self.write("prometheus.yml", config_text)
-        return self.start("prometheus", [
-            "prometheus", f"--config.file={self.path('prometheus.yml')}",
-            f"--storage.tsdb.path={self.path('tsdb')}",
-            f"--web.listen-address=127.0.0.1:{self.prom_port}", *extra])
+    def run_prometheus(self, config_text, extra=(), name="prometheus"):
+        """Starts Prometheus `name` with `config_text` on a free port, its data in the test
+        directory (agent mode when `extra` has --enable-feature=agent), and waits until it
+        is ready. Returns the process; its port is p.port, and self.prom_port (the
+        server self.query asks) is the first one a test starts."""
+        port = free_port()
+        agent = "--enable-feature=agent" in extra
+        storage = "--storage.agent.path" if agent else "--storage.tsdb.path"
+        p = self.start(name, [
+            "prometheus", f"--config.file={self.write(name + '.yml', config_text)}",
+            f"{storage}={self.path(name + '-data')}",
+            f"--web.listen-address=127.0.0.1:{port}", *extra])
+        p.port = port
+        if not hasattr(self, "prom_port"):
+            self.prom_port = port
 
-    def query(self, expr):
-        """The result list of a Prometheus instant query; fails the test on an error."""
-        url = f"http://127.0.0.1:{self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
+        def ready():
+            self.assertIsNone(p.poll(), self.log_of(p))
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2) as r:
+                return r.status == 200
+        wait_for(ready, timeout=60, what=f"{name} ready")
+        return p
+
+    def query(self, expr, port=None):
+        """The result list of a Prometheus instant query (to self.prom_port unless `port`);
+        fails the test on an error."""
+        url = f"http://127.0.0.1:{port or self.prom_port}/api/v1/query?" + urllib.parse.urlencode(
             {"query": expr})
         with urllib.request.urlopen(url, timeout=5) as r:
             body = json.load(r)
