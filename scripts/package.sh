@@ -75,7 +75,7 @@ for name in hermes-exporter hermes-target; do
       gzip -9n >"$stage/usr/share/man/man1/$name.1.gz"
   else
     manpage "$name" "speed-test server for hermes probes" \
-      "Serves GET /__down?bytes=N and POST /__up for hermes-exporter's speedtest probes, with Server-Timing, behind a listener with TLS, bearer tokens and connection limits. SIGTERM stops it." \
+      "Serves GET /__down?bytes=N and POST /__up for hermes-exporter's speedtest probes, with Server-Timing, and with TLS the RPM (responsiveness) resources over HTTP/2, behind a listener with bearer tokens and connection limits. SIGTERM stops it." \
       "/etc/default/hermes-target (arguments)" |
       gzip -9n >"$stage/usr/share/man/man1/$name.1.gz"
   fi
