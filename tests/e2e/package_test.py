@@ -122,9 +122,9 @@ class PackageTest(Harness):
         for name in UNITS:
             with self.subTest(name):
                 depends = self.field(name, "Depends")
-                libs = ("adduser", "libc6", "libssl3", "libyaml-cpp0.7")
+                libs = ("adduser", "libc6", "libssl3", "libyaml-cpp0.7", "libnghttp2-14")
                 if name == "hermes-exporter":
-                    libs += ("libcurl4", "libc-ares2", "libprometheus-cpp-core1.0")
+                    libs += ("libcurl4", "libc-ares2")
                 for lib in libs:
                     self.assertRegex(depends, rf"(^|, ){re.escape(lib)}\b")
                 self.assertEqual(self.field(name, "Version"), self.field("hermes-exporter", "Version"))
@@ -149,8 +149,8 @@ class PackageTest(Harness):
                 r = run(["man", "--warnings", "-E", "UTF-8", "-l", man], env=dict(os.environ, MANWIDTH="80"))
                 self.assertEqual((r.returncode, r.stderr), (0, ""), name)
                 self.assertIn("--web.listen-address", r.stdout.replace("‐", "-"))
-        self.assertIn("/etc/hermes/hermes.yml", self.field("hermes-exporter", "Description") + open(
-            os.path.join(self.out, "ctrl-hermes-exporter", "conffiles")).read())
+        with open(os.path.join(self.out, "ctrl-hermes-exporter", "conffiles")) as f:
+            self.assertIn("/etc/hermes/hermes.yml", f.read())
 
     def test_packaged_config_is_valid(self):
         p = run([os.path.join(self.tree, "usr/bin/hermes-exporter"), "--config.check",
