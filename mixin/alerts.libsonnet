@@ -270,6 +270,29 @@ local u = import 'lib/util.libsonnet';
                 {{ with printf `hermes_expected_latency_seconds{%(m)s}` %(args)s | query }}{{ . | first | value | humanizeDuration }}{{ end }}.
               ||| % (tmplMatchers(['probe']) + { 'for': u.words(a.HermesLatencyAboveExpected['for']) })),
 
+        // The RPM under working conditions (the draft's total of foreign and loaded
+        // round trips) of a responsiveness probe with expect.rpm, per direction; a
+        // low-confidence result (cut short by max_duration or max_bytes) does not count.
+        alert('HermesResponsivenessBelowExpected',
+              'warning',
+              |||
+                (
+                  (hermes_responsiveness_rpm%s > 0)
+                  < ignoring (component, direction) group_left ()
+                  (hermes_expected_responsiveness_rpm%s > 0)
+                )
+                and ignoring (component)
+                (hermes_responsiveness_confidence%s >= 1)
+              ||| % [s(['component="total"']), s(), s()],
+              'Responsiveness of {{ $labels.probe }} ({{ $labels.direction }}) is below expectation',
+              |||
+                Probe {{ $labels.probe }} on {{ $labels.instance }} (job {{ $labels.job }})
+                has measured {{ $value | printf "%%.0f" }} round trips per minute while loading
+                the {{ $labels.direction }} direction for %(for)s, below the expected
+                {{ with printf `hermes_expected_responsiveness_rpm{%(m)s}` %(args)s | query }}{{ . | first | value | printf "%%.0f" }}{{ end }}
+                RPM: interactive traffic waits long whenever the link is busy.
+              ||| % (tmplMatchers(['probe']) + { 'for': u.words(a.HermesResponsivenessBelowExpected['for']) })),
+
         // Median latency under load minus median idle latency of the same probe.
         alert('HermesBufferbloat',
               'warning',

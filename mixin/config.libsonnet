@@ -57,6 +57,8 @@
       HermesProbeSkipped: { 'for': '15m', threshold: 0.1 },
       HermesThroughputBelowExpected: { 'for': '30m' },
       HermesLatencyAboveExpected: { 'for': '30m' },
+      // RPM (total, confidence medium or better) below the probe's expect.rpm.
+      HermesResponsivenessBelowExpected: { 'for': '30m' },
       // Loaded minus idle median latency, seconds.
       HermesBufferbloat: { 'for': '30m', threshold: 0.1 },
       // Lost / sent over 10m.

@@ -124,6 +124,47 @@ function(cfg)
                 's',
                 'Every RTT sample taken while a speed test saturated the link.') + g.size(12, 8),
 
+      g.row('Responsiveness (RPM)'),
+      g.timeseries('Responsiveness under load (RPM)',
+                   [
+                     t('hermes_responsiveness_rpm%s > 0' % sel('component="total"'),
+                       '{{probe}} {{direction}} ({{instance}})'),
+                     t('hermes_expected_responsiveness_rpm%s' % sel(), '{{probe}} ({{instance}}) expected', ref='B'),
+                   ],
+                   'none',
+                   'Round trips per minute while the link is loaded in each direction '
+                   + '(draft-ietf-ippm-responsiveness: the mean of the foreign and loaded '
+                   + 'RPM of the last successful run). Higher is better: under 300 poor, '
+                   + "1000 fair, 6000 good. Dashed: the probe's `expect.rpm` "
+                   + '(HermesResponsivenessBelowExpected).',
+                   overrides=[g.dashed('.* expected$')],
+                   min=0) + g.size(12, 9),
+      g.timeseries('RPM by component',
+                   [t('hermes_responsiveness_rpm%s > 0' % sel('component=~"foreign|loaded"'),
+                      '{{probe}} {{direction}} {{component}} ({{instance}})')],
+                   'none',
+                   'foreign: new connections (TCP handshake, TLS round trip, request); '
+                   + 'loaded: requests on the load-generating connections (self probes). '
+                   + "Loaded below foreign: the loaded connections' own queues (TCP loss "
+                   + 'recovery, sender buffers) add delay.',
+                   min=0) + g.size(12, 9),
+      g.timeseries('Round trips behind the RPM',
+                   [t('hermes_responsiveness_component_seconds%s > 0' % sel(),
+                      '{{probe}} {{direction}} {{component}} ({{instance}})')],
+                   's',
+                   'Trimmed means (largest 5 % dropped) of the final window: tcp, tls '
+                   + '(per handshake round trip) and http of the foreign probes, self of '
+                   + 'the probes on the loaded connections.',
+                   min=0) + g.size(12, 8),
+      g.stat('Confidence',
+             [t('hermes_responsiveness_confidence%s' % sel(), '{{probe}} {{direction}} ({{instance}})', instant=true)],
+             'none',
+             "The draft's confidence of the last result: high = goodput and "
+             + 'responsiveness were stable; medium = 4 intervals measured but not stable; '
+             + 'low = fewer (cut short by max_duration or max_bytes).',
+             thr=[[null, 'red'], [1, 'orange'], [2, 'green']],
+             mappings=g.confidence) + g.size(12, 8),
+
       g.row('Loss and failures'),
       g.timeseries('Packet loss',
                    [

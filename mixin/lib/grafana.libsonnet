@@ -194,6 +194,12 @@
     '1': { text: 'OK', color: 'green', index: 1 },
   } }],
 
+  confidence:: [{ type: 'value', options: {
+    '0': { text: 'low', color: 'red', index: 0 },
+    '1': { text: 'medium', color: 'orange', index: 1 },
+    '2': { text: 'high', color: 'green', index: 2 },
+  } }],
+
   row(title):: { type: 'row', title: title, collapsed: false, panels: [] },
 
   // Assigns ids and gridPos (x, y) to rows and sized panels, left to right; a panel
