@@ -115,10 +115,11 @@ class AgentPushTest(Harness):
     def test_two_sites_push_to_central(self):
         dns = DnsResponder()
         self.addCleanup(dns.close)
-        target_port = free_port()
+        target_port, stamp_port = free_port(), free_port(udp=True)
         target = self.start("hermes-target", [
             binary("hermes-target"), "--web.listen-address", f"127.0.0.1:{target_port}",
-            "--web.config.file", self.path("web.yml")])
+            "--web.config.file", self.path("web.yml"),
+            f"--stamp.listen-address=127.0.0.1:{stamp_port}"])
         self.addCleanup(lambda: target.poll() is None and target.kill())
 
         # Central Prometheus: the rules of the mixin for several sites.
@@ -138,7 +139,7 @@ class AgentPushTest(Harness):
             s.bind(("127.0.0.1", 0))  # bound, never listening: connects are refused
             closed_port = s.getsockname()[1]
             hermes_a, port_a = self.start_site_exporter("hermes-a", HERMES_CONFIG.format(
-                target_port=target_port, dns_port=dns.port, dir=self.dir))
+                target_port=target_port, stamp_port=stamp_port, dns_port=dns.port, dir=self.dir))
             refuse_token_and_handshake(self, port_a)
             hermes_b, port_b = self.start_site_exporter("hermes-b", SITE_B_CONFIG.format(
                 target_port=target_port, closed_port=closed_port))
