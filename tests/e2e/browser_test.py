@@ -34,7 +34,7 @@ from accuracy_test import BURST, MBIT, MODERATE_QUEUE, NICE, record
 from harness import SOURCE_DIR, binary, make_pki, metric
 from shaped_link import ShapedLinkTest
 
-PLAIN_PORT, TLS_PORT, PAGE_PORT = 9517, 9518, 8123
+PLAIN_PORT, TLS_PORT, PAGE_PORT = 10517, 10518, 8123
 RATE_MBIT = 50
 DELAY_MS = 10
 TOLERANCE = 0.10

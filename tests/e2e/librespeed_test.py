@@ -31,7 +31,7 @@ from accuracy_test import (BURST, LINK_TOLERANCE, MBIT, MODERATE_QUEUE, NICE, PE
 from harness import BUILD_DIR, metric, wait_for
 from shaped_link import ShapedLinkTest
 
-TARGET_PORT = 9517
+TARGET_PORT = 10517
 BACKENDS = {"php": 8080, "go": 8081, "rust": 8082}  # fixture backend: its port
 RATE_MBIT = 50
 ACTIVE = {}  # "test": the running test, for netns.exit_on_sigterm

@@ -28,8 +28,8 @@ import netns
 from harness import Harness, binary, metric, parse_metrics, wait_for
 from misbehaving import DnsFixture
 
-EXPORTER = "127.0.0.1:9516"  # inside the client namespace
-TARGET_PORT = 9517
+EXPORTER = "127.0.0.1:10516"  # inside the client namespace
+TARGET_PORT = 10517
 V4, V6 = netns.TwoLinks.SERVICE_V4, netns.TwoLinks.SERVICE_V6
 HOSTS = {"v4only.test": [V4], "v6only.test": [V6], "dual.test": [V4, V6]}
 NOISE = 512  # bytes a link may send besides the probe's (none were seen)
