@@ -147,6 +147,7 @@ class LinkMeter:
         self.net, self.samples, self._stop = net, [], threading.Event()
 
     def __enter__(self):
+        self._sample()  # before anything it meters starts, however late the thread runs
         self._thread = threading.Thread(target=self._loop, name="link-meter", daemon=True)
         self._thread.start()
         return self
@@ -154,18 +155,21 @@ class LinkMeter:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join(timeout=10)
+        self._sample()  # after everything it metered ended, however late the thread ran
 
     def _loop(self):
         # Like hermes (NICE), the sampler gets a larger CPU share on a loaded host,
         # where sparse samples would widen the bracket in goodput(). Linux nice
         # values are per thread.
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), -10)
-        while not self._stop.is_set():  # ends when the probe run has been read
-            t0 = time.monotonic()
-            sent = self.net.sent_bytes()
-            t = (t0 + time.monotonic()) / 2
-            self.samples.append({d: (t, n) for d, n in sent.items()})
-            self._stop.wait(0.02)
+        while not self._stop.wait(0.02):  # ends when the probe run has been read
+            self._sample()
+
+    def _sample(self):
+        t0 = time.monotonic()
+        sent = self.net.sent_bytes()
+        t = (t0 + time.monotonic()) / 2
+        self.samples.append({d: (t, n) for d, n in sent.items()})
 
     def goodput(self, direction, start, end):
         """HTTP-goodput equivalent (B/s) of the frames the link carried in `direction`
@@ -276,15 +280,18 @@ class AccuracyTest(NetnsHarness):
         # moves less than hermes did and is no comparison.
         server = self.start(f"iperf3-{direction}", net.cmd(net.server_ns, [
             *NICE, "iperf3", "-s", "-1", "-B", net.server_ip, "-p", str(IPERF_PORT)]))
+        # Until the server listens, seen from its namespace: a test connection would be
+        # the one test of `iperf3 -s -1`, and a refused client is no sign (iperf3 3.12
+        # -J exits 0 when it could not connect).
+        wait_for(lambda: server.poll() is not None or subprocess.run(
+            net.cmd(net.server_ns, ["ss", "-Hltn", f"sport = :{IPERF_PORT}"]),
+            capture_output=True, text=True, timeout=20).stdout.strip(),
+            timeout=30, what="iperf3 server listening")
         cmd = net.cmd(net.client_ns, [
             *NICE, "iperf3", "-c", net.server_ip, "-p", str(IPERF_PORT), "-P", "4",
             "-t", str(seconds), "-O", "1", "-J", *(["-R"] if direction == "download" else [])])
         with LinkMeter(net) as link:
-            for _ in range(50):  # until the server listens
-                r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-                if r.returncode == 0 or "Connection refused" not in r.stdout + r.stderr:
-                    break
-                time.sleep(0.1)
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
         # The client has the result; iperf3 -s -1 does not always exit right after a
         # test, so it is not waited for.
         server.kill()
@@ -292,7 +299,8 @@ class AccuracyTest(NetnsHarness):
         try:
             received = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8
         except (ValueError, KeyError, TypeError):
-            return None, link, (r.stdout + r.stderr)[-300:].replace("\n", " ")
+            return None, link, (f"{(r.stdout + r.stderr)[-300:]} server: "
+                                f"{self.log_of(server)[-300:]}").replace("\n", " ")
         return received, link, ""
 
     def check_throughput(self, rate_mbit, probe="shaped", starved_ok=False):
