@@ -33,19 +33,10 @@ class IcmpProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
-    auto addrs = resolver_->Resolve(host_, 0, run);
-    if (!addrs.ok()) {
-      const bool timed_out = addrs.status().code() == StatusCode::kDeadlineExceeded;
-      return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
-                                  addrs.status().message());
-    }
     const net::PathOptions path = PathOf(ctx.config.path);
-    auto chosen = net::ChooseAddress(*addrs, path, host_);
-    if (!chosen.ok()) {
-      const bool dns = chosen.status().code() == StatusCode::kNotFound;
-      return ProbeResult::Failure(dns ? FailureReason::kDns : FailureReason::kConnect,
-                                  chosen.status().message());
-    }
+    ProbeResult failed;
+    const auto chosen = ResolvePeer(*resolver_, host_, 0, path, run, &failed);
+    if (!chosen) return failed;
     const net::SocketAddress& peer = *chosen;
     auto sock = net::IcmpSocket::Open(kind_, peer.family(), path);
     if (!sock.ok()) {

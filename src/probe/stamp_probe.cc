@@ -28,20 +28,11 @@ class StampProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
-    auto addrs = resolver_->Resolve(target_.host, target_.port, run);
-    if (!addrs.ok()) {
-      const bool timed_out = addrs.status().code() == StatusCode::kDeadlineExceeded;
-      return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
-                                  addrs.status().message());
-    }
     StampSessionOptions o;
     o.path = PathOf(ctx.config.path);
-    auto chosen = net::ChooseAddress(*addrs, o.path, target_.host);
-    if (!chosen.ok()) {
-      const bool dns = chosen.status().code() == StatusCode::kNotFound;
-      return ProbeResult::Failure(dns ? FailureReason::kDns : FailureReason::kConnect,
-                                  chosen.status().message());
-    }
+    ProbeResult failed;
+    const auto chosen = ResolvePeer(*resolver_, target_.host, target_.port, o.path, run, &failed);
+    if (!chosen) return failed;
     const net::SocketAddress& peer = *chosen;
     o.count = static_cast<uint32_t>(cfg_.count);
     o.interval = cfg_.packet_interval;

@@ -23,19 +23,10 @@ class TcpProbe final : public Probe {
 
   ProbeResult Run(const ProbeContext& ctx) override {
     const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
-    auto addrs = resolver_->Resolve(target_.host, target_.port, run);
-    if (!addrs.ok()) {
-      const bool timed_out = addrs.status().code() == StatusCode::kDeadlineExceeded;
-      return ProbeResult::Failure(timed_out ? FailureReason::kTimeout : FailureReason::kDns,
-                                  addrs.status().message());
-    }
     const net::PathOptions path = PathOf(ctx.config.path);
-    auto chosen = net::ChooseAddress(*addrs, path, target_.host);
-    if (!chosen.ok()) {
-      const bool dns = chosen.status().code() == StatusCode::kNotFound;
-      return ProbeResult::Failure(dns ? FailureReason::kDns : FailureReason::kConnect,
-                                  chosen.status().message());
-    }
+    ProbeResult failed;
+    const auto chosen = ResolvePeer(*resolver_, target_.host, target_.port, path, run, &failed);
+    if (!chosen) return failed;
     ProbeResult res;
     const net::SocketAddress& addr = *chosen;
 
