@@ -35,9 +35,9 @@ class SpeedtestProbe final : public Probe {
     opts->http1_only = true;
     std::unique_ptr<LoadedStamp> stamp;
     if (cfg_.loaded_stamp) {
-      auto s = LoadedStamp::Start(*cfg_.loaded_stamp, *resolver_, ctx);
-      if (!s.ok()) return StampStartFailure(s.status());
-      stamp = std::move(s).value();
+      ProbeResult failed;
+      stamp = LoadedStamp::Start(*cfg_.loaded_stamp, *resolver_, ctx, &failed);
+      if (!stamp) return failed;
     }
     ProbeResult result = RunPhases(ctx, *opts, stamp.get());
     if (stamp) stamp->Finish(result);
@@ -71,15 +71,6 @@ class SpeedtestProbe final : public Probe {
     }
     result.success = true;
     return result;
-  }
-
-  static ProbeResult StampStartFailure(const Status& st) {
-    const FailureReason reason =
-        st.code() == StatusCode::kDeadlineExceeded ? FailureReason::kTimeout
-        : st.code() == StatusCode::kNotFound || st.code() == StatusCode::kUnavailable
-            ? FailureReason::kDns
-            : FailureReason::kConnect;
-    return ProbeResult::Failure(reason, "loaded_stamp.address: " + st.message());
   }
 
   std::optional<net::RequestFailure> RunDirection(const ProbeContext& ctx,

@@ -10,22 +10,27 @@
 
 namespace hermes::probe {
 
-Result<std::unique_ptr<LoadedStamp>> LoadedStamp::Start(const config::LoadedStampConfig& cfg,
-                                                        net::Resolver& resolver,
-                                                        const ProbeContext& ctx) {
+std::unique_ptr<LoadedStamp> LoadedStamp::Start(const config::LoadedStampConfig& cfg,
+                                                net::Resolver& resolver, const ProbeContext& ctx,
+                                                ProbeResult* failure) {
+  const auto fail = [&](FailureReason reason, const std::string& message) {
+    *failure = ProbeResult::Failure(reason, "loaded_stamp.address: " + message);
+    return nullptr;
+  };
   const net::Deadline run{ctx.clock, ctx.deadline, ctx.cancelled};
   auto target = net::SplitHostPort(cfg.address, config::kStampDefaultPort);
-  if (!target.ok()) return target.status();
-  auto addrs = resolver.Resolve(target->host, target->port, run);
-  if (!addrs.ok()) return addrs.status();
+  if (!target.ok()) return fail(FailureReason::kDns, target.status().message());
   StampSessionOptions o;
   o.interval = cfg.interval;
   o.count = cfg.max_packets;
   o.path = PathOf(ctx.config.path);  // the speedtest probe's path keys
-  auto peer = net::ChooseAddress(*addrs, o.path, target->host);
-  if (!peer.ok()) return peer.status();
+  const auto peer = ResolvePeer(resolver, target->host, target->port, o.path, run, failure);
+  if (!peer) {
+    failure->error.insert(0, "loaded_stamp.address: ");
+    return nullptr;
+  }
   auto session = StampSession::Open(*peer, o);
-  if (!session.ok()) return session.status();
+  if (!session.ok()) return fail(FailureReason::kConnect, session.status().message());
   std::unique_ptr<LoadedStamp> s(new LoadedStamp(std::move(session).value(), ctx));
   s->thread_ = std::thread([p = s.get()] {
     pthread_setname_np(pthread_self(), "hermes-stamp");
@@ -78,8 +83,11 @@ void LoadedStamp::Finish(ProbeResult& result) {
       AnalyzeStampSession(session_.packets(), static_cast<int>(kAllLoads.size()));
   for (size_t i = 0; i < kAllLoads.size(); ++i) {
     if (a.segments[i].sent == 0) continue;
-    result.latency[i] = LatencyResult{};  // STAMP's RTTs replace the HTTP pings' idle ones
-    FillStampResult(a.segments[i], result.packets[i], &result.latency[i]);
+    // STAMP's RTTs replace the HTTP pings' (idle) ones, once there are any: a reflector
+    // that never answers shows as loss, and leaves the pings' latency standing.
+    const bool answered = a.segments[i].received > 0;
+    if (answered) result.latency[i] = LatencyResult{};
+    FillStampResult(a.segments[i], result.packets[i], answered ? &result.latency[i] : nullptr);
   }
   result.transferred_bytes[static_cast<size_t>(Direction::kUpload)] += session_.bytes_sent();
   result.transferred_bytes[static_cast<size_t>(Direction::kDownload)] += session_.bytes_received();

@@ -36,12 +36,13 @@ namespace hermes::probe {
 
 class LoadedStamp {
  public:
-  // Resolves cfg.address (first address) and starts the stream in the idle phase.
-  // Errors: kNotFound/kUnavailable (resolution), kDeadlineExceeded, or the socket's.
+  // Resolves cfg.address (the address the probe's path keys choose, as ResolvePeer)
+  // and starts the stream in the idle phase. When it cannot, returns nullptr and
+  // *failure is the run's result (timeout, dns or connect, naming loaded_stamp.address).
   // `ctx` must outlive the object.
-  static Result<std::unique_ptr<LoadedStamp>> Start(const config::LoadedStampConfig& cfg,
-                                                    net::Resolver& resolver,
-                                                    const ProbeContext& ctx);
+  static std::unique_ptr<LoadedStamp> Start(const config::LoadedStampConfig& cfg,
+                                            net::Resolver& resolver, const ProbeContext& ctx,
+                                            ProbeResult* failure);
   ~LoadedStamp();  // stops and joins
   LoadedStamp(const LoadedStamp&) = delete;
   LoadedStamp& operator=(const LoadedStamp&) = delete;

@@ -177,12 +177,15 @@ Status StampSession::Run(Clock& clock, const net::Deadline& d, SteadyTime send_u
       SendNext(clock, segment_at(now));
       // Isochronous while on time; after a stall of more than an interval, one
       // packet goes at once and the schedule restarts from there (no burst).
-      next_send = std::max(next_send + options_.interval, now);
+      next_send += options_.interval;
+      if (next_send <= now) next_send = now + options_.interval;
       continue;
     }
     if (!sending && (answered_ == packets_.size() || now >= wait_until)) return Status::Ok();
-    auto ready = net::WaitFd(socket_.fd(), POLLIN,
-                             d.Sooner(sending ? std::min(next_send, send_until) : wait_until));
+    // While sending, in slices, so that `stop` ends the sending promptly.
+    auto ready = net::WaitFd(
+        socket_.fd(), POLLIN,
+        d.Sooner(sending ? std::min({next_send, send_until, now + net::kPollSlice}) : wait_until));
     if (ready.ok()) Receive(clock);
   }
   Receive(clock);

@@ -10,13 +10,14 @@
 // Until a reply has shown the reflector's own numbers, a pair of packets goes out in
 // swapped order (k+1, then k) every kSwapEvery packets, starting with the first
 // two: a stateful reflector shows itself that way (stamp_stats.h).
-// Replies are matched by Sender Sequence Number, are the packet's size (RFC 8762:
-// unauthenticated replies are the sender's size) and must echo the packet's own
+// Replies are matched by Sender Sequence Number, are at most the packet's size (RFC
+// 8762: unauthenticated replies are the sender's size; a base-size reply is taken) and
+// must echo the packet's own
 // Sender Timestamp and its SSID (or 0, from reflectors without RFC 8972), so stray,
 // forged or oversized datagrams are ignored. T1 is read from the Clock just before sending,
 // T4 is the Clock's time minus the kernel's receive age (net/udp_socket.h).
 // Sending stops after `count` packets, when `stop` is set (checked at least every
-// 100 ms) or at `send_until`; then Run() waits for outstanding replies until every
+// net::kPollSlice) or at `send_until`; then Run() waits for outstanding replies until every
 // packet is answered or max(1 s, 3 x the largest RTT seen) after the last send,
 // never past the deadline. Each record carries `segment_at(its sending time)`, so a
 // caller can tell phases of a measurement apart (stamp_stats.h).

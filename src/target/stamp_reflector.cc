@@ -93,8 +93,9 @@ void StampReflector::Stop() {
 }
 
 StampCounters StampReflector::counters() const {
-  return {reflected_.load(),   malformed_.load(),    rate_limited_.load(), too_many_clients_.load(),
-          send_errors_.load(), clients_held_.load(), sessions_held_.load()};
+  return {reflected_.load(),    malformed_.load(),        from_reflector_port_.load(),
+          rate_limited_.load(), too_many_clients_.load(), send_errors_.load(),
+          clients_held_.load(), sessions_held_.load()};
 }
 
 void StampReflector::Loop() {
@@ -120,6 +121,11 @@ void StampReflector::Handle(uint8_t* buf, const net::ReceivedDatagram& d) {
   const auto request = d.truncated ? std::nullopt : stamp::DecodeSender(packet);
   if (!request) {
     ++malformed_;
+    return;
+  }
+  // A session-sender sends from a port of its own, never a reflector's.
+  if (d.from.port() == stamp::kDefaultPort || d.from.port() == port_) {
+    ++from_reflector_port_;
     return;
   }
   uint32_t sequence = 0;

@@ -45,6 +45,9 @@ struct StampReflectorOptions {
 struct StampCounters {
   uint64_t reflected = 0;  // replies sent (send_errors of them refused by the kernel)
   uint64_t malformed = 0;  // shorter than the base packet, or truncated
+  // From a reflector's port (862, or this reflector's own): answering would let two
+  // reflectors bounce one spoofed packet between them for ever.
+  uint64_t from_reflector_port = 0;
   uint64_t rate_limited = 0;
   uint64_t too_many_clients = 0;
   uint64_t send_errors = 0;
@@ -91,8 +94,8 @@ class StampReflector {
   net::stamp::ErrorEstimate error_;  // this host's clock, refreshed every second
   SteadyTime error_refresh_at_{};
   std::thread thread_;
-  std::atomic<uint64_t> reflected_{0}, malformed_{0}, rate_limited_{0}, too_many_clients_{0},
-      send_errors_{0}, clients_held_{0}, sessions_held_{0};
+  std::atomic<uint64_t> reflected_{0}, malformed_{0}, from_reflector_port_{0}, rate_limited_{0},
+      too_many_clients_{0}, send_errors_{0}, clients_held_{0}, sessions_held_{0};
 };
 
 }  // namespace hermes::target

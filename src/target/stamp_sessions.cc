@@ -26,7 +26,10 @@ StampSessions::IpKey StampSessions::KeyOf(const net::SocketAddress& a) {
     std::memcpy(&k[12], &v4->sin_addr, 4);
   } else {
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a.storage);
-    std::memcpy(k.data(), &v6->sin6_addr, 16);
+    // A host holds a whole /64 (its interface identifiers are its own to pick): one
+    // client per /64, IPv4-mapped addresses whole.
+    const bool mapped = IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr);
+    std::memcpy(k.data(), &v6->sin6_addr, mapped ? 16 : 8);
   }
   return k;
 }

@@ -2,7 +2,8 @@
 // separate from its socket so that every limit is testable with plain values.
 //
 // Each valid test packet is admitted or dropped:
-//   - per client address, a token bucket of `packets_per_second` (burst: one
+//   - per client address (IPv6: per /64, which one host may own whole), a token bucket of
+//   `packets_per_second` (burst: one
 //     second's worth) bounds what one sender can make the reflector send;
 //   - at most `max_clients` client addresses are tracked; a packet from a new
 //     address when the table is full (after expiring idle ones) is dropped;
@@ -51,7 +52,7 @@ class StampSessions {
   size_t sessions() const { return sessions_; }
 
  private:
-  using IpKey = std::array<uint8_t, 16>;  // IPv4 as IPv4-mapped IPv6
+  using IpKey = std::array<uint8_t, 16>;  // IPv4 as IPv4-mapped IPv6; IPv6 as its /64
   struct IpKeyHash {
     size_t operator()(const IpKey& k) const;
   };

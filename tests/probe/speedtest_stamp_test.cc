@@ -100,6 +100,10 @@ TEST(SpeedtestStampTest, ADeadReflectorShowsAsLossNotAsAFailedSpeedtest) {
   EXPECT_EQ(At(res, Load::kDownload).loss_ratio, 1.0);
   EXPECT_EQ(At(res, Load::kUpload).sent, 0u);
   EXPECT_GT(res.transferred_bytes[kUp], 0u);  // STAMP packets went up all the same
+  // The HTTP pings' idle latency stands: no STAMP RTT replaced it.
+  const LatencyResult& idle = res.latency[static_cast<size_t>(Load::kIdle)];
+  EXPECT_TRUE(idle.median_seconds.has_value());
+  EXPECT_FALSE(idle.samples_seconds.empty());
 }
 
 TEST(SpeedtestStampTest, AFloodingReflectorEndsTheStreamAndTheRunSaysSo) {

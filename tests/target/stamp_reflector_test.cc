@@ -58,12 +58,13 @@ struct Client {
   net::UdpSocket sock;
 };
 
-// A UDP socket bound to `ip` (a loopback address: any of 127.0.0.0/8) on an
-// ephemeral port and connected to 127.0.0.1:`port`; -1 on failure.
-int BoundClient(const std::string& ip, uint16_t port) {
+// A UDP socket bound to `ip` (a loopback address: any of 127.0.0.0/8) on `from_port`
+// (0: an ephemeral one) and connected to 127.0.0.1:`port`; -1 on failure.
+int BoundClient(const std::string& ip, uint16_t port, uint16_t from_port = 0) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
+  a.sin_port = htons(from_port);
   ::inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -286,6 +287,29 @@ TEST(StampReflectorTest, FloodFromManyAddressesFillsOnlyTheClientTable) {
   EXPECT_EQ(n.clients, 16u);
   EXPECT_EQ(n.too_many_clients + n.reflected, 64u + 1);
   EXPECT_EQ(n.reflected, 16u + 1);
+}
+
+TEST(StampReflectorTest, NeverAnswersAReflectorsPortSoTwoReflectorsCannotLoop) {
+  auto r = StartReflector("127.0.0.1:0");
+  ASSERT_NE(r, nullptr);
+  // A spoofed request "from" another reflector (its own port, or STAMP's 862): an
+  // answer would be a request to that reflector, whose answer comes back, for ever.
+  const int looped = BoundClient("127.0.2.1", r->port(), r->port());
+  ASSERT_GE(looped, 0) << std::strerror(errno);
+  const int sender = BoundClient("127.0.2.2", r->port());
+  ASSERT_GE(sender, 0) << std::strerror(errno);
+  const std::vector<uint8_t> b = StampBytes(7);
+  ASSERT_EQ(::send(looped, b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+  // A session-sender's packet after it is answered once the first one was handled.
+  ASSERT_EQ(::send(sender, b.data(), b.size(), 0), static_cast<ssize_t>(b.size()));
+  EXPECT_EQ(ReceiveSenderSequence(sender, 7), 7u);
+  // Nothing waits on the looped socket: the reflector handled it before the sender's.
+  EXPECT_LT(::recv(looped, std::vector<uint8_t>(64).data(), 64, MSG_DONTWAIT), 0);
+  ::close(looped);
+  ::close(sender);
+  const StampCounters n = r->counters();
+  EXPECT_EQ(n.from_reflector_port, 1u);
+  EXPECT_EQ(n.reflected, 1u);
 }
 
 TEST(StampReflectorTest, AllInterfacesServesIpv4AndIpv6) {

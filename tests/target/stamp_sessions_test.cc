@@ -136,6 +136,25 @@ TEST(StampSessionsTest, Ipv4AndItsMappedIpv6FormAreOneClient) {
   Env e(l);
   EXPECT_EQ(e.Admit(Addr("192.0.2.1", 1), 0, 0), 0);
   EXPECT_EQ(e.Admit(Addr("::ffff:192.0.2.1", 2), 0, 0), -1);
+  // Other IPv4 addresses stay clients of their own (mapped ones are not cut to a /64).
+  EXPECT_EQ(e.Admit(Addr("::ffff:192.0.2.2", 2), 0, 0), 0);
+}
+
+TEST(StampSessionsTest, AnIpv6HostIsOneClientWhateverAddressOfItsSlash64ItUses) {
+  StampLimits l;
+  l.packets_per_second = 1;
+  l.max_clients = 2;
+  Env e(l);
+  EXPECT_EQ(e.Admit(Addr("2001:db8:0:1::1", 1), 0, 0), 0);
+  // The same /64 shares the token bucket and the one table entry...
+  for (int i = 2; i < 100; ++i) {
+    const std::string ip = "2001:db8:0:1:" + std::to_string(i) + "::" + std::to_string(i);
+    EXPECT_EQ(e.Admit(Addr(ip, 1), 0, 0), -1) << ip;
+  }
+  EXPECT_EQ(e.s.clients(), 1u);
+  // ...so the table still has room for another host.
+  EXPECT_EQ(e.Admit(Addr("2001:db8:0:2::1", 1), 0, 0), 0);
+  EXPECT_EQ(e.s.clients(), 2u);
 }
 
 }  // namespace
