@@ -59,7 +59,8 @@ uint64_t ResponsivenessConfig::MaxBytesPerRun() const {
     bytes = SaturatingAdd(bytes, max_bytes);
     bytes = SaturatingAdd(bytes, kRpmMaxLoadConnections * kTransferReadBlockBytes);
     // Upload responses are capped like probes: one per request, at most one
-    // request per connection beyond what max_bytes can fill in 1 MB requests.
+    // request per connection beyond what max_bytes can fill in requests of
+    // min(max_bytes, 1 GB) (1 MB each is an over-count that holds for any size).
     const uint64_t answers = probes + kRpmMaxLoadConnections + max_bytes / 1'000'000;
     bytes = SaturatingAdd(bytes, SaturatingMul(answers, kMaxPingBodyBytes));
     bytes = SaturatingAdd(bytes, kRpmMaxProbesInFlight * kPingReadBlockBytes);

@@ -153,6 +153,7 @@ class ResponsivenessProbe final : public Probe {
     test.connect_host = server->test_endpoint;
     if (server->origin != UrlOrigin(cfg_.target.url)) {
       test.bearer_token.clear();
+      test.headers.clear();  // they may carry credentials too (Cookie, API keys)
       if (test.tls) test.tls->server_name.clear();
     }
     bool http2 = true;

@@ -21,7 +21,9 @@ bool StabilityTest::Stable() const {
   double var = 0;
   for (double v : last_) var += (v - mean) * (v - mean);
   const double sd = std::sqrt(var / static_cast<double>(last_.size()));
-  return sd <= sdt_ * std::fabs(last_.back());
+  // The draft: "less than SDT of the current average". A series at (or below) zero is
+  // never stable: a load that moves nothing is no measured goodput.
+  return last_.back() > 0 && sd < sdt_ * last_.back();
 }
 
 GoodputIntervals::GoodputIntervals(SteadyTime start, uint64_t bytes_at_start, Duration interval,

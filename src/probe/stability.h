@@ -5,8 +5,8 @@
 // Time is cut into intervals of ID. At the end of each interval the caller adds one
 // value that is itself a moving average over the last MAD intervals (for goodput:
 // the bytes of those intervals divided by their duration). The series is stable
-// once it holds at least MAD values and the population standard deviation of the
-// last MAD of them is within SDT of the newest one.
+// once it holds at least MAD values, the newest is above zero and the population
+// standard deviation of the last MAD of them is less than SDT of the newest one.
 //
 // GoodputIntervals turns a running byte count observed at arbitrary instants into
 // those interval values: an interval closes at the first observation at or after

@@ -31,6 +31,11 @@ TEST(StabilityTest, UsesTheLastMadValuesAndThePopulationSd) {
   EXPECT_FALSE(tight.Add(104));  // 4 is more than 3 % of 104
 }
 
+TEST(StabilityTest, ALoadThatMovesNothingIsNeverStable) {
+  StabilityTest t(4, 0.05);
+  for (int i = 0; i < 8; ++i) EXPECT_FALSE(t.Add(0.0)) << i;
+}
+
 TEST(StabilityTest, ARampIsNotStable) {
   StabilityTest t;
   for (int i = 1; i <= 20; ++i) EXPECT_FALSE(t.Add(i * 10.0)) << i;

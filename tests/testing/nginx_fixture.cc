@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -101,7 +102,7 @@ bool NginxFixture::Start() {
   conf += "error_log " + d + "/error.log;\nevents { worker_connections 1024; }\n";
   conf += "http {\n  keepalive_requests 1000000;\n";
   if (opts_.access_log) {
-    conf += "  map $http_authorization $auth { \"\" -; default auth; }\n";
+    conf += "  map $http_authorization$http_x_secret $auth { \"\" -; default auth; }\n";
     conf +=
         "  log_format rpm '$connection $connection_requests $request_method $uri $status "
         "$auth';\n  access_log " +
@@ -126,6 +127,8 @@ bool NginxFixture::Start() {
           " }\n";
   conf += opts_.extra + "\n  }\n}\n";
   WriteFile(d + "/nginx.conf", conf);
+  const std::string pid_file = d + "/nginx.pid";
+  std::filesystem::remove(pid_file);  // a previous attempt's
 
   const pid_t pid = fork();
   if (pid == 0) {
@@ -133,14 +136,16 @@ bool NginxFixture::Start() {
           (d + "/error.log").c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Up to 10 s for a loaded machine to start it; it exits at once on a port clash.
+  // Up to 10 s for a loaded machine to start it; on a port clash it retries for 2 s,
+  // then exits. Another process may hold the port meanwhile, so the port accepting is
+  // not enough: nginx writes its pid file once it has bound its listening socket.
   for (int i = 0; i < 1000; ++i) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       error_ = "nginx exited: " + ReadFile(d + "/error.log");
       return false;
     }
-    if (Accepts(port_)) {
+    if (std::atoi(ReadFile(pid_file).c_str()) == pid && Accepts(port_)) {
       pid_ = pid;
       error_.clear();
       return true;

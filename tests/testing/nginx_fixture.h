@@ -33,7 +33,7 @@ struct NginxOptions {
   std::string nq_json;          // "" : the standard config for /small, /large, /upload
   std::string extra;            // more directives inside the server block
   // Logs "<connection serial> <requests on it> <method> <uri> <status> <auth?>" per
-  // request into access.log (auth? is "auth" when an Authorization header came).
+  // request into access.log (auth? is "auth" when an Authorization or X-Secret header came).
   bool access_log = false;
   std::string large_rate;  // nginx limit_rate of /large per connection, e.g. "2m"
 };
