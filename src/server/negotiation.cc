@@ -1,5 +1,6 @@
 #include "server/negotiation.h"
 
+#include <algorithm>
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/trim.hpp>
@@ -83,10 +84,13 @@ std::vector<HeaderElement> ParseHeaderList(std::string_view header) {
 }
 
 bool AcceptsGzip(std::string_view accept_encoding) {
+  double named = -1, star = -1;  // -1: not in the header
   for (const HeaderElement& e : ParseHeaderList(accept_encoding)) {
-    if ((e.value == "gzip" || e.value == "x-gzip" || e.value == "*") && e.q > 0) return true;
+    if (e.value == "gzip" || e.value == "x-gzip") named = std::max(named, e.q);
+    if (e.value == "*") star = std::max(star, e.q);
   }
-  return false;
+  // "*" stands only for codings the header does not name.
+  return (named >= 0 ? named : star) > 0;
 }
 
 }  // namespace hermes::server

@@ -25,8 +25,9 @@ struct HeaderElement {
 // Parses an Accept or Accept-Encoding value; empty elements are skipped.
 std::vector<HeaderElement> ParseHeaderList(std::string_view header);
 
-// True when an Accept-Encoding header value allows gzip: a "gzip", "x-gzip" or "*"
-// coding whose q-value is not zero (RFC 9110 section 12.5.3). Case-insensitive.
+// True when an Accept-Encoding header value allows gzip: a "gzip" or "x-gzip" coding
+// whose q-value is not zero or, when neither is named, a "*" one (RFC 9110 section
+// 12.5.3: "*" matches the codings not listed). Case-insensitive.
 bool AcceptsGzip(std::string_view accept_encoding);
 
 }  // namespace hermes::server

@@ -39,6 +39,14 @@ TEST(MetricsHandlerTest, NegotiatesTheFormat) {
   EXPECT_EQ(NegotiateFormat("application/vnd.google.protobuf;proto=io.prometheus.client."
                             "MetricFamily;encoding=delimited;q=0,text/plain;q=0.1"),
             Format::kText);
+  // The most specific range decides: text/plain;q=0 refuses text whatever */* says.
+  EXPECT_EQ(NegotiateFormat("text/plain;q=0, */*;q=0.5, application/vnd.google.protobuf;"
+                            "proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.3"),
+            Format::kProtobuf);
+  EXPECT_EQ(NegotiateFormat("text/*;q=0.2, */*;q=0.9, application/vnd.google.protobuf;"
+                            "proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.3"),
+            Format::kProtobuf);
+  EXPECT_EQ(NegotiateFormat("text/plain;q=0, application/*;q=0.4"), Format::kProtobuf);
 }
 
 TEST(MetricsHandlerTest, HeadersFollowTheNegotiation) {

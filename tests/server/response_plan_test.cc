@@ -17,6 +17,10 @@ TEST(GzipTest, AcceptsGzipHonorsQValues) {
   EXPECT_FALSE(AcceptsGzip("gzip;q=zero"));
   EXPECT_FALSE(AcceptsGzip("br, identity"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=2"));
+  // "*" stands for the codings not named: a named refusal holds.
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));
+  EXPECT_FALSE(AcceptsGzip("*;q=0.5, x-gzip;q=0"));
+  EXPECT_TRUE(AcceptsGzip("br;q=0, *"));
 }
 
 TEST(NegotiationTest, ParsesElementsParametersAndQ) {
