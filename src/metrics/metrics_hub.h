@@ -64,7 +64,9 @@
 //
 // Thread-safety: all methods may be called concurrently. One mutex guards the probe
 // and exporter series and their chunks, one the listener's series, one the current
-// page; no scrape waits for a page to be built.
+// page. A page's text form is built when it is published; its protobuf and gzip forms
+// by the first scrape that asks for them (later scrapes of that page, and scrapes
+// that arrive meanwhile, wait for that one and reuse it).
 #pragma once
 
 #include <memory>

@@ -34,7 +34,10 @@ const std::vector<std::string>& Page::Segments(PageFormat f) const {
 const std::vector<DeflatedPart>* Page::Deflated(PageFormat f) const {
   Format& fmt = formats_[static_cast<size_t>(f)];
   std::call_once(fmt.deflated, [&] {
-    Deflater deflater(6);
+    // Level 1: with one Prometheus nearly every gzip scrape is its page's first, so
+    // this runs about once per scrape (a 120 KB page: 0.3 ms at level 1, 0.8 ms at
+    // 6, for a body 20 % larger).
+    Deflater deflater(1);
     for (const std::string& segment : Segments(f)) {
       Result<DeflatedPart> part = deflater.Deflate(segment);
       if (!part.ok()) return;  // zlib fails only without memory
