@@ -16,11 +16,12 @@
 //   foreign  a fresh connection (no reuse, no TLS session resumption): tcp =
 //            CONNECT - NAMELOOKUP, tls = (APPCONNECT - CONNECT) / handshake round
 //            trips (TLS 1.3: 1, 1.2: 2), http = TOTAL - APPCONNECT (CONNECT without TLS)
-//   self     HTTP/2: a GET multiplexed onto a uniformly chosen LGC (CURLOPT_PIPEWAIT
-//            on that LGC's multi), http_l = TOTAL (from issuing the request to the
-//            whole response). HTTP/1.1 (no multiplexing): the draft's fallback, the
-//            kernel's RTT estimate of that LGC's socket (TCP_INFO: tcpi_rcv_rtt while
-//            receiving, tcpi_rtt while sending).
+//   self     HTTP/2: a GET multiplexed onto an LGC chosen uniformly among the active
+//            ones (those whose load has moved bytes: not one still connecting, whose
+//            handshake would count in the probe), CURLOPT_PIPEWAIT on that LGC's
+//            multi; http_l = TOTAL (from issuing the request to the whole response). HTTP/1.1 (no
+//            multiplexing): the draft's fallback, the kernel's RTT estimate of that LGC's socket
+//            (TCP_INFO: tcpi_rcv_rtt while receiving, tcpi_rtt while sending).
 // At each interval the responsiveness over the probes completed in the last 4
 // intervals (rpm_math.h) joins a second StabilityTest; the direction ends when it
 // is stable, or at max_duration or max_bytes (a cut: the result of the window it

@@ -64,6 +64,7 @@ class Engine {
     uint64_t handed = 0;        // upload: body bytes handed to libcurl
     uint64_t sent_counted = 0;  // upload: of which already counted as sent
     bool load = false;          // a load-generating connection's transfer
+    bool active = false;        // load: has moved body bytes (its connection is up)
     bool foreign = false;       // probe kind (when !load)
     int tls_round_trips = 0;    // foreign over TLS: 1 (TLS 1.3) or 2
     net::TrackedSocket socket;  // load: its connection's socket

@@ -22,6 +22,7 @@ size_t Engine::OnLoadData(char*, size_t size, size_t n, void* p) {
     return 0;  // CURLE_WRITE_ERROR ends the transfer; the direction ends too
   }
   e.load_down_ += len;
+  t->active = true;
   return len;
 }
 
@@ -41,6 +42,7 @@ size_t Engine::OnUploadRead(char* dst, size_t size, size_t n, void* p) {
   std::memcpy(dst, e.pattern_.data() + off, len);
   t->handed += len;
   e.handed_ += len;
+  t->active = true;
   return len;
 }
 

@@ -35,9 +35,15 @@ size_t Engine::OnProbeHeader(char*, size_t size, size_t n, void* p) {
   return size * n;
 }
 
+// The draft's "active load-generating connections": those whose load moves bytes.
+// One still connecting would add its handshake to a self probe that waits for it.
 Engine::Transfer* Engine::RandomLoadConnection() {
-  if (lgcs_.empty()) return nullptr;
-  return lgcs_[std::uniform_int_distribution<size_t>(0, lgcs_.size() - 1)(rng_)].get();
+  std::vector<Transfer*> active;
+  for (const auto& t : lgcs_) {
+    if (t->active) active.push_back(t.get());
+  }
+  if (active.empty()) return nullptr;
+  return active[std::uniform_int_distribution<size_t>(0, active.size() - 1)(rng_)];
 }
 
 void Engine::LaunchPair() {
