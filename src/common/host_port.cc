@@ -1,5 +1,9 @@
 #include "common/host_port.h"
 
+#include <arpa/inet.h>
+
+#include <string>
+
 namespace hermes {
 
 Result<HostPortParts> SplitHostPortParts(std::string_view s) {
@@ -24,6 +28,25 @@ Result<HostPortParts> SplitHostPortParts(std::string_view s) {
   parts.host = s.substr(0, colon);
   parts.port = s.substr(colon + 1);
   return parts;
+}
+
+std::optional<std::string_view> HostAlone(std::string_view s) {
+  auto parts = SplitHostPortParts(s);
+  if (!parts.ok() || parts->port || parts->host.empty() || parts->host.size() > 253) {
+    return std::nullopt;
+  }
+  const std::string_view h = parts->host;
+  if (h.find(':') != std::string_view::npos) {
+    in6_addr a{};
+    return inet_pton(AF_INET6, std::string(h).c_str(), &a) == 1 ? std::optional(h) : std::nullopt;
+  }
+  if (parts->bracketed) return std::nullopt;  // only IPv6 stands in brackets
+  for (char c : h) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return std::nullopt;
+  }
+  return h;
 }
 
 }  // namespace hermes

@@ -26,4 +26,10 @@ struct HostPortParts {
 // anything but ":port" after ']' ("is not [host]:port"). The views point into `s`.
 Result<HostPortParts> SplitHostPortParts(std::string_view s);
 
+// A host alone, e.g. the responsiveness draft's test_endpoint: a name (letters,
+// digits, '-', '_', '.'; at most 253 bytes), an IPv4 address, or an IPv6 address bare
+// or in brackets. Returns it without brackets (a view into `s`); nullopt when there
+// is a port or anything else.
+std::optional<std::string_view> HostAlone(std::string_view s);
+
 }  // namespace hermes

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/host_port.h"
 #include "net/curl_easy.h"
 
 namespace hermes::probe {
@@ -263,16 +264,6 @@ Result<std::string> TestUrl(const Json& urls, std::string_view name, std::string
   return url;
 }
 
-bool IsHostName(std::string_view h) {
-  if (h.empty() || h.size() > 253) return false;
-  for (char c : h) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == ':' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string UrlOrigin(const std::string& url) {
@@ -323,10 +314,9 @@ Result<NqConfig> ParseNqConfig(std::string_view body) {
   if (!endpoint.ok()) return endpoint.status();
   if (*endpoint != nullptr) {
     const Json& e = **endpoint;
-    if (e.type != Json::Type::kString || !IsHostName(e.string)) {
-      return Invalid("test_endpoint must be a host name or address");
-    }
-    c.test_endpoint = e.string;
+    const auto host = e.type == Json::Type::kString ? HostAlone(e.string) : std::nullopt;
+    if (!host) return Invalid("test_endpoint must be a host name or address, without a port");
+    c.test_endpoint = std::string(*host);
   }
   return c;
 }

@@ -41,13 +41,15 @@ FlagSet Define(Flags& f) {
   s.AddBool("rpm.anonymous",
             "serve the responsiveness (RPM) resources without auth, for stock RPM clients",
             &f.rpm.anonymous);
-  s.Add("rpm.test-endpoint", "host[:port] announced as test_endpoint in /.well-known/nq",
+  s.Add("rpm.test-endpoint", "host announced as test_endpoint in /.well-known/nq",
         [&f](const std::string& v) {
-          if (!ValidTestEndpoint(v)) {
-            return Status::Invalid("--rpm.test-endpoint: must be a host name or address, got \"" +
-                                   v + "\"");
+          auto host = TestEndpoint(v);
+          if (!host) {
+            return Status::Invalid(
+                "--rpm.test-endpoint: must be a host name or address without a port, got \"" + v +
+                "\"");
           }
-          f.rpm.test_endpoint = v;
+          f.rpm.test_endpoint = *host;
           return Status::Ok();
         });
   s.AddString("stamp.listen-address",

@@ -7,6 +7,7 @@
 #include <memory>
 #include <regex>
 
+#include "common/host_port.h"
 #include "common/parse_number.h"
 #include "common/version.h"
 
@@ -187,7 +188,12 @@ HttpResponse NqConfig(const RouteOptions& o, const HttpRequest& req) {
 
 }  // namespace
 
-bool ValidTestEndpoint(std::string_view host) { return ValidAuthority(host); }
+std::optional<std::string> TestEndpoint(std::string_view host) {
+  const auto h = HostAlone(host);
+  if (!h) return std::nullopt;
+  // Bracketed, so that a client may append ":port".
+  return h->find(':') == std::string_view::npos ? std::string(*h) : "[" + std::string(*h) + "]";
+}
 
 Status CheckCorsOrigin(const std::string& pattern) {
   try {

@@ -85,7 +85,9 @@ std::vector<server::Route> TargetRoutes(const RouteOptions& options);
 // the regex library's reason otherwise.
 Status CheckCorsOrigin(const std::string& pattern);
 
-// True for a host name or address usable as "test_endpoint" (host[:port]).
-bool ValidTestEndpoint(std::string_view host);
+// `host` as /.well-known/nq announces it in "test_endpoint" (the draft: a host, no
+// port): a name, IPv4 address or IPv6 address (bracketed in the result); nullopt for
+// anything else.
+std::optional<std::string> TestEndpoint(std::string_view host);
 
 }  // namespace hermes::target

@@ -34,6 +34,18 @@ TEST(SplitHostPortPartsTest, SplitsEveryAcceptedShape) {
   }
 }
 
+TEST(HostAloneTest, TakesANameOrAddressWithoutAPort) {
+  EXPECT_EQ(HostAlone("nq-1.example.com"), "nq-1.example.com");
+  EXPECT_EQ(HostAlone("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(HostAlone("2001:db8::1"), "2001:db8::1");
+  EXPECT_EQ(HostAlone("[2001:db8::1]"), "2001:db8::1");
+  for (const char* bad : {"", "rpm.example.net:8443", "192.0.2.1:443", "[2001:db8::1]:443",
+                          "[rpm.example.net]", "a/b", "a b", "[::1", "1:2:3:x::"}) {
+    EXPECT_FALSE(HostAlone(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(HostAlone(std::string(254, 'a')).has_value());
+}
+
 TEST(SplitHostPortPartsTest, RejectsBrokenBrackets) {
   Result<HostPortParts> unclosed = SplitHostPortParts("[::1:443");
   ASSERT_FALSE(unclosed.ok());

@@ -26,6 +26,11 @@ TEST(NqConfigTest, ParsesTheDraftsExample) {
   EXPECT_EQ(c->test_endpoint, "nq-1.example.com");
   EXPECT_EQ(c->origin, "https://rpm.example.com:443");
   EXPECT_TRUE(c->tls);
+  // An IPv6 endpoint, as hermes-target announces it, is kept without its brackets.
+  auto v6 = ParseNqConfig(R"({"version": 1, "urls": {)" + Urls() +
+                          R"(}, "test_endpoint": "[2001:db8::1]"})");
+  ASSERT_TRUE(v6.ok()) << v6.status().message();
+  EXPECT_EQ(v6->test_endpoint, "2001:db8::1");
 }
 
 TEST(NqConfigTest, AcceptsTheOlderKeyNamesAndPrefersTheDrafts) {
@@ -72,7 +77,9 @@ TEST(NqConfigTest, RejectsWhatTheDraftForbids) {
       {R"({"version": 1, "urls": {)" + Urls() + R"(}, "test_endpoint": "a", "test_endpoint": "b"})",
        "config resource: \"test_endpoint\" appears more than once"},
       {R"({"version": 1, "urls": {)" + Urls() + R"(}, "test_endpoint": "a/b"})",
-       "config resource: test_endpoint must be a host name or address"},
+       "config resource: test_endpoint must be a host name or address, without a port"},
+      {R"({"version": 1, "urls": {)" + Urls() + R"(}, "test_endpoint": "b.example:8443"})",
+       "config resource: test_endpoint must be a host name or address, without a port"},
       {R"({"version": 1, "urls": {"small_download_url": "https://a.example/s",
           "large_download_url": "https://b.example/l", "upload_url": "https://a.example/u"}})",
        "config resource: the three URLs must share scheme, host and port (https://b.example:443 "

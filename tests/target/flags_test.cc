@@ -20,6 +20,18 @@ TEST(TargetFlagsTest, DefaultsMatchTheReadme) {
   EXPECT_EQ(f->stamp.limits.max_clients, 1024);
 }
 
+TEST(TargetFlagsTest, TestEndpointIsAHostWithoutAPort) {
+  auto f = ParseFlags({"--rpm.test-endpoint=2001:db8::1"});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->rpm.test_endpoint, "[2001:db8::1]");
+  auto named = ParseFlags({"--rpm.test-endpoint=rpm2.example.net"});
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->rpm.test_endpoint, "rpm2.example.net");
+  auto port = ParseFlags({"--rpm.test-endpoint=rpm2.example.net:8443"});
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.status().message().find("without a port"), std::string::npos);
+}
+
 TEST(TargetFlagsTest, ParsesStampFlags) {
   auto f = ParseFlags({"--stamp.listen-address=:862", "--stamp.stateless", "--stamp.max-rate=50",
                        "--stamp.max-clients", "10"});
