@@ -5,7 +5,8 @@
 // A value that cannot be read is left out of the exposition (a failing collector
 // never fails the scrape); on Linux all six are always present.
 //
-// Thread-safety: free functions without shared state.
+// Thread-safety: the free functions have no shared state; ProcessReader (below) has
+// its own mutex.
 #pragma once
 
 #include <dirent.h>

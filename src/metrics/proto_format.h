@@ -28,7 +28,8 @@ void AppendBytes(std::string& out, int field, std::string_view v);  // string, b
 size_t BeginMessage(std::string& out, int field);
 void EndMessage(std::string& out, size_t mark);
 
-// Packed repeated fields: begin with BeginMessage, append raw varints, end.
+// Packed repeated fields: the raw varints of the elements, written into a buffer of
+// their own and appended with AppendBytes as one length-delimited field.
 void AppendRawZigzag(std::string& out, int64_t v);
 
 }  // namespace hermes::metrics::proto

@@ -4,8 +4,8 @@
 //
 // The unit of caching is a Chunk: one owner's series of one family, as text lines
 // and as encoded Metric fields (field 4 of MetricFamily). A family is written by
-// joining the chunks of its owners after a header (AppendFamily*), so a probe's
-// chunks are rendered once per run and reused by every scrape until the next.
+// joining the chunks of its owners after a header (AppendTextFamily, AppendProtoFamily), so a
+// probe's chunks are rendered once per run and reused by every scrape until the next.
 //
 // Stateless free functions; callers serialise access to the series they render.
 #pragma once
