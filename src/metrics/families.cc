@@ -127,6 +127,23 @@ constexpr bool SortedByName(const std::array<FamilyDef, kNumFamilies>& t) {
 
 static_assert(SortedByName(kFamilies), "kFamilies (and Family) must be sorted by name");
 
+// A page has one slot per run of families rendered per scrape, and a slot renders
+// every family of its source (page.h): a source split in two runs would be written
+// twice. A new listener family must sort next to the others (hermes_http_...).
+constexpr bool PerScrapeSourcesAreContiguous(const std::array<FamilyDef, kNumFamilies>& t) {
+  for (size_t i = 1; i < t.size(); ++i) {
+    const Source s = t[i].source;
+    if (s == Source::kGlobal || s == Source::kProbe || t[i - 1].source == s) continue;
+    for (size_t j = 0; j + 1 < i; ++j) {
+      if (t[j].source == s) return false;  // s started a second run at i
+    }
+  }
+  return true;
+}
+
+static_assert(PerScrapeSourcesAreContiguous(kFamilies),
+              "the families of each per-scrape Source must be adjacent in kFamilies");
+
 }  // namespace
 
 Series* SeriesStore::Add(Family f, std::initializer_list<LabelPair> labels,
