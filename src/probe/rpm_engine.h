@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/curl_multi_loop.h"
+#include "probe/link_bytes.h"
 #include "probe/rpm_direction.h"
 #include "probe/rpm_math.h"
 #include "probe/speedtest_rate.h"
@@ -27,9 +28,7 @@ using config::kMaxPingBodyBytes;
 using config::kRpmMovingAverageDistance;
 
 inline constexpr uint64_t kMaxUploadRequestBytes = 1'000'000'000;
-inline constexpr size_t kUploadPatternBytes = 1 << 20;
-inline constexpr long kUploadBufferBytes = 512 * 1024;  // NOLINT(runtime/int)
-inline constexpr double kProbePairBytes = 6000;         // the draft: foreign ~5000 + self ~1000
+inline constexpr double kProbePairBytes = 6000;  // the draft: foreign ~5000 + self ~1000
 inline constexpr int kMaxForeignInFlight = 32;
 inline constexpr auto kMaxWait =
     std::chrono::milliseconds(50);  // cancellation is checked this often
@@ -88,9 +87,8 @@ class Engine {
   void CountUploaded();
   void OnInterval(SteadyTime now);
   void SetNotSentLowat(double goodput);
-  // Load bytes that crossed the link: downloads as read, uploads as acknowledged
-  // (sent minus what the sockets still hold), so that send buffers filling up
-  // during a window do not count as goodput. Never decreases.
+  // Load bytes that crossed the link (link_bytes.h): downloads as the kernel
+  // received them, uploads as acknowledged. Never decreases.
   uint64_t moved();
   RpmDirectionOutcome Finish(SteadyTime now, const std::string& how);
 
@@ -103,11 +101,11 @@ class Engine {
   std::minstd_rand rng_{12};
   SteadyTime start_{};
 
-  uint64_t down_ = 0;       // every body byte read
-  uint64_t load_down_ = 0;  // of which load-generating bodies
-  uint64_t handed_ = 0;     // upload body bytes handed to libcurl
-  uint64_t up_ = 0;         // of which libcurl reports sent
-  uint64_t delivered_ = 0;  // of which acknowledged (the highest sent - unacked seen)
+  uint64_t down_ = 0;        // every body byte read
+  uint64_t load_down_ = 0;   // of which load-generating bodies
+  uint64_t handed_ = 0;      // upload body bytes handed to libcurl
+  uint64_t up_ = 0;          // of which libcurl reports sent
+  LinkBytes link_{upload_};  // what crossed the link (moved())
   bool budget_cut_ = false;
   std::optional<net::RequestFailure> failure_;
 

@@ -159,24 +159,14 @@ void Engine::Handle(const net::MultiLoop::Done& done) {
 
 void Engine::CountUploaded() {
   if (!upload_) return;
-  for (auto& t : lgcs_) {
-    curl_off_t info = 0;
-    curl_easy_getinfo(t->handle->get(), CURLINFO_SIZE_UPLOAD_T, &info);
-    // A re-added handle reports the previous request's count until it starts.
-    const uint64_t sent = std::min(static_cast<uint64_t>(std::max<curl_off_t>(info, 0)), t->handed);
-    if (sent > t->sent_counted) {
-      up_ += sent - t->sent_counted;
-      t->sent_counted = sent;
-    }
-  }
+  for (auto& t : lgcs_) CountSent(t->handle->get(), t->handed, &t->sent_counted, &up_);
 }
 
+// What crossed the link (link_bytes.h), as the speedtest counts it.
 uint64_t Engine::moved() {
-  if (!upload_) return load_down_;
-  uint64_t unacked = 0;
-  for (const auto& t : lgcs_) unacked += net::UnackedBytes(t->socket);
-  delivered_ = std::max(delivered_, up_ - std::min(up_, unacked));
-  return delivered_;
+  uint64_t queued = 0;
+  for (const auto& t : lgcs_) queued += link_.Queued(t->socket);
+  return link_.Update(upload_ ? up_ : load_down_, queued);
 }
 
 void Engine::SetNotSentLowat(double goodput) {

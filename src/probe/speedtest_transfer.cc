@@ -6,14 +6,13 @@
 #include <vector>
 
 #include "common/log.h"
+#include "probe/link_bytes.h"
 #include "probe/stability.h"
 
 namespace hermes::probe {
 namespace {
 
 constexpr uint64_t kMaxRequestBytes = 100 * 1000 * 1000;
-constexpr long kUploadBufferBytes = 512 * 1024;  // NOLINT(runtime/int)
-constexpr size_t kUploadPatternBytes = 1 << 20;
 constexpr auto kMaxPollWait = std::chrono::milliseconds(20);
 
 class Engine {
@@ -63,7 +62,7 @@ class Engine {
   std::vector<char> pattern_;  // upload body source, filled once
   uint64_t committed_ = 0;     // bytes requested so far (<= max_bytes)
   uint64_t total_ = 0;         // bytes moved so far
-  uint64_t delivered_ = 0;     // upload: of which acknowledged (highest seen)
+  LinkBytes link_{spec_.direction == Direction::kUpload};
   uint64_t answer_bytes_ = 0;  // upload: body bytes of the answers
   int completed_ = 0;
 };
@@ -137,33 +136,15 @@ bool Engine::StartRequest(Stream& s) {
 void Engine::CountUploaded() {
   if (!upload()) return;
   for (auto& s : streams_) {
-    if (!s->active) continue;
-    curl_off_t info = 0;
-    curl_easy_getinfo(s->handle->get(), CURLINFO_SIZE_UPLOAD_T, &info);
-    // Until libcurl starts a re-added handle's transfer (the next perform), the
-    // counter still holds the previous request's total; nothing of this request
-    // can have been sent before its body was read, hence the clamp.
-    const uint64_t sent = std::min(static_cast<uint64_t>(info), s->read_offset);
-    if (sent > s->sent_counted) {
-      total_ += sent - s->sent_counted;
-      s->sent_counted = sent;
-    }
+    if (s->active) CountSent(s->handle->get(), s->read_offset, &s->sent_counted, &total_);
   }
 }
 
-// What crossed the link: downloads as the kernel received them (read plus what the
-// sockets hold unread), so that a CPU-starved hermes reading its receive buffers in
-// bursts counts bytes when they arrived, not when it got round to reading them;
-// uploads as the peer acknowledged them (sent minus what the sockets still hold),
-// so that send buffers growing during the window are not counted as throughput.
-// Never decreases.
+// What crossed the link (link_bytes.h).
 uint64_t Engine::Delivered() {
   uint64_t queued = 0;
-  for (const auto& s : streams_) {
-    queued += upload() ? net::UnackedBytes(s->socket) : net::UnreadBytes(s->socket);
-  }
-  delivered_ = std::max(delivered_, upload() ? total_ - std::min(total_, queued) : total_ + queued);
-  return delivered_;
+  for (const auto& s : streams_) queued += link_.Queued(s->socket);
+  return link_.Update(total_, queued);
 }
 
 // The window the rate was measured in, to line it up with other meters of the same
