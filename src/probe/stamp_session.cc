@@ -138,6 +138,7 @@ bool StampSession::ReceiveOne(Clock& clock) {
   StampPacketRecord& r = packets_[reply->sender_sequence];
   if (r.answered) {
     ++r.duplicates;
+    if (reply->sequence != r.reflector_sequence) ++r.extra_reflections;
     ++duplicates_;
     return true;
   }

@@ -133,19 +133,23 @@ StampAnalysis AnalyzeStampSession(const std::vector<StampPacketRecord>& packets,
   }
   if (!res.reflector_stateful) return res;
   // Directions, gap by gap between answered packets (the packets after the last
-  // answered one have none); swapped packets are no anchors.
-  int64_t a = -1, ra = -1, answered = 0;
+  // answered one have none); swapped packets are no anchors. Reflector numbers that
+  // went to copies of a packet duplicated on the way there (seen as their replies)
+  // were no packets of the gap: they shift its start.
+  int64_t a = -1, ra = -1, answered = 0, extra = 0;
   for (size_t i = 0; i < packets.size(); ++i) {
     if (!packets[i].answered) continue;
     if (packets[i].swapped) {
       ++answered;
+      extra += packets[i].extra_reflections;
       continue;
     }
     const int64_t b = static_cast<int64_t>(i), rb = packets[i].reflector_sequence;
-    Attribute(packets, a, b, SplitGap(a, b, ra, rb, answered), res.segments);
+    Attribute(packets, a, b, SplitGap(a, b, ra + extra, rb, answered), res.segments);
     a = b;
     ra = rb;
     answered = 0;
+    extra = packets[i].extra_reflections;
   }
   return res;
 }

@@ -57,6 +57,9 @@ struct StampPacketRecord {
   net::stamp::NtpTimestamp reflector_received;  // T2
   net::stamp::NtpTimestamp reflector_sent;      // T3
   uint32_t duplicates = 0;
+  // Of those, copies the reflector numbered anew: the packet was duplicated on the way
+  // there, and each copy took a reflector number.
+  uint32_t extra_reflections = 0;
   bool reordered = false;
   bool swapped = false;  // sent in swapped order with its neighbour (see above)
 };

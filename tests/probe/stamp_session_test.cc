@@ -90,6 +90,21 @@ TEST(StampSessionTest, CountsDuplicatesAndReordering) {
   EXPECT_EQ(run.session.bytes_received(), 21u * 44);
 }
 
+// A request duplicated on the way there takes two reflector numbers: the next gap's
+// loss is still placed on the way there, not on the way back.
+TEST(StampSessionTest, ARequestDuplicatedOnTheWayThereDoesNotTurnForwardLossBackward) {
+  ScriptedReflector r([](uint32_t s) {
+    return s == 4 ? Act::kDuplicateForward : s == 5 ? Act::kDropForward : Act::kReply;
+  });
+  Sender run(r.address());
+  ASSERT_TRUE(run.Go().ok());
+  const StampSegmentStats st = run.Stats();
+  EXPECT_EQ(st.lost, 1u);
+  EXPECT_EQ(st.duplicates, 1u);
+  EXPECT_EQ(st.lost_forward, 1u);
+  EXPECT_EQ(st.lost_backward, 0u);
+}
+
 TEST(StampSessionTest, IgnoresDatagramsThatAreNotRepliesToItsPackets) {
   // One stray per packet (within the budget of two datagrams per packet), in turn:
   // short, another session's, not this packet's timestamp, a packet never sent,

@@ -18,7 +18,9 @@
 namespace hermes::probe::testutil {
 
 // What the scripted reflector does with the sender's packet number S.
-enum class Act { kReply, kDropForward, kDropBackward, kDuplicate, kHoldForNext };
+// kDuplicate: the reply twice (duplicated on the way back); kDuplicateForward: the
+// request arrives twice, so two replies with reflector numbers of their own.
+enum class Act { kReply, kDropForward, kDropBackward, kDuplicate, kDuplicateForward, kHoldForNext };
 
 // A misbehaving-on-purpose STAMP reflector on 127.0.0.1: stateful numbering per
 // session (it counts what it reflected, a lost reply included), every packet's
@@ -96,6 +98,11 @@ class ScriptedReflector {
       }
       (void)sock_.SendTo(out, in.from, {});
       if (act == Act::kDuplicate) (void)sock_.SendTo(out, in.from, {});
+      if (act == Act::kDuplicateForward) {
+        r.sequence = next_[{in.from.port(), req->ssid}]++;
+        net::stamp::EncodeReflector(r, out);
+        (void)sock_.SendTo(out, in.from, {});
+      }
       if (!held.empty()) {
         (void)sock_.SendTo(held, held_to, {});
         held.clear();
