@@ -65,7 +65,9 @@ void StampSession::Send(Clock& clock, uint32_t sequence, int segment, bool swapp
   p.error = stamp::SystemErrorEstimate();
   p.ssid = ssid_;
   if (p.sequence >= packets_.size()) {
-    packets_.resize(p.sequence + 1);
+    // Not counted until sent: a swapped pair's first packet, owed when a deadline
+    // ends the session, was never sent and is no loss.
+    packets_.resize(p.sequence + 1, StampPacketRecord{.segment = -1});
     sender_timestamps_.resize(p.sequence + 1);
   }
   std::vector<uint8_t> out(options_.packet_bytes, 0);
