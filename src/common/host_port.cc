@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/parse_number.h"
+
 namespace hermes {
 
 Result<HostPortParts> SplitHostPortParts(std::string_view s) {
@@ -47,6 +49,23 @@ std::optional<std::string_view> HostAlone(std::string_view s) {
     if (!ok) return std::nullopt;
   }
   return h;
+}
+
+Result<ListenAddress> ParseListenAddress(std::string_view s, std::string_view what,
+                                         std::string_view host) {
+  auto bad = [&](const std::string& why) {
+    return Status::Invalid(std::string(what) + " \"" + std::string(s) + "\": " + why + " (want " +
+                           std::string(host) + ":port, :port or [ipv6]:port)");
+  };
+  Result<HostPortParts> parts = SplitHostPortParts(s);
+  if (!parts.ok()) return bad(parts.status().message());
+  if (parts->host.find(':') != std::string_view::npos && !parts->bracketed) {
+    return bad("IPv6 addresses need brackets");
+  }
+  if (!parts->port) return bad("missing port");
+  const std::optional<uint16_t> port = ParseNumber<uint16_t>(*parts->port);
+  if (!port) return bad("invalid port \"" + std::string(*parts->port) + "\"");
+  return ListenAddress{std::string(parts->host), *port};
 }
 
 }  // namespace hermes

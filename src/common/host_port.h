@@ -9,7 +9,9 @@
 // Thread-safety: pure function.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -31,5 +33,16 @@ Result<HostPortParts> SplitHostPortParts(std::string_view s);
 // or in brackets. Returns it without brackets (a view into `s`); nullopt when there
 // is a port or anything else.
 std::optional<std::string_view> HostAlone(std::string_view s);
+
+struct ListenAddress {
+  std::string host;  // without brackets; "" = all interfaces
+  uint16_t port = 0;
+};
+
+// "host:port", ":port" or "[ipv6]:port" of a listener (IPv6 needs its brackets, the
+// port is required). Errors (kInvalidArgument) read "<what> \"<s>\": <why> (want
+// <host>:port, :port or [ipv6]:port)", `host` naming what the host may be.
+Result<ListenAddress> ParseListenAddress(std::string_view s, std::string_view what,
+                                         std::string_view host = "host");
 
 }  // namespace hermes

@@ -16,7 +16,6 @@
 #include "common/host_port.h"
 #include "common/log.h"
 #include "common/mutex.h"
-#include "common/parse_number.h"
 #include "server/session.h"
 #include "server/tls_context.h"
 
@@ -29,26 +28,6 @@ using boost::system::error_code;
 
 constexpr size_t kStreamChunkBytes = 64 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
-
-struct HostPort {
-  std::string host;  // "" = all interfaces
-  uint16_t port = 0;
-};
-
-Result<HostPort> ParseListenAddress(const std::string& addr) {
-  auto bad = [&](const std::string& why) {
-    return Status::Invalid("listen address \"" + addr + "\": " + why +
-                           " (want host:port, :port or [ipv6]:port)");
-  };
-  Result<HostPortParts> parts = SplitHostPortParts(addr);
-  if (!parts.ok()) return bad(parts.status().message());
-  const bool v6 = parts->host.find(':') != std::string_view::npos;
-  if (v6 && !parts->bracketed) return bad("IPv6 addresses need brackets");
-  if (!parts->port) return bad("missing port");
-  const std::optional<uint16_t> port = ParseNumber<uint16_t>(*parts->port);
-  if (!port) return bad("invalid port \"" + std::string(*parts->port) + "\"");
-  return HostPort{std::string(parts->host), *port};
-}
 
 std::string ClientIp(const tcp::endpoint& ep) {
   net::ip::address a = ep.address();
@@ -106,7 +85,7 @@ Status HttpServer::Impl::Listen(const tcp::endpoint& ep, const std::string& addr
 }
 
 Status HttpServer::Impl::Bind(const std::string& addr) {
-  auto hp = ParseListenAddress(addr);
+  auto hp = ParseListenAddress(addr, "listen address");
   if (!hp.ok()) return hp.status();
   if (hp->host.empty()) {
     // All interfaces: one dual-stack IPv6 socket, or IPv4 only where IPv6 is off.

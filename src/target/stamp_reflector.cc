@@ -12,7 +12,6 @@
 
 #include "common/host_port.h"
 #include "common/log.h"
-#include "common/parse_number.h"
 #include "net/stamp_packet.h"
 
 namespace hermes::target {
@@ -25,21 +24,14 @@ constexpr int kBatch = 64;
 constexpr Duration kErrorEstimateRefresh = std::chrono::seconds(1);
 
 Result<net::SocketAddress> ParseListen(const std::string& addr, bool* wildcard) {
-  auto bad = [&](const std::string& why) -> Status {
-    return Status::Invalid("STAMP listen address \"" + addr + "\": " + why +
-                           " (want ip:port, :port or [ipv6]:port)");
-  };
-  Result<HostPortParts> parts = SplitHostPortParts(addr);
-  if (!parts.ok()) return bad(parts.status().message());
-  if (parts->host.find(':') != std::string_view::npos && !parts->bracketed) {
-    return bad("IPv6 addresses need brackets");
-  }
-  if (!parts->port) return bad("missing port");
-  const std::optional<uint16_t> port = ParseNumber<uint16_t>(*parts->port);
-  if (!port) return bad("invalid port \"" + std::string(*parts->port) + "\"");
+  auto parts = ParseListenAddress(addr, "STAMP listen address", "ip");
+  if (!parts.ok()) return parts.status();
   *wildcard = parts->host.empty();
-  auto sa = net::SocketAddress::FromIp(*wildcard ? "::" : parts->host, *port);
-  if (!sa) return bad("\"" + std::string(parts->host) + "\" is not an IP address");
+  auto sa = net::SocketAddress::FromIp(*wildcard ? "::" : parts->host, parts->port);
+  if (!sa) {
+    return Status::Invalid("STAMP listen address \"" + addr + "\": \"" + parts->host +
+                           "\" is not an IP address (want ip:port, :port or [ipv6]:port)");
+  }
   return *sa;
 }
 

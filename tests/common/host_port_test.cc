@@ -46,6 +46,22 @@ TEST(HostAloneTest, TakesANameOrAddressWithoutAPort) {
   EXPECT_FALSE(HostAlone(std::string(254, 'a')).has_value());
 }
 
+TEST(ParseListenAddressTest, TakesHostPortAndSaysWhatIsWrong) {
+  auto all = ParseListenAddress(":10516", "listen address");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->host, "");
+  EXPECT_EQ(all->port, 10516);
+  auto v6 = ParseListenAddress("[::1]:862", "STAMP listen address", "ip");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(ParseListenAddress("::1:862", "STAMP listen address", "ip").status().message(),
+            "STAMP listen address \"::1:862\": IPv6 addresses need brackets (want ip:port, "
+            ":port or [ipv6]:port)");
+  EXPECT_EQ(ParseListenAddress("localhost", "listen address").status().message(),
+            "listen address \"localhost\": missing port (want host:port, :port or [ipv6]:port)");
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1:99999", "listen address").ok());
+}
+
 TEST(SplitHostPortPartsTest, RejectsBrokenBrackets) {
   Result<HostPortParts> unclosed = SplitHostPortParts("[::1:443");
   ASSERT_FALSE(unclosed.ok());
