@@ -71,8 +71,10 @@ Engine::~Engine() {
   for (auto& s : streams_) {
     if (s->active) curl_multi_remove_handle(multi_, s->handle->get());
   }
-  streams_.clear();
+  // The multi closes the connections it keeps, calling each stream's socket
+  // callbacks (net::TrackSocket): the streams must still be there.
   if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  streams_.clear();
 }
 
 size_t Engine::OnData(char*, size_t size, size_t n, void* p) {
