@@ -134,8 +134,8 @@ void HostileSender(FuzzInput& in) {
       continue;
     }
     // A session's numbers go 0, 1, 2, ...; a forgotten (expired or evicted) one
-    // starts over at 0.
-    auto key = std::make_tuple(std::string(ip), port, ssid);
+    // starts over at 0. An IPv6 client is its /64: every 2001:db8::x here is one.
+    auto key = std::make_tuple(std::string(host & 1 ? "2001:db8::/64" : ip), port, ssid);
     auto it = last.find(key);
     FUZZ_CHECK(reply == 0 || (it != last.end() && reply == it->second + 1), "R %u after %u", reply,
                it == last.end() ? 0u : it->second);
