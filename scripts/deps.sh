@@ -41,6 +41,7 @@ test   pc:cpp-httplib                         libcpp-httplib-dev
 test   python3                                python3
 test   ip                                     iproute2
 test   tc                                     iproute2
+test   ss                                     iproute2
 test   prometheus                             prometheus
 test   promtool                               prometheus
 test   prometheus-alertmanager                prometheus-alertmanager
